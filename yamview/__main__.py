@@ -1,0 +1,5 @@
+import sys
+
+from yamview.cli import main
+
+sys.exit(main())

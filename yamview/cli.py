@@ -1,0 +1,316 @@
+"""Command line: ``yamview`` opens the window; ``yamview classify FILE...`` prints scores."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+import traceback
+from typing import Sequence, TextIO
+
+from yamview import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on usage errors: keep that, shorter text
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"yamview: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def _overlap(text: str) -> float:
+    value = float(text.rstrip("%"))
+    value = value / 100 if value > 1 or text.endswith("%") else value
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError("overlap must be in [0, 100) %")
+    return value
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="PATH", help="a .tflite audio classifier (default: YAMNet)")
+    p.add_argument("--kernels", choices=["fast", "reference"], default="fast",
+                   help="fast: XNNPACK (default); reference: builtin kernels, Google's exact values")
+    p.add_argument("--threads", type=_positive_int, default=1, help="inference threads (1..cores)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="yamview",
+        description="See what Google's YAMNet sound classifier hears. "
+        "With no command (or just a FILE) the window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"yamview {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    c = sub.add_parser("classify", help="print YAMNet's scores for audio files")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--top", type=_positive_int, default=5, help="classes to list (default 5)")
+    hop = c.add_mutually_exclusive_group()
+    hop.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01)")
+    hop.add_argument("--overlap", type=_overlap, metavar="P",
+                     help="overlap of consecutive frames: 0, 25, 50 (default) or 75 %%, or any in [0, 100)")
+    c.add_argument("--threshold", type=_fraction, default=0.0, help="hide scores below this")
+    c.add_argument("--per-frame", action="store_true", help="also list each frame's top classes")
+    c.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _add_model_options(c)
+    c.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    f = sub.add_parser("fetch", help="obtain the model and ontology (copy ../shared, else download)")
+    f.add_argument("--dest", metavar="DIR", help="folder to put them in (default: models/ or user data)")
+    f.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    """``yamview [FILE]``: the window; kept apart so a file name never reads as a command."""
+    parser = _Parser(prog="yamview", description="Open the yamview window. "
+                     "Commands: classify, fetch (yamview COMMAND --help).")
+    parser.add_argument("--version", action="version", version=f"yamview {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    parser.add_argument("--self-test", action="store_true",
+                        help="load the model, classify a test tone, render the window offscreen, exit")
+    parser.add_argument("file", nargs="?", help="audio file to open in the window")
+    return parser
+
+
+def _say(message: str) -> None:
+    print(f"yamview: {message}", file=sys.stderr)
+
+
+# -- classify -----------------------------------------------------------------------------------
+class _ProgressBar:
+    """A one-line progress bar on stderr, only when stderr is a terminal and the file is long."""
+
+    def __init__(self, name: str, total: int | None, enabled: bool) -> None:
+        self.name, self.total, self.enabled = name, total, enabled and bool(total)
+        self._last = -1
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        pct = min(100, int(100 * done / self.total))
+        if pct != self._last:
+            self._last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r{self.name[-30:]:>30} [{bar:<25}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.flush()
+
+
+def _load_model(args):
+    from yamview.core import assets
+    from yamview.core.model import Model
+
+    path = assets.ensure("yamnet", explicit=args.model, progress=_download_progress())
+    return Model(path, kernels=args.kernels, threads=args.threads)
+
+
+def _download_progress():
+    def show(done: int, total: int | None) -> None:
+        if sys.stderr.isatty():
+            total_txt = f"/{total / 1e6:.1f}" if total else ""
+            sys.stderr.write(f"\rdownloading model {done / 1e6:.1f}{total_txt} MB")
+            sys.stderr.flush()
+
+    return show
+
+
+def _classify(args) -> int:
+    from yamview.core.analysis import analyze
+    from yamview.core.assets import AssetError
+    from yamview.core.audio import AudioError, AudioFile
+    from yamview.core.model import ModelError, max_threads
+
+    if args.threads > max_threads():
+        _say(f"--threads {args.threads} is more than this machine's {max_threads()} cores; "
+             f"using {max_threads()} (more threads than cores is many times slower)")
+        args.threads = max_threads()
+    if args.hop is not None and args.hop < 0.01:
+        _say(f"--hop must be at least 0.01 s (got {args.hop})")
+        return EXIT_USAGE
+    try:
+        model = _load_model(args)
+    except (ModelError, AssetError) as exc:
+        _say(f"cannot load model: {exc}")
+        return EXIT_FAILED
+    for w in model.warnings:
+        _say(f"warning: {w}")
+
+    writer = _Writer(args, sys.stdout)
+    failed = 0
+    for name in args.files:
+        try:
+            source = AudioFile(name)
+            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap)
+            bar = _ProgressBar(name, run.expected_frames,
+                               sys.stderr.isatty() and source.duration() > 30)
+            per_frame = []
+            for frame in run:
+                bar.update(frame.index + 1)
+                if args.per_frame:
+                    per_frame.append(frame)
+            bar.close()
+            analysis = run.result()
+        except AudioError as exc:
+            failed += 1
+            _say(f"cannot read '{name}': {exc}")
+            writer.error(name, str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+            failed += 1
+            if args.debug:
+                traceback.print_exc()
+            _say(f"cannot classify '{name}': {exc}")
+            writer.error(name, str(exc))
+            continue
+        for w in analysis.warnings:
+            if w not in model.warnings:
+                _say(f"warning: '{name}': {w}")
+        writer.file(analysis, per_frame)
+    writer.close()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+class _Writer:
+    """Formats per-file summaries (and per-frame rows) as a table, CSV or JSON."""
+
+    def __init__(self, args, out: TextIO) -> None:
+        self.args, self.out = args, out
+        self.json_items: list[dict] = []
+        self.csv = None
+        if args.format == "csv":
+            self.csv = csv.writer(out, lineterminator="\n")
+            self.csv.writerow(["file", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
+
+    def _top(self, scores, labels):
+        from yamview.core.analysis import top_classes
+
+        return top_classes(scores, labels, self.args.top, self.args.threshold)
+
+    def file(self, a, frames) -> None:
+        fmt = self.args.format
+        by_mean, by_max = a.top(self.args.top, "mean", self.args.threshold), a.top(self.args.top, "max", self.args.threshold)
+        if fmt == "table":
+            p = a.framing
+            print(f"{a.name}  ({a.duration:.2f} s, {a.n_frames} frames, hop {p.hop_seconds:.4g} s, "
+                  f"{a.kernels} kernels)", file=self.out)
+            print(f"  {'rank':>4}  {'mean':>6}  {'class (by mean)':<34} {'max':>6}  class (by max)", file=self.out)
+            for i in range(max(len(by_mean), len(by_max))):
+                m = by_mean[i] if i < len(by_mean) else ("", float("nan"))
+                x = by_max[i] if i < len(by_max) else ("", float("nan"))
+                ms = f"{m[1]:.3f}" if m[0] else ""
+                xs = f"{x[1]:.3f}" if x[0] else ""
+                print(f"  {i + 1:>4}  {ms:>6}  {m[0]:<34} {xs:>6}  {x[0]}", file=self.out)
+            if frames:
+                print(f"  {'frame':>5}  {'start':>7}  top classes", file=self.out)
+                for fr in frames:
+                    tops = ", ".join(f"{n} {s:.3f}" for n, s in self._top(fr.scores, a.labels))
+                    print(f"  {fr.index:>5}  {fr.start:7.3f}  {tops}", file=self.out)
+            print(file=self.out)
+        elif fmt == "csv":
+            for kind, tops in (("mean", by_mean), ("max", by_max)):
+                for rank, (n, s) in enumerate(tops, 1):
+                    self.csv.writerow([a.name, kind, "", "", "", rank, n, f"{s:.6f}"])
+            for fr in frames:
+                for rank, (n, s) in enumerate(self._top(fr.scores, a.labels), 1):
+                    self.csv.writerow([a.name, "frame", fr.index, f"{fr.start:.4f}", f"{fr.centre:.4f}", rank, n, f"{s:.6f}"])
+        else:
+            item = {
+                "file": a.name,
+                "duration_s": round(a.duration, 6),
+                "frames": a.n_frames,
+                "params": a.params(),
+                "top_mean": [{"class": n, "score": round(s, 6)} for n, s in by_mean],
+                "top_max": [{"class": n, "score": round(s, 6)} for n, s in by_max],
+                "warnings": a.warnings,
+            }
+            if frames:
+                item["per_frame"] = [
+                    {"frame": fr.index, "start_s": round(fr.start, 6), "centre_s": round(fr.centre, 6),
+                     "top": [{"class": n, "score": round(s, 6)} for n, s in self._top(fr.scores, a.labels)]}
+                    for fr in frames
+                ]
+            self.json_items.append(item)
+
+    def error(self, name: str, reason: str) -> None:
+        if self.args.format == "json":
+            self.json_items.append({"file": name, "error": reason})
+        elif self.args.format == "csv":
+            self.csv.writerow([name, "error", "", "", "", "", reason, ""])
+
+    def close(self) -> None:
+        if self.args.format == "json":
+            json.dump(self.json_items, self.out, indent=2)
+            self.out.write("\n")
+        self.out.flush()
+
+
+# -- fetch --------------------------------------------------------------------------------------
+def _fetch(args) -> int:
+    from pathlib import Path
+
+    from yamview.core import assets
+
+    dest = Path(args.dest) if args.dest else assets.source_models_dir()
+    if not args.dest and not (dest / "manifest.json").exists():
+        dest = assets.user_data_dir()
+    status = EXIT_OK
+    for key in ("yamnet", "ontology"):
+        try:
+            path = assets.fetch_into(key, dest, progress=_download_progress())
+            print(f"{key}: {path}")
+        except (assets.AssetError, OSError) as exc:
+            _say(f"cannot fetch {key}: {exc}")
+            status = EXIT_FAILED
+    return status
+
+
+# -- entry point --------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    words = [a for a in argv if not a.startswith("-")]
+    commands = {"classify", "fetch"}
+    if words and words[0] in commands or "-h" in argv[:1] or "--help" in argv[:1]:
+        args = build_parser().parse_args(argv)
+    else:
+        args = build_app_parser().parse_args(argv)
+        args.command = None
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="yamview: %(levelname)s: %(message)s")
+    try:
+        if args.command == "classify":
+            return _classify(args)
+        if args.command == "fetch":
+            return _fetch(args)
+        if args.self_test:
+            from yamview.selftest import run_self_test
+
+            return run_self_test()
+        from yamview.gui.app import run_app
+
+        return run_app(args.file, debug=args.debug)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130

@@ -1,0 +1,258 @@
+"""Whole-source analysis: every frame's scores, as they are computed, then one result object."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from yamview.core.audio import InputReport, Source
+from yamview.core.framing import Framer, Framing
+from yamview.core.model import Model
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One scored window: index, start and centre time (s), its scores and optional extras."""
+
+    index: int
+    start: float
+    centre: float
+    scores: np.ndarray
+    embedding: np.ndarray | None = None
+    log_mel: np.ndarray | None = None
+
+
+@dataclass
+class Timings:
+    """Where the time of one analysis went (seconds)."""
+
+    decode: float = 0.0  # decode + downmix + resample (the source's work)
+    inference: float = 0.0
+    wall: float = 0.0
+
+
+@dataclass
+class Analysis:
+    """The scores of a whole source: ``scores[i]`` belongs to frame ``i``."""
+
+    name: str
+    labels: list[str]
+    scores: np.ndarray  # float32 [n_frames, n_classes]
+    starts: np.ndarray  # seconds
+    centres: np.ndarray  # seconds
+    duration: float  # seconds of audio analysed
+    model_name: str
+    model_sha256: str
+    kernels: str
+    threads: int
+    framing: Framing
+    embeddings: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.scores.shape[0])
+
+    def mean(self) -> np.ndarray:
+        """The official file score: mean over frames."""
+        return self.scores.mean(axis=0) if self.n_frames else np.zeros(len(self.labels), np.float32)
+
+    def max(self) -> np.ndarray:
+        return self.scores.max(axis=0) if self.n_frames else np.zeros(len(self.labels), np.float32)
+
+    def top(self, n: int = 5, by: str = "mean", threshold: float = 0.0) -> list[tuple[str, float]]:
+        """The ``n`` best classes by mean or max score, keeping those >= ``threshold``."""
+        agg = {"mean": self.mean, "max": self.max}[by]()
+        return top_classes(agg, self.labels, n, threshold)
+
+    def params(self) -> dict:
+        return {
+            "hop_seconds": self.framing.hop_seconds,
+            "window_seconds": self.framing.window_seconds,
+            "sample_rate": self.framing.rate,
+            "kernels": self.kernels,
+            "threads": self.threads,
+            "model": self.model_name,
+            "model_sha256": self.model_sha256,
+        }
+
+
+def top_classes(scores: np.ndarray, labels: list[str], n: int, threshold: float = 0.0) -> list[tuple[str, float]]:
+    """(label, score) of the ``n`` highest scores >= ``threshold``, best first (stable ties)."""
+    order = np.argsort(-scores, kind="stable")[: max(0, n)]
+    return [(labels[i], float(scores[i])) for i in order if scores[i] >= threshold]
+
+
+class _Rows:
+    """A growing float32 matrix with amortised appends (no list of rows, no final copy spike)."""
+
+    def __init__(self, width: int, capacity: int = 256) -> None:
+        self._data = np.empty((max(1, capacity), width), np.float32)
+        self.n = 0
+
+    def append(self, row: np.ndarray) -> None:
+        if self.n == len(self._data):
+            grown = np.empty((2 * len(self._data), self._data.shape[1]), np.float32)
+            grown[: self.n] = self._data
+            self._data = grown
+        self._data[self.n] = row
+        self.n += 1
+
+    def array(self) -> np.ndarray:
+        return self._data[: self.n].copy() if self.n < len(self._data) else self._data
+
+
+_END = object()
+
+
+class AnalysisRun:
+    """Iterate to receive frames as they are scored; ``result()`` gives the whole Analysis.
+
+    Decoding and resampling run on a helper thread, overlapping inference (both release the
+    GIL), so the pipeline costs about the larger of the two rather than their sum.
+    """
+
+    def __init__(self, source: Source, model: Model, framing: Framing, keep_embeddings: bool = False) -> None:
+        if framing.window != model.window or framing.rate != model.sample_rate:
+            raise ValueError("framing does not match the model's window and rate")
+        self.source, self.model, self.framing = source, model, framing
+        self.keep_embeddings = keep_embeddings and model.has_embedding
+        self._scores = _Rows(model.n_classes, self._capacity_hint())
+        self._embeddings = _Rows(1024, self._capacity_hint()) if self.keep_embeddings else None
+        self._framer = Framer(framing)
+        self._cancel = threading.Event()  # the user asked to stop
+        self._stop = threading.Event()  # the decoder must stop (cancel, error, or early exit)
+        self._result: Analysis | None = None
+        self.timings = Timings()
+        self._iterator = self._run()
+
+    def _capacity_hint(self) -> int:
+        d = self.source.duration()
+        return self.framing.count(int(d * self.framing.rate)) + 1 if d else 256
+
+    @property
+    def expected_frames(self) -> int | None:
+        d = self.source.duration()
+        return self.framing.count(int(round(d * self.framing.rate))) if d else None
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._stop.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def __iter__(self) -> Iterator[Frame]:
+        return self._iterator
+
+    def _decode(self, out: "queue.Queue") -> None:
+        t0 = time.perf_counter()
+        try:
+            for block in self.source.blocks(self.framing.rate):
+                if self._stop.is_set():
+                    break
+                out.put(block)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the consuming thread
+            out.put(exc)
+        finally:
+            self.timings.decode = time.perf_counter() - t0
+            out.put(_END)
+
+    def _blocks(self) -> Iterator[np.ndarray]:
+        q: queue.Queue = queue.Queue(maxsize=8)  # bounded: memory stays flat when decode leads
+        worker = threading.Thread(target=self._decode, args=(q,), name="yamview-decode", daemon=True)
+        worker.start()
+        try:
+            while (item := q.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self._stop.set()  # the consumer left early (or is done): let the decoder stop
+            while worker.is_alive():  # drain so the decoder can see the cancel and stop
+                try:
+                    q.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            worker.join()
+
+    def _score(self, samples: np.ndarray, index: int) -> Frame:
+        t = time.perf_counter()
+        if self.keep_embeddings or self.model.extras:
+            out = self.model.classify_frame(samples)
+            scores, emb, mel = out.scores, out.embedding, out.log_mel
+        else:
+            scores, emb, mel = self.model.classify(samples), None, None
+        self.timings.inference += time.perf_counter() - t
+        self._scores.append(scores)
+        if self._embeddings is not None and emb is not None:
+            self._embeddings.append(emb)
+        start = index * self.framing.hop / self.framing.rate
+        return Frame(index, start, start + self.framing.window_seconds / 2, scores, emb, mel)
+
+    def _run(self) -> Iterator[Frame]:
+        t0 = time.perf_counter()
+        index = 0
+        for block in self._blocks():
+            for samples in self._framer.push(block):
+                yield self._score(samples, index)
+                index += 1
+                if self._cancel.is_set():
+                    return
+        if self._cancel.is_set():
+            return
+        for samples in self._framer.finish():
+            yield self._score(samples, index)
+            index += 1
+        self.timings.wall = time.perf_counter() - t0
+        self._result = self._build()
+
+    def _build(self) -> Analysis:
+        n = self._scores.n
+        report: InputReport | None = getattr(self.source, "report", None)
+        warnings = list(getattr(self.model, "warnings", []))
+        if report is not None:
+            warnings += report.warnings()
+        return Analysis(
+            name=self.source.name,
+            labels=list(self.model.labels),
+            scores=self._scores.array(),
+            starts=self.framing.starts(n),
+            centres=self.framing.centres(n),
+            duration=self._framer.samples_in / self.framing.rate,
+            model_name=self.model.name,
+            model_sha256=self.model.sha256,
+            kernels=self.model.kernels.value,
+            threads=self.model.threads,
+            framing=self.framing,
+            embeddings=self._embeddings.array() if self._embeddings is not None else None,
+            warnings=warnings,
+            timings=self.timings,
+        )
+
+    def result(self) -> Analysis:
+        """Run to the end (if not already) and return the Analysis; raises if cancelled."""
+        for _ in self._iterator:
+            pass
+        if self._result is None:
+            raise RuntimeError("analysis was cancelled")
+        return self._result
+
+
+def analyze(
+    source: Source,
+    model: Model,
+    hop_seconds: float | None = None,
+    overlap: float | None = None,
+    keep_embeddings: bool = False,
+) -> AnalysisRun:
+    """Score ``source`` frame by frame with ``model``; iterate the run, or call ``result()``."""
+    framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds, overlap=overlap)
+    return AnalysisRun(source, model, framing, keep_embeddings)

@@ -1,0 +1,221 @@
+"""Find or fetch the files yamview needs but never ships in git: the model and the ontology.
+
+Where a file is looked for, in order: an explicit path, an environment variable, ``models/`` in
+the source tree (or the app bundle), the user data folder, then a download from the official
+URL pinned in ``models/manifest.json``, verified by sha256 and written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import platformdirs
+
+APP_NAME = "yamview"
+
+# Progress callback: (bytes done, total bytes or None).
+Progress = Callable[[int, "int | None"], None]
+
+
+class AssetError(Exception):
+    """An asset cannot be found or fetched; the message tells the user what to do."""
+
+
+@dataclass(frozen=True)
+class Asset:
+    key: str
+    file: str
+    url: str
+    sha256: str
+    size: int
+    license: str
+    env_var: str
+
+
+def source_models_dir() -> Path:
+    """``models/`` beside the package: the source tree, or the unpacked PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "models"
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+def user_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "models"
+
+
+def shared_dir() -> Path | None:
+    """The workplace's ``../shared`` folder beside the source tree, when there is one."""
+    candidate = Path(__file__).resolve().parents[3] / "shared"
+    return candidate if candidate.is_dir() else None
+
+
+def _manifest() -> dict:
+    path = source_models_dir() / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        # The manifest is part of the source; keep a copy of the essentials so an odd install
+        # (a wheel without the models/ folder) can still fetch the model.
+        return _BUILTIN_MANIFEST
+
+
+_BUILTIN_MANIFEST = {
+    "yamnet": {
+        "file": "yamnet.tflite",
+        "url": "https://storage.googleapis.com/mediapipe-assets/yamnet_audio_classifier_with_metadata.tflite",
+        "sha256": "10c95ea3eb9a7bb4cb8bddf6feb023250381008177ac162ce169694d05c317de",
+        "size": 4126810,
+        "license": "Apache-2.0 (Google)",
+    },
+    "ontology": {
+        "file": "ontology.json",
+        "url": "https://raw.githubusercontent.com/audioset/ontology/master/ontology.json",
+        "sha256": "9c685f4403eecc3ca9be37fd7285cf212feaaea6ff7229d3e7ca89e0d1f2d15d",
+        "size": 342780,
+        "license": "CC BY-SA 4.0 (Google, AudioSet)",
+    },
+}
+
+_ENV = {"yamnet": "YAMVIEW_MODEL", "ontology": "YAMVIEW_ONTOLOGY"}
+_SHARED_SUBDIR = {"yamnet": "models", "ontology": "ontology"}
+
+
+def asset(key: str) -> Asset:
+    entry = _manifest()[key]
+    return Asset(
+        key=key,
+        file=entry["file"],
+        url=entry["url"],
+        sha256=entry["sha256"],
+        size=int(entry["size"]),
+        license=entry.get("license", ""),
+        env_var=_ENV[key],
+    )
+
+
+def candidates(a: Asset) -> list[Path]:
+    """Where ``a`` is looked for, in order (the environment variable first)."""
+    found = []
+    env = os.environ.get(a.env_var)
+    if env:
+        found.append(Path(env).expanduser())
+    found.append(source_models_dir() / a.file)
+    found.append(user_data_dir() / a.file)
+    return found
+
+
+def locate(key: str, explicit: str | os.PathLike | None = None) -> Path | None:
+    """The first existing file for ``key`` (explicit path wins; it must exist), else None."""
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.exists():
+            raise AssetError(f"model file not found: {path}")
+        return path
+    return next((p for p in candidates(asset(key)) if p.is_file()), None)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model is not a secret
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def download(a: Asset, dest: Path, progress: Progress | None = None, timeout: float = 30) -> Path:
+    """Fetch ``a`` over HTTPS into ``dest``; verify sha256; rename into place only when right."""
+    if not a.url.startswith("https://"):
+        raise AssetError(f"refusing to download {a.file} over a non-HTTPS URL: {a.url}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    h = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(a.url, timeout=timeout) as resp:  # noqa: S310 (https only)
+                    total = int(resp.headers.get("Content-Length") or 0) or None
+                    done = 0
+                    while chunk := resp.read(1 << 16):
+                        out.write(chunk)
+                        h.update(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+            except (urllib.error.URLError, OSError, TimeoutError) as exc:
+                reason = getattr(exc, "reason", None) or exc
+                raise AssetError(
+                    f"cannot download {a.file} from {a.url}: {reason}.\n"
+                    f"Offline? Put the file at {user_data_dir() / a.file} "
+                    f"(or set {a.env_var} to its path) and start again."
+                ) from None
+        if h.hexdigest() != a.sha256:
+            raise AssetError(
+                f"downloaded {a.file} has sha256 {h.hexdigest()}, expected {a.sha256}; not used"
+            )
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+        return dest
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def ensure(
+    key: str,
+    explicit: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+    allow_download: bool = True,
+) -> Path:
+    """A usable path for ``key``: found locally, copied from ../shared, or downloaded."""
+    path = locate(key, explicit)
+    if path is not None:
+        return path
+    a = asset(key)
+    shared = shared_dir()
+    if shared is not None and (shared / _SHARED_SUBDIR[key] / a.file).is_file():
+        dest = source_models_dir() / a.file
+        _atomic_copy(shared / _SHARED_SUBDIR[key] / a.file, dest)
+        return dest
+    if not allow_download:
+        raise AssetError(
+            f"{a.file} not found. Put it at {user_data_dir() / a.file} (or set {a.env_var}); "
+            f"it comes from {a.url}"
+        )
+    return download(a, user_data_dir() / a.file, progress)
+
+
+def fetch_into(key: str, dest_dir: Path, progress: Progress | None = None) -> Path:
+    """Set-up step: make ``dest_dir/<file>`` exist and verified (copy ../shared, else download)."""
+    a = asset(key)
+    dest = dest_dir / a.file
+    if dest.is_file() and sha256_of(dest) == a.sha256:
+        return dest
+    shared = shared_dir()
+    src = shared / _SHARED_SUBDIR[key] / a.file if shared else None
+    if src is not None and src.is_file() and sha256_of(src) == a.sha256:
+        _atomic_copy(src, dest)
+        return dest
+    return download(a, dest, progress)

@@ -1,0 +1,198 @@
+"""Audio input: decode any file libsndfile reads, in blocks, as mono float32 at the model's rate.
+
+Nothing holds a whole file: blocks are decoded, downmixed by channel mean, and pushed through a
+streaming soxr resampler, so a block edge leaves no seam and memory does not grow with length.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+# ~1.5 s at 44.1 kHz: large enough that per-block Python overhead is noise, small enough to
+# keep memory flat and progress smooth.
+DEFAULT_BLOCK = 1 << 16
+
+
+class AudioError(Exception):
+    """A file cannot be used as audio; the message is the reason, for a person."""
+
+
+@dataclass
+class InputReport:
+    """What had to be repaired in the samples, so the caller can tell the user."""
+
+    nonfinite: int = 0  # NaN / Inf samples, replaced by 0
+    clipped: int = 0  # samples beyond [-1, 1] (float files), clipped
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.nonfinite:
+            out.append(f"{self.nonfinite} NaN/Inf samples replaced by silence")
+        if self.clipped:
+            out.append(f"{self.clipped} samples beyond [-1, 1] clipped")
+        return out
+
+
+class Source(Protocol):
+    """Anything that yields mono float32 blocks at a requested rate."""
+
+    name: str
+
+    def blocks(self, rate: int) -> Iterator[np.ndarray]: ...
+
+    def duration(self) -> float | None: ...
+
+
+def sanitize(block: np.ndarray, report: InputReport) -> np.ndarray:
+    """Make samples safe for the model in place: NaN/Inf to 0, clip to [-1, 1]; count both."""
+    finite = np.isfinite(block)
+    if not finite.all():
+        report.nonfinite += int(block.size - np.count_nonzero(finite))
+        block[~finite] = 0.0
+    peak = np.abs(block).max(initial=0.0)
+    if peak > 1.0:
+        report.clipped += int(np.count_nonzero(np.abs(block) > 1.0))
+        np.clip(block, -1.0, 1.0, out=block)
+    return block
+
+
+def downmix(block: np.ndarray) -> np.ndarray:
+    """[frames, channels] -> [frames] by channel mean (what YAMNet's own tooling does)."""
+    if block.ndim == 1:
+        return block
+    if block.shape[1] == 1:
+        return block[:, 0]
+    return block.mean(axis=1, dtype=np.float32)
+
+
+class Resampler:
+    """Streaming resampler for one mono stream; a pass-through when the rates agree."""
+
+    def __init__(self, in_rate: int, out_rate: int, quality: str = "HQ") -> None:
+        self.in_rate, self.out_rate = int(in_rate), int(out_rate)
+        self._stream = (
+            None
+            if self.in_rate == self.out_rate
+            else soxr.ResampleStream(self.in_rate, self.out_rate, 1, dtype="float32", quality=quality)
+        )
+
+    def push(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        if self._stream is None:
+            return block
+        return self._stream.resample_chunk(np.ascontiguousarray(block, dtype=np.float32), last=last)
+
+
+class AudioFile:
+    """An audio file on disk, checked on open, decoded lazily in blocks."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.name = str(path)
+        self.report = InputReport()
+        if not self.path.exists():
+            raise AudioError("no such file")
+        if self.path.is_dir():
+            raise AudioError("it is a folder, not an audio file")
+        if self.path.stat().st_size == 0:
+            raise AudioError("the file is empty (0 bytes)")
+        try:
+            with sf.SoundFile(self.path) as f:
+                self.rate, self.channels, self.frames = f.samplerate, f.channels, f.frames
+                self.format, self.subtype = f.format, f.subtype
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+            raise AudioError(_friendly(exc)) from None
+        except OSError as exc:
+            raise AudioError(exc.strerror or str(exc)) from None
+        if self.rate <= 0:
+            raise AudioError(f"invalid sample rate {self.rate}")
+        if self.frames == 0:
+            raise AudioError("the file holds no audio samples")
+
+    def duration(self) -> float:
+        return self.frames / self.rate
+
+    def describe(self) -> str:
+        return (
+            f"{self.path.name}: {self.format} {self.subtype}, {self.rate} Hz, "
+            f"{self.channels} ch, {self.duration():.2f} s"
+        )
+
+    def blocks(self, rate: int, blocksize: int = DEFAULT_BLOCK, start: float = 0.0) -> Iterator[np.ndarray]:
+        """Mono float32 blocks at ``rate``, from ``start`` seconds to the end of the file."""
+        resampler = Resampler(self.rate, rate)
+        out = np.empty((blocksize, self.channels), dtype=np.float32)
+        decoded = 0
+        try:
+            with sf.SoundFile(self.path) as f:
+                if start > 0:
+                    f.seek(min(self.frames, int(round(start * self.rate))))
+                while True:
+                    n = f.read(blocksize, dtype="float32", always_2d=True, out=out)
+                    n = len(n)
+                    if n == 0:
+                        break
+                    decoded += n
+                    # Mono is a view of ``out``, reused by the next read: copy it.
+                    mono = out[:n, 0].copy() if self.channels == 1 else downmix(out[:n])
+                    sanitize(mono, self.report)
+                    block = resampler.push(mono)
+                    if block.size:
+                        yield block
+                    if n < blocksize:
+                        break
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            at = decoded / self.rate
+            raise AudioError(f"decoding failed after {at:.2f} s: {_friendly(exc)}") from None
+        tail = resampler.push(np.zeros(0, np.float32), last=True)
+        if tail.size:
+            yield tail
+
+    def read(self, rate: int) -> np.ndarray:
+        """The whole file as one mono array at ``rate`` (for short clips, tests and playback)."""
+        parts = list(self.blocks(rate))
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+
+class ArraySource:
+    """Samples already in memory (tests, generated signals, recordings)."""
+
+    def __init__(self, samples: np.ndarray, rate: int, name: str = "<array>") -> None:
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim == 2:
+            samples = downmix(samples)
+        self.samples = samples
+        self.rate = int(rate)
+        self.name = name
+        self.report = InputReport()
+
+    def duration(self) -> float:
+        return len(self.samples) / self.rate
+
+    def blocks(self, rate: int, blocksize: int = DEFAULT_BLOCK) -> Iterator[np.ndarray]:
+        resampler = Resampler(self.rate, rate)
+        for i in range(0, len(self.samples), blocksize):
+            block = sanitize(self.samples[i : i + blocksize].copy(), self.report)
+            out = resampler.push(block)
+            if out.size:
+                yield out
+        tail = resampler.push(np.zeros(0, np.float32), last=True)
+        if tail.size:
+            yield tail
+
+
+def _friendly(exc: Exception) -> str:
+    """libsndfile's messages, minus the noise (it prefixes 'Error opening ...: ')."""
+    text = str(exc).strip()
+    if ": " in text and text.lower().startswith("error opening"):
+        text = text.split(": ", 1)[1]
+    low = text.lower()
+    if "format not recognised" in low or "unknown format" in low:
+        return "not a supported audio format (libsndfile cannot recognise it)"
+    return text or type(exc).__name__

@@ -1,0 +1,122 @@
+"""Window and hop arithmetic, and a streaming framer.
+
+Frame ``i`` covers samples ``[i*hop, i*hop + window)``. Frames continue until every sample is
+covered; the last one is zero-padded past the end, and a clip shorter than one window yields one
+padded frame (as YAMNet's own framing does).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+MIN_HOP_SECONDS = 0.010
+# The Android example's overlap choices.
+OVERLAPS = (0.0, 0.25, 0.5, 0.75)
+DEFAULT_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How a stream at ``rate`` is cut into ``window``-sample frames every ``hop`` samples."""
+
+    window: int
+    hop: int
+    rate: int
+
+    def __post_init__(self) -> None:
+        if self.window < 1 or self.rate < 1:
+            raise ValueError("window and rate must be positive")
+        if self.hop < max(1, round(MIN_HOP_SECONDS * self.rate)):
+            raise ValueError(f"hop must be at least {MIN_HOP_SECONDS * 1000:.0f} ms")
+
+    @classmethod
+    def create(
+        cls,
+        window: int,
+        rate: int,
+        hop_seconds: float | None = None,
+        overlap: float | None = None,
+    ) -> "Framing":
+        """From a hop in seconds, or an overlap fraction in [0, 1) (default 50 %)."""
+        if hop_seconds is not None and overlap is not None:
+            raise ValueError("give a hop or an overlap, not both")
+        if hop_seconds is None:
+            overlap = DEFAULT_OVERLAP if overlap is None else float(overlap)
+            if not 0.0 <= overlap < 1.0:
+                raise ValueError(f"overlap must be in [0, 1), got {overlap}")
+            hop = round(window * (1.0 - overlap))
+        else:
+            if not math.isfinite(hop_seconds) or hop_seconds < MIN_HOP_SECONDS:
+                raise ValueError(f"hop must be at least {MIN_HOP_SECONDS} s, got {hop_seconds}")
+            hop = round(hop_seconds * rate)
+        return cls(window=window, hop=hop, rate=rate)
+
+    @property
+    def hop_seconds(self) -> float:
+        return self.hop / self.rate
+
+    @property
+    def window_seconds(self) -> float:
+        return self.window / self.rate
+
+    @property
+    def overlap(self) -> float:
+        return max(0.0, 1.0 - self.hop / self.window)
+
+    def count(self, n_samples: int) -> int:
+        """Frames needed to cover ``n_samples`` (0 for an empty stream)."""
+        if n_samples <= 0:
+            return 0
+        return 1 + math.ceil(max(0, n_samples - self.window) / self.hop)
+
+    def starts(self, n_frames: int) -> np.ndarray:
+        """Start time of each frame, seconds."""
+        return np.arange(n_frames, dtype=np.float64) * self.hop / self.rate
+
+    def centres(self, n_frames: int) -> np.ndarray:
+        """Centre time of each frame, seconds: where a frame's score belongs on a time axis."""
+        return self.starts(n_frames) + self.window / (2 * self.rate)
+
+
+class Framer:
+    """Cuts a stream of blocks into frames, keeping only the samples later frames still need."""
+
+    def __init__(self, framing: Framing) -> None:
+        self.framing = framing
+        self._buf = np.zeros(0, np.float32)
+        self._base = 0  # absolute sample index of _buf[0]
+        self._next = 0  # absolute start of the next frame
+        self.samples_in = 0
+        self.frames_out = 0
+
+    def push(self, block: np.ndarray) -> Iterator[np.ndarray]:
+        """Frames completed by ``block`` (each a fresh float32 array of ``window`` samples)."""
+        w, hop = self.framing.window, self.framing.hop
+        self._buf = np.concatenate((self._buf, np.asarray(block, np.float32)))
+        self.samples_in += len(block)
+        while self._next + w <= self._base + len(self._buf):
+            i = self._next - self._base
+            yield self._buf[i : i + w].copy()
+            self._next += hop
+            self.frames_out += 1
+        drop = min(self._next - self._base, len(self._buf))
+        if drop > 0:
+            self._buf = self._buf[drop:]
+            self._base += drop
+
+    def finish(self) -> Iterator[np.ndarray]:
+        """The zero-padded frames that cover the rest of the stream."""
+        w, hop = self.framing.window, self.framing.hop
+        total = self.framing.count(self.samples_in)
+        while self.frames_out < total:
+            i = self._next - self._base
+            frame = np.zeros(w, np.float32)
+            part = self._buf[max(i, 0) : i + w]
+            frame[: len(part)] = part
+            yield frame
+            self._next += hop
+            self.frames_out += 1
