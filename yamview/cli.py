@@ -71,11 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--per-frame", action="store_true", help="also list each frame's top classes")
     c.add_argument("--format", choices=["table", "csv", "json"], default="table")
     _add_model_options(c)
-    c.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     f = sub.add_parser("fetch", help="obtain the model and ontology (copy ../shared, else download)")
     f.add_argument("--dest", metavar="DIR", help="folder to put them in (default: models/ or user data)")
-    f.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    f.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 

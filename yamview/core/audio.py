@@ -195,4 +195,6 @@ def _friendly(exc: Exception) -> str:
     low = text.lower()
     if "format not recognised" in low or "unknown format" in low:
         return "not a supported audio format (libsndfile cannot recognise it)"
+    if "sf_info struct incomplete" in low or "channel count is zero" in low:
+        return f"corrupt header ({text.rstrip('.')})"
     return text or type(exc).__name__

@@ -7,11 +7,15 @@ that Task-library models append to the flatbuffer.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import io
 import logging
 import os
+import sys
+import tempfile
+import threading
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -58,6 +62,35 @@ def _runtime():
                 "no TFLite runtime installed: pip install ai-edge-litert (or tflite-runtime)"
             ) from exc
     return interpreter
+
+
+_stderr_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _native_stderr_to_log():
+    """Route what the C++ runtime prints on fd 2 into our log during model creation.
+
+    LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate" on every load, which would
+    clutter CLI output; its real errors also arrive as exceptions, so nothing is lost by logging.
+    """
+    with _stderr_lock, tempfile.TemporaryFile() as capture:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):  # no usable fd 2 (some GUI launchers): nothing to route
+            yield
+            return
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            for line in capture.read().decode("utf-8", "replace").splitlines():
+                if line.strip():
+                    (log.debug if line.startswith("INFO:") else log.warning)("runtime: %s", line)
 
 
 def max_threads() -> int:
@@ -137,11 +170,11 @@ class Model:
         if self.extras:
             kwargs["experimental_preserve_all_tensors"] = True
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _native_stderr_to_log():
                 # The runtime warns that preserving tensors costs memory: we asked for it.
                 warnings.simplefilter("ignore", UserWarning)
                 interpreter = runtime.Interpreter(**kwargs)
-            interpreter.allocate_tensors()
+                interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load model {self.path.name}: {first}") from None

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# yamview's one entry point for people and CI. Idempotent: run it as often as you like.
+#   bash scripts/dev.sh run [ARGS]   set up (system packages, venv, model) and start the app
+#   bash scripts/dev.sh test [ARGS]  set up and run the whole test suite (ARGS go to pytest)
+#   bash scripts/dev.sh setup        set up only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${YAMVIEW_VENV:-.venv}
+PY=${PYTHON:-python3}
+
+say() { printf 'yamview setup: %s\n' "$*" >&2; }
+
+system_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || { say "not a Debian-like system: install PortAudio, libsndfile, Qt's xcb/EGL libraries and fonts yourself"; return 0; }
+  local missing=()
+  while read -r pkg; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+  done < scripts/apt-packages.txt
+  if ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  local sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"
+    elif [[ -t 0 ]] && command -v sudo >/dev/null 2>&1; then sudo="sudo"
+    else say "please install: sudo apt-get install ${missing[*]}"; return 0; fi
+  fi
+  say "installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+python_env() {
+  "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { say "Python >= 3.10 needed ($("$PY" --version))"; exit 1; }
+  [[ -x "$VENV/bin/python" ]] || "$PY" -m venv "$VENV"
+  # Reinstall only when pyproject.toml changed since the last install.
+  local stamp="$VENV/.yamview-installed"
+  if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+    say "installing Python packages into $VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e ".[test]"
+    touch "$stamp"
+  fi
+  # The model and ontology: copied from ../shared when present, else downloaded and checked.
+  "$VENV/bin/yamview" fetch >/dev/null
+}
+
+cmd=${1:-run}; shift || true
+case "$cmd" in
+  setup) system_packages; python_env ;;
+  run)   system_packages; python_env; exec "$VENV/bin/yamview" "$@" ;;
+  test)  system_packages; python_env; exec "$VENV/bin/python" -m pytest "$@" ;;
+  *) say "usage: bash scripts/dev.sh run|test|setup"; exit 2 ;;
+esac

@@ -1,0 +1,88 @@
+"""Window/hop arithmetic and the streaming framer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from yamview.core.framing import Framer, Framing
+
+W, RATE = 15600, 16000
+
+
+def yamnet(hop=None, overlap=None):
+    return Framing.create(W, RATE, hop_seconds=hop, overlap=overlap)
+
+
+def frames_of(framing, signal, block):
+    framer = Framer(framing)
+    out = []
+    for i in range(0, len(signal), block):
+        out += list(framer.push(signal[i : i + block]))
+    return out + list(framer.finish())
+
+
+def test_default_is_half_overlap():
+    f = yamnet()
+    assert f.hop == 7800 and f.hop_seconds == pytest.approx(0.4875)
+
+
+@pytest.mark.parametrize("overlap, hop", [(0.0, 15600), (0.25, 11700), (0.5, 7800), (0.75, 3900)])
+def test_android_overlaps_map_to_hops(overlap, hop):
+    assert yamnet(overlap=overlap).hop == hop
+
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (0, 0),
+        (8000, 1),  # 0.5 s: one padded frame
+        (W, 1),  # exactly one window
+        (W + 1, 2),  # one sample more needs a second (padded) frame
+        (W + 7800, 2),
+        (W + 7801, 3),
+        (16000 * 3600, 1 + int(np.ceil((16000 * 3600 - W) / 7800))),
+    ],
+)
+def test_frame_count(n, expected):
+    assert yamnet().count(n) == expected
+
+
+def test_times_are_starts_and_centres():
+    f = yamnet(hop=0.1)
+    np.testing.assert_allclose(f.starts(3), [0.0, 0.1, 0.2])
+    np.testing.assert_allclose(f.centres(3), [0.4875, 0.5875, 0.6875])
+
+
+@pytest.mark.parametrize("bad", [dict(hop=0.005), dict(hop=0.0), dict(overlap=1.0), dict(overlap=-0.1)])
+def test_bad_hops(bad):
+    with pytest.raises(ValueError):
+        yamnet(**bad)
+
+
+@pytest.mark.parametrize("n", [8000, W, W + 1, 5 * W + 123])
+@pytest.mark.parametrize("block", [1000, 7800, 40000])
+def test_framer_covers_every_sample_with_zero_padding(n, block):
+    f = yamnet()
+    signal = np.arange(1, n + 1, dtype=np.float32)  # no zeros: padding is visible
+    frames = frames_of(f, signal, block)
+    assert len(frames) == f.count(n)
+    for i, frame in enumerate(frames):
+        start = i * f.hop
+        want = np.zeros(W, np.float32)
+        part = signal[start : start + W]
+        want[: len(part)] = part
+        np.testing.assert_array_equal(frame, want)
+    last_start = (len(frames) - 1) * f.hop
+    assert last_start + W >= n  # every sample covered
+
+
+def test_block_size_does_not_change_frames():
+    rng = np.random.default_rng(1)
+    signal = rng.uniform(-1, 1, 100_000).astype(np.float32)
+    f = yamnet(hop=0.1)
+    a = frames_of(f, signal, 333)
+    b = frames_of(f, signal, 65536)
+    assert len(a) == len(b) == f.count(len(signal))
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
