@@ -73,16 +73,64 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(c)
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
+    _add_analyze_parser(sub)
+
     f = sub.add_parser("fetch", help="obtain the model and ontology (copy ../shared, else download)")
     f.add_argument("--dest", metavar="DIR", help="folder to put them in (default: models/ or user data)")
     f.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0.0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
+    return value
+
+
+def _add_analyze_parser(sub) -> None:
+    a = sub.add_parser("analyze", help="score a whole file: top classes, events, exports, "
+                       "metrics against human labels (results are cached)")
+    a.add_argument("file", metavar="FILE")
+    a.add_argument("--top", type=_positive_int, default=5, help="classes to list (default 5)")
+    a.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01; "
+                   "default half the window)")
+    g = a.add_argument_group("human labels")
+    g.add_argument("--labels", metavar="TRUTH", help="Audacity label track, Raven selection table or CSV")
+    g.add_argument("--label-format", choices=["audacity", "raven", "csv"],
+                   help="format of TRUTH (default: from its content)")
+    g.add_argument("--label-column", metavar="NAME", default="Annotation",
+                   help="Raven column holding the label text (default Annotation)")
+    g.add_argument("--mapping", metavar="CSV", help="label,class rows mapping label text to model classes "
+                   "(default: labels must be class names)")
+    g.add_argument("--metrics", action="store_true",
+                   help="print hits, misses, false alarms, precision, recall, F1 per class (needs --labels)")
+    e = a.add_argument_group("events")
+    e.add_argument("--threshold", type=_fraction, default=0.3, metavar="T",
+                   help="score at or above which a class is present (default 0.3)")
+    e.add_argument("--thresholds", metavar="CSV", help="per-class thresholds (class,threshold); "
+                   "classes not listed use --threshold")
+    e.add_argument("--smooth", type=_positive_int, default=1, metavar="K",
+                   help="moving average over K frames before thresholding (default 1: none)")
+    e.add_argument("--min-duration", type=_seconds, default=0.0, metavar="S", help="drop shorter events")
+    e.add_argument("--merge-gap", type=_seconds, default=0.0, metavar="S",
+                   help="merge events of one class closer than this")
+    x = a.add_argument_group("exports (each written atomically)")
+    x.add_argument("--export-csv", metavar="PATH", help="per-frame scores of every class")
+    x.add_argument("--export-json", metavar="PATH", help="parameters, model sha256, labels, events, "
+                   "every frame's scores")
+    x.add_argument("--export-audacity", metavar="PATH", help="events as an Audacity label track")
+    x.add_argument("--export-raven", metavar="PATH", help="events as a Raven selection table")
+    x.add_argument("--export-metrics", metavar="PATH", help="the metrics table as CSV (needs --labels)")
+    a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    _add_model_options(a)
+    a.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
 def build_app_parser() -> argparse.ArgumentParser:
     """``yamview [FILE]``: the window; kept apart so a file name never reads as a command."""
     parser = _Parser(prog="yamview", description="Open the yamview window. "
-                     "Commands: classify, fetch (yamview COMMAND --help).")
+                     "Commands: classify, analyze, fetch (yamview COMMAND --help).")
     parser.add_argument("--version", action="version", version=f"yamview {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--self-test", action="store_true",
@@ -267,6 +315,135 @@ class _Writer:
         self.out.flush()
 
 
+# -- analyze ------------------------------------------------------------------------------------
+def _analyze(args) -> int:
+    """Whole-file analysis; inputs (labels, mapping, thresholds) are all checked before any
+    work, so a bad file changes nothing: no analysis, no cache entry, no export."""
+    from yamview.core import cache, events, export, metrics
+    from yamview.core.analysis import analyze
+    from yamview.core.assets import AssetError
+    from yamview.core.audio import AudioError, AudioFile
+    from yamview.core.framing import Framing
+    from yamview.core.labels_io import LabelError, map_labels, read_labels, read_mapping
+    from yamview.core.model import ModelError, max_threads
+
+    if args.threads > max_threads():
+        _say(f"--threads {args.threads} is more than this machine's {max_threads()} cores; "
+             f"using {max_threads()}")
+        args.threads = max_threads()
+    if args.hop is not None and not args.hop >= 0.01:
+        _say(f"--hop must be at least 0.01 s (got {args.hop})")
+        return EXIT_USAGE
+    if (args.metrics or args.export_metrics) and not args.labels:
+        _say("--metrics and --export-metrics need --labels TRUTH")
+        return EXIT_USAGE
+    try:
+        model = _load_model(args)
+    except (ModelError, AssetError) as exc:
+        _say(f"cannot load model: {exc}")
+        return EXIT_FAILED
+    try:
+        source = AudioFile(args.file)
+    except AudioError as exc:
+        _say(f"cannot read '{args.file}': {exc}")
+        return EXIT_FAILED
+    try:
+        thresholds = events.thresholds_for(args.threshold, model.n_classes)
+        if args.thresholds:
+            thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
+        if args.labels:
+            mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
+            labels = read_labels(args.labels, args.label_format, args.label_column)
+            label_classes = map_labels(labels, model.labels, mapping, source=args.labels)
+    except (LabelError, metrics.ThresholdError) as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+
+    framing = Framing.create(model.window, model.sample_rate, hop_seconds=args.hop)
+    key = None if args.no_cache else cache.key_for(source.path, model, framing)
+    analysis = cache.load(key, name=args.file) if key else None
+    if analysis is None:
+        try:
+            run = analyze(source, model, hop_seconds=args.hop)
+            bar = _ProgressBar(args.file, run.expected_frames, sys.stderr.isatty() and source.duration() > 30)
+            for frame in run:
+                bar.update(frame.index + 1)
+            bar.close()
+            analysis = run.result()
+        except AudioError as exc:
+            _say(f"cannot read '{args.file}': {exc}")
+            return EXIT_FAILED
+        if key:
+            try:
+                cache.store(key, analysis)
+            except OSError as exc:  # a cache is a shortcut: failing to fill it is not an error
+                _say(f"warning: cannot write the results cache: {exc}")
+    for w in analysis.warnings:
+        _say(f"warning: '{args.file}': {w}")
+
+    found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
+                                        min_duration=args.min_duration, merge_gap=args.merge_gap)
+    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0)
+    _Writer(scores_table, sys.stdout).file(analysis, [])
+    _print_events(found, args)
+    result = None
+    if args.labels:
+        truth = metrics.truth_matrix(labels, label_classes, analysis.starts,
+                                     analysis.framing.window_seconds, len(analysis.labels))
+        result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels)
+        if args.metrics:
+            _print_metrics(result)
+
+    status = EXIT_OK
+    jobs = [
+        (args.export_csv, lambda p: export.write_scores_csv(p, analysis)),
+        (args.export_json, lambda p: export.write_json(p, analysis, labels if args.labels else None, found)),
+        (args.export_audacity, lambda p: export.write_events_audacity(p, found)),
+        (args.export_raven, lambda p: export.write_events_raven(p, found)),
+        (args.export_metrics, lambda p: export.write_metrics_csv(p, result, _metric_order(result))),
+    ]
+    for path, write in jobs:
+        if path:
+            try:
+                write(path)
+            except OSError as exc:
+                _say(f"cannot write '{path}': {exc.strerror or exc}")
+                status = EXIT_FAILED
+    return status
+
+
+def _print_events(found, args) -> None:
+    print(f"events ({len(found)}; threshold {args.threshold:g}{' + per-class CSV' if args.thresholds else ''}, "
+          f"smoothing {args.smooth}, min duration {args.min_duration:g} s, merge gap {args.merge_gap:g} s)")
+    if found:
+        print(f"  {'start':>9}  {'end':>9}  {'peak':>5}  class")
+    for ev in found:
+        print(f"  {ev.start:9.3f}  {ev.end:9.3f}  {ev.peak:5.3f}  {ev.label}")
+    print()
+
+
+def _metric_order(m):
+    """Labelled classes first (by misses + hits, most first), then false-alarm-only classes."""
+    idx = list(m.relevant())
+    return sorted(idx, key=lambda i: (-(m.hits[i] + m.misses[i]), -m.false_alarms[i], i))
+
+
+def _print_metrics(m) -> None:
+    def pct(v):
+        return "    -" if v != v else f"{v:5.3f}"
+
+    print("metrics per class (frame counts; a frame is labelled when a label covers half its window "
+          "or half the label)")
+    print(f"  {'thr':>5}  {'hits':>5}  {'miss':>5}  {'f.a.':>5}  {'prec':>5}  {'rec':>5}  {'F1':>5}  class")
+    for r in m.rows(_metric_order(m)):
+        print(f"  {r['threshold']:5.3f}  {r['hits']:5d}  {r['misses']:5d}  {r['false_alarms']:5d}  "
+              f"{pct(r['precision'])}  {pct(r['recall'])}  {pct(r['f1'])}  {r['class']}")
+    t = m.micro()
+    print(f"  {'':>5}  {t['hits']:5d}  {t['misses']:5d}  {t['false_alarms']:5d}  "
+          f"{pct(t['precision'])}  {pct(t['recall'])}  {pct(t['f1'])}  (all classes, micro-average)")
+    print()
+
+
 # -- fetch --------------------------------------------------------------------------------------
 def _fetch(args) -> int:
     from pathlib import Path
@@ -291,7 +468,7 @@ def _fetch(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     words = [a for a in argv if not a.startswith("-")]
-    commands = {"classify", "fetch"}
+    commands = {"classify", "analyze", "fetch"}
     if words and words[0] in commands or "-h" in argv[:1] or "--help" in argv[:1]:
         args = build_parser().parse_args(argv)
     else:
@@ -302,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "classify":
             return _classify(args)
+        if args.command == "analyze":
+            return _analyze(args)
         if args.command == "fetch":
             return _fetch(args)
         if args.self_test:

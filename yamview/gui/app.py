@@ -1,0 +1,124 @@
+"""QApplication set-up: style, logging to a rotating file, one exception dialog, the window."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import traceback
+from pathlib import Path
+
+import platformdirs
+
+log = logging.getLogger("yamview")
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir("yamview", appauthor=False))
+
+
+def setup_logging(debug: bool = False) -> Path:
+    """Log to a rotating file in the user log folder (and stderr with --debug)."""
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "yamview.log"
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    return path
+
+
+def install_qt_message_handler() -> None:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def handler(kind, context, message):
+        logging.getLogger("qt").log(levels.get(kind, logging.WARNING), message)
+
+    qInstallMessageHandler(handler)
+
+
+class ExceptionDialog:
+    """Uncaught exceptions: logged, then one dialog at a time (no cascade), the app keeps running."""
+
+    def __init__(self, parent_getter, log_path: Path) -> None:
+        self.parent_getter, self.log_path = parent_getter, log_path
+        self._showing = False
+
+    def __call__(self, kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        text = "".join(traceback.format_exception(kind, value, tb))
+        log.error("uncaught exception:\n%s", text)
+        if self._showing:
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        self._showing = True
+        try:
+            box = QMessageBox(self.parent_getter())
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("yamview: something went wrong")
+            box.setText(f"{kind.__name__}: {value}\n\nyamview keeps running. Details are in {self.log_path}.")
+            box.setDetailedText(text)
+            box.exec()
+        finally:
+            self._showing = False
+
+
+def make_app(argv=None):
+    import yamview.gui  # noqa: F401  (selects PySide6 for pyqtgraph)
+    import pyqtgraph as pg
+    from PySide6.QtGui import QIcon, QPalette, QColor
+    from PySide6.QtWidgets import QApplication
+
+    from yamview.gui import palette
+
+    pg.setConfigOptions(antialias=False, imageAxisOrder="row-major", foreground=palette.FOREGROUND)
+    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName("yamview")
+    app.setOrganizationName("yamview")
+    app.setDesktopFileName("yamview")
+    app.setStyle("Fusion")
+    pal = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#1d2026"), (QPalette.ColorRole.WindowText, palette.FOREGROUND),
+        (QPalette.ColorRole.Base, "#15171c"), (QPalette.ColorRole.AlternateBase, "#23262d"),
+        (QPalette.ColorRole.Text, palette.FOREGROUND), (QPalette.ColorRole.Button, "#2a2e36"),
+        (QPalette.ColorRole.ButtonText, palette.FOREGROUND), (QPalette.ColorRole.Highlight, "#4e79a7"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#2a2e36"),
+        (QPalette.ColorRole.ToolTipText, palette.FOREGROUND), (QPalette.ColorRole.PlaceholderText, "#8a909c"),
+    ):
+        pal.setColor(role, QColor(colour))
+    app.setPalette(pal)
+    icon = resource_path("yamview.svg")
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def resource_path(name: str) -> Path | None:
+    """A file from resources/ (source tree or app bundle), or None."""
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    path = base / "resources" / name
+    return path if path.exists() else None
+
+
+def run_app(file: str | None = None, debug: bool = False) -> int:
+    log_path = setup_logging(debug)
+    app = make_app()
+    install_qt_message_handler()
+    from yamview.gui.main_window import MainWindow
+
+    window = MainWindow()
+    sys.excepthook = ExceptionDialog(lambda: window, log_path)
+    window.show()
+    if file:
+        window.open_file(file)
+    return app.exec()

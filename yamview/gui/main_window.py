@@ -1,0 +1,614 @@
+"""The main window: wires a source, the inference worker and the views.
+
+Data flow: Source (audio thread -> pump -> ring buffer) -> InferenceWorker (QThread, signals)
+-> views. A display timer pulls waveform, spectrogram and level from the ring at screen rate,
+positioned by stream time; scores arrive by signal and go to the bars and the timeline.
+Every failure ends in the banner at the top, never in a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from yamview.core.audio import AudioError
+from yamview.gui import palette
+from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
+from yamview.gui.settings import Settings
+from yamview.gui.views.class_bars import ClassBars
+from yamview.gui.views.class_timeline import ClassTimeline
+from yamview.gui.views.level_meter import LevelMeter
+from yamview.gui.views.spectrogram import SpectrogramView
+from yamview.gui.views.waveform import Waveform
+from yamview.gui.worker import InferenceWorker, ModelInfo, Scored, WorkerThread
+from yamview.sources import devices
+from yamview.sources.devices import DeviceError
+from yamview.sources.microphone import Microphone
+from yamview.sources.playback import FilePlayback
+
+log = logging.getLogger(__name__)
+
+AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.mp3 *.aiff *.aif *.au *.caf *.w64 *.opus);;All files (*)"
+DISPLAY_FPS = 60
+
+
+class _Bridge(QObject):
+    """Carries callbacks from audio/pump threads to the GUI thread as queued signals."""
+
+    source_error = Signal(str)
+    source_finished = Signal()
+
+
+class MainWindow(QMainWindow):
+    # Requests to the worker: queued across threads, so they run on the worker's thread.
+    request_model = Signal(str, str, int)
+    request_hop = Signal(float)
+    request_ring = Signal(object)
+
+    def __init__(self, settings: Settings | None = None, output_device: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.output_device = output_device  # "none": file playback paced by the clock, silent
+        self.setWindowTitle("yamview — what YAMNet hears")
+        self.setAcceptDrops(True)
+        self.source = None
+        self.model_info: ModelInfo | None = None
+        self._pending_model: str | None = None
+        self._inference_ms: list[float] = []
+        self.frames_scored = 0
+        self.latencies_ms: list[float] = []  # sample-in-ring -> bars drawn, beyond the hop schedule
+        self._bridge = _Bridge()
+        self._bridge.source_error.connect(self._on_source_error)
+        self._bridge.source_finished.connect(self._on_source_finished)
+
+        self._build_ui()
+        self._build_worker()
+        self._display = QTimer(self)
+        self._display.setTimerType(Qt.TimerType.PreciseTimer)
+        self._display.setInterval(int(1000 / DISPLAY_FPS))
+        self._display.timeout.connect(self.redraw)
+        self._display.start()
+
+        geometry = self.settings.get_bytes("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        self._refresh_devices()
+        if self.settings.problem:  # more important than the device hint: say it last, keep both
+            hint = self.message()
+            self.show_message(self.settings.problem + (f"\n{hint}" if hint else ""), "warning",
+                              self.banner_button.text() or None, self._banner_callback)
+        self._load_model(self.settings.get("model/path"))
+
+    # == construction ==============================================================================
+    def _build_ui(self) -> None:
+        s = self.settings
+        bar = QToolBar("Transport")
+        bar.setObjectName("transport")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Start / stop listening (Space)")
+        self.start_button.setMinimumWidth(90)
+        self.start_button.clicked.connect(self.toggle)
+        self.start_button.setEnabled(False)
+        bar.addWidget(self.start_button)
+        bar.addWidget(QLabel("  Source "))
+        self.source_combo = QComboBox()
+        self.source_combo.setMinimumWidth(260)
+        self.source_combo.setToolTip("Input device (remembered by name), or the open file")
+        self.source_combo.activated.connect(self._on_source_chosen)
+        bar.addWidget(self.source_combo)
+        refresh = QAction("↻", self)
+        refresh.setToolTip("Look for input devices again")
+        refresh.triggered.connect(self._refresh_devices)
+        bar.addAction(refresh)
+        open_action = QAction("Open file…", self)
+        open_action.setToolTip("Play an audio file through the same pipeline (Ctrl+O, or drop a file)")
+        open_action.triggered.connect(self.open_file_dialog)
+        bar.addAction(open_action)
+        bar.addSeparator()
+        self.position = QSlider(Qt.Orientation.Horizontal)
+        self.position.setRange(0, 1000)
+        self.position.setMinimumWidth(200)
+        self.position.setToolTip("Position in the file: drag to seek")
+        self.position.sliderReleased.connect(self._seek_to_slider)
+        bar.addWidget(self.position)
+        self.position_label = QLabel("")
+        self.position_label.setMinimumWidth(110)
+        bar.addWidget(self.position_label)
+        self.loop_button = QPushButton("Loop")
+        self.loop_button.setCheckable(True)
+        self.loop_button.setChecked(s.get("source/loop"))
+        self.loop_button.toggled.connect(self._on_loop)
+        bar.addWidget(self.loop_button)
+        self._file_widgets = [self.position, self.position_label, self.loop_button]
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(6, 4, 6, 4)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner_button = QPushButton("")
+        self.banner_button.setVisible(False)
+        self.banner_button.clicked.connect(self._banner_action)
+        self._banner_callback = None
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.banner_button)
+        outer.addLayout(banner_row)
+
+        self.waveform = Waveform(seconds=5.0)
+        self.spectrogram = SpectrogramView(16000, seconds=10.0, scale=s.get("spectrogram/scale"),
+                                           db_range=(s.get("spectrogram/db_low"), s.get("spectrogram/db_high")),
+                                           colormap=s.get("spectrogram/colormap"))
+        self.timeline = ClassTimeline(seconds=10.0, rows=s.get("classify/max_results"),
+                                      colormap=s.get("timeline/colormap"))
+        self.bars = ClassBars(max_results=s.get("classify/max_results"), threshold=s.get("classify/threshold"))
+        self.bars.set_placeholder("Loading model…")
+        self.controls = Controls(s)
+        self.level = LevelMeter()
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        for title, widget, stretch in (
+            ("Waveform · last 5 s", self.waveform.widget, 2),
+            ("Spectrogram · last 10 s", self.spectrogram.widget, 4),
+            ("Class timeline · same 10 s", self.timeline.widget, 3),
+        ):
+            left.addWidget(_titled(title, widget))
+            left.setStretchFactor(left.count() - 1, stretch)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(_titled("Top classes", self.bars.widget, big=True))
+        right.addWidget(self.controls)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        outer.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        status = self.statusBar()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate: model loading
+        self.busy.setMaximumWidth(120)
+        self.status_label = QLabel("Loading model…")
+        status.addWidget(self.busy)
+        status.addWidget(self.status_label, 1)
+        status.addPermanentWidget(QLabel("Input"))
+        status.addPermanentWidget(self.level)
+
+        c = self.controls
+        c.model_chosen.connect(self._on_model_chosen)
+        c.kernels_changed.connect(lambda _: self._reload_model())
+        c.threads_changed.connect(lambda _: self._reload_model())
+        c.max_results_changed.connect(self._on_max_results)
+        c.threshold_changed.connect(self.bars.set_threshold)
+        c.hop_changed.connect(self._on_hop)
+        c.scale_changed.connect(self.spectrogram.set_scale)
+        c.colormap_changed.connect(self.spectrogram.set_colormap)
+        c.db_range_changed.connect(self.spectrogram.set_db_range)
+
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle, context=Qt.ShortcutContext.WindowShortcut)
+        QShortcut(QKeySequence.StandardKey.Open, self, self.open_file_dialog)
+        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.toggle_full_screen)
+        self._show_file_widgets(False)
+
+    def _build_worker(self) -> None:
+        self.worker = InferenceWorker(self.settings.get("classify/hop_seconds"))
+        self.worker_thread = WorkerThread(self.worker)
+        self.request_model.connect(self.worker.load_model)
+        self.request_hop.connect(self.worker.set_hop)
+        self.request_ring.connect(self.worker.set_ring)
+        self.worker.scored.connect(self._on_scored)
+        self.worker.model_loaded.connect(self._on_model_loaded)
+        self.worker.model_failed.connect(self._on_model_failed)
+        # Bound methods of this GUI-thread object, never lambdas: a lambda connected to a worker
+        # signal runs on the worker's thread, and touching widgets there crashes.
+        self.worker.failed.connect(self._on_worker_failed)
+
+    # == messages ================================================================================
+    def show_message(self, text: str, kind: str = "info", action: str | None = None, callback=None) -> None:
+        """The banner: problems and hints stay visible without a modal dialog (it's a stage)."""
+        colours = {"info": "#2d4a6b", "warning": "#6b5a1e", "error": "#6b2525"}
+        self.banner.setStyleSheet(f"background:{colours.get(kind, colours['info'])}; color:#ffffff;"
+                                  "padding:6px 10px; border-radius:4px; font-size:14px;")
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+        self._banner_callback = callback
+        self.banner_button.setText(action or "")
+        self.banner_button.setVisible(bool(action))
+        if text:
+            log.info("banner (%s): %s", kind, text)
+
+    def clear_message(self) -> None:
+        self.show_message("")
+
+    def message(self) -> str:
+        return self.banner.text() if self.banner.isVisible() else ""
+
+    def _banner_action(self) -> None:
+        if self._banner_callback:
+            self._banner_callback()
+
+    # == model ===================================================================================
+    def _load_model(self, path: str) -> None:
+        self._pending_model = path
+        self.busy.setVisible(True)
+        self.status_label.setText("Loading model…")
+        self.request_model.emit(path, self.controls.kernels.currentData(), self.controls.threads.value())
+
+    def _reload_model(self) -> None:
+        if self.model_info is not None:
+            self._load_model(self._pending_model or "")
+
+    def _on_model_chosen(self, data: str) -> None:
+        if data == OPEN_MODEL_ITEM:
+            path, _ = QFileDialog.getOpenFileName(self, "Open a TFLite audio classifier", "",
+                                                  "TFLite models (*.tflite);;All files (*)")
+            if not path:
+                self._restore_model_choice()
+                return
+            data = path
+        self._load_model(data)
+
+    def _restore_model_choice(self) -> None:
+        if self.model_info is not None:
+            self.controls.show_model(self.settings.get("model/path"), Path(self.model_info.path).name)
+
+    @Slot(object)
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        old = self.model_info
+        self.model_info = info
+        self.busy.setVisible(False)
+        self.settings.set("model/path", self._pending_model or "")
+        self.controls.show_model(self._pending_model or "", Path(info.path).name)
+        self.controls.set_window_seconds(info.window / info.sample_rate)
+        self.bars.set_labels(info.labels)
+        self.timeline.set_labels(info.labels)
+        self.timeline.set_hop(self.controls.hop_seconds())
+        self.request_hop.emit(self.controls.hop_seconds())
+        self.start_button.setEnabled(True)
+        self.bars.set_placeholder("Press Start (Space)" if not self.running else "Listening…")
+        self._update_status()
+        if info.warnings:
+            self.show_message("Model: " + "; ".join(info.warnings), "warning")
+        elif old is not None and old.path != info.path:
+            self.clear_message()
+        if old is not None and old.sample_rate != info.sample_rate and self.source is not None:
+            self._rebuild_source()  # the ring runs at the model's rate
+
+    @Slot(str)
+    def _on_model_failed(self, message: str) -> None:
+        self.busy.setVisible(False)
+        if self.model_info is None:
+            self.bars.set_placeholder("No model")
+            self.status_label.setText("No model loaded")
+            self.show_message(message + " — choose another model in the panel on the right.", "error")
+        else:
+            self.show_message(f"{message}. Still using {Path(self.model_info.path).name}.", "error")
+            self._pending_model = self.settings.get("model/path")
+            self._restore_model_choice()
+
+    @Slot(str)
+    def _on_worker_failed(self, message: str) -> None:
+        self.show_message(f"{message}. yamview keeps running; details are in the log.", "error")
+
+    def _update_status(self) -> None:
+        if self.model_info is None:
+            return
+        i = self.model_info
+        src = ""
+        if self.source is not None:
+            src = f" · {self.source.name}"
+        self.status_label.setText(
+            f"{i.name} · {i.window / i.sample_rate:.3f} s window · hop {self.controls.hop_seconds():.3g} s · "
+            f"{i.kernels} kernels · {i.threads} thread{'s' if i.threads > 1 else ''}{src}"
+        )
+
+    # == sources =================================================================================
+    @property
+    def rate(self) -> int:
+        return self.model_info.sample_rate if self.model_info else 16000
+
+    @property
+    def running(self) -> bool:
+        """Audio is flowing (a paused file is not running: Start resumes it)."""
+        src = self.source
+        return src is not None and src.running and not getattr(src, "paused", False)
+
+    def _refresh_devices(self) -> None:
+        devices.rescan()
+        current = self.source_combo.currentData()
+        self.source_combo.clear()
+        inputs = devices.list_input_devices()
+        for d in inputs:
+            self.source_combo.addItem(f"Microphone: {d.name}", f"mic:{d.name}")
+        file = self.settings.get("source/file")
+        if isinstance(self.source, FilePlayback):
+            file = str(self.source.file.path)
+        if file:
+            self.source_combo.addItem(f"File: {Path(file).name}", f"file:{file}")
+        if not inputs:
+            self.source_combo.insertItem(0, "No input device found", None)
+            problem = devices.portaudio_error()
+            detail = f" ({problem})" if problem else ""
+            if self.source is None:
+                self.show_message(f"No input device found{detail}. Open an audio file to see what YAMNet hears.",
+                                  "warning", "Open file…", self.open_file_dialog)
+        wanted = current
+        if not wanted:
+            kind = self.settings.get("source/kind")
+            wanted = f"file:{file}" if kind == "file" and file else f"mic:{self.settings.get('source/device')}"
+        index = self.source_combo.findData(wanted)
+        if index < 0 and wanted.startswith("mic:"):
+            default = devices.default_input_device()
+            index = self.source_combo.findData(f"mic:{default.name}") if default else -1
+        self.source_combo.setCurrentIndex(max(index, 0))
+
+    def _on_source_chosen(self, index: int) -> None:
+        data = self.source_combo.itemData(index)
+        if not data:
+            return
+        kind, value = data.split(":", 1)
+        was_running = self.running
+        if kind == "file":
+            self.open_file(value)
+            return
+        self._set_source(None)
+        self.settings.set("source/kind", "microphone")
+        self.settings.set("source/device", value)
+        if was_running:
+            self.start()
+
+    def _make_source(self):
+        data = self.source_combo.currentData()
+        if not data:
+            raise DeviceError("No input device found. Open an audio file instead (Ctrl+O).")
+        kind, value = data.split(":", 1)
+        if kind == "file":
+            return self._make_playback(value)
+        return Microphone(value, self.rate, on_error=self._bridge.source_error.emit)
+
+    def _make_playback(self, path: str) -> FilePlayback:
+        return FilePlayback(path, self.rate, output_device=self.output_device, loop=self.loop_button.isChecked(),
+                            on_error=self._bridge.source_error.emit,
+                            on_finished=self._bridge.source_finished.emit)
+
+    def _set_source(self, source) -> None:
+        """Replace the source (stopping the old one) and reset the views to its time base."""
+        if self.source is not None:
+            self.source.stop()
+        self.source = source
+        self.request_ring.emit(None)
+        self.spectrogram.clear()
+        self.waveform.clear()
+        self.timeline.clear()
+        self.level.reset()
+        self._show_file_widgets(isinstance(source, FilePlayback))
+        self._update_status()
+
+    def _rebuild_source(self) -> None:
+        was_running = self.running
+        position = self.source.position if isinstance(self.source, FilePlayback) else None
+        try:
+            new = self._make_source()
+        except (DeviceError, AudioError) as exc:
+            self._set_source(None)
+            self.show_message(str(exc), "error")
+            return
+        self._set_source(new)
+        if position:
+            new.seek(position)
+        if was_running:
+            self.start()
+
+    def open_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", self._last_folder(), AUDIO_FILTER)
+        if path:
+            self.open_file(path)
+
+    def _last_folder(self) -> str:
+        last = self.settings.get("source/file")
+        return str(Path(last).parent) if last else str(Path.home())
+
+    def open_file(self, path: str, start: bool = True) -> bool:
+        """Switch to playing ``path``; a file that cannot be read changes nothing."""
+        try:
+            playback = self._make_playback(path)
+        except AudioError as exc:
+            self.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
+            return False
+        except Exception as exc:  # noqa: BLE001 - any other failure must also leave things as they were
+            log.exception("opening %s", path)
+            self.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
+            return False
+        self._set_source(playback)
+        self.settings.set("source/kind", "file")
+        self.settings.set("source/file", str(path))
+        self._refresh_devices()
+        self.source_combo.setCurrentIndex(self.source_combo.findData(f"file:{path}"))
+        self.clear_message()
+        if start and self.model_info is not None:
+            self.start()
+        return True
+
+    # == transport ===============================================================================
+    def toggle(self) -> None:
+        if self.running:
+            self.stop()
+        else:
+            self.start()
+
+    def start(self) -> None:
+        if self.model_info is None:
+            self.show_message("The model is still loading; Start will be available in a moment.", "info")
+            return
+        if isinstance(self.source, FilePlayback) and self.source.finished:
+            self.source.seek(0)
+        if self.source is None or not isinstance(self.source, FilePlayback):
+            try:
+                self._set_source(self._make_source())
+            except (DeviceError, AudioError) as exc:
+                self._set_source(None)
+                self.show_message(str(exc), "error", "Open file…", self.open_file_dialog)
+                return
+        try:
+            if isinstance(self.source, FilePlayback) and self.source.running and self.source.paused:
+                self.source.resume()
+            else:
+                self.source.start()
+        except (DeviceError, AudioError) as exc:
+            self.show_message(f"Cannot start {self.source.name}: {exc}", "error", "Open file…", self.open_file_dialog)
+            return
+        self.request_ring.emit(self.source.ring)
+        self._inference_ms.clear()
+        self.start_button.setText("Stop")
+        self.bars.set_placeholder("Listening… first scores after one window")
+        if self.message().startswith(("No input device", "Cannot start", "Input stopped")):
+            self.clear_message()
+        self._update_status()
+
+    def stop(self) -> None:
+        if self.source is not None:
+            if isinstance(self.source, FilePlayback) and self.source.running:
+                self.source.pause()  # keep the position: Start resumes
+            else:
+                self.source.stop()
+        self.request_ring.emit(None)
+        self.start_button.setText("Start")
+        self.bars.set_placeholder("")
+
+    def _on_loop(self, on: bool) -> None:
+        self.settings.set("source/loop", on)
+        if isinstance(self.source, FilePlayback):
+            self.source.loop = on
+
+    def _seek_to_slider(self) -> None:
+        if isinstance(self.source, FilePlayback) and self.source.duration:
+            self.source.seek(self.position.value() / 1000 * self.source.duration)
+
+    def _show_file_widgets(self, visible: bool) -> None:
+        for w in self._file_widgets:
+            w.setEnabled(visible)
+
+    def _on_source_error(self, message: str) -> None:
+        self.request_ring.emit(None)
+        self.start_button.setText("Start")
+        self._refresh_devices()
+        self.show_message(f"Input stopped: {message}. Pick another source and press Start.", "error",
+                          "Open file…", self.open_file_dialog)
+
+    def _on_source_finished(self) -> None:
+        self.request_ring.emit(None)
+        self.start_button.setText("Start")
+        self.bars.set_placeholder("")
+        self.status_label.setText(f"Finished playing {self.source.name if self.source else ''} · Start plays it again")
+
+    # == worker results and drawing =================================================================
+    @Slot(object)
+    def _on_scored(self, s: Scored) -> None:
+        if self.source is None or not self.source.running:
+            return
+        self.frames_scored += 1
+        self.bars.show_scores(s.scores)
+        self.timeline.add(s.centre, s.scores)
+        self._inference_ms.append(s.inference_ms)
+        if len(self._inference_ms) > 200:
+            del self._inference_ms[:100]
+        mean = sum(self._inference_ms) / len(self._inference_ms)
+        self.controls.show_inference(s.inference_ms, mean, s.skipped)
+        # Latency beyond the hop schedule: the frame was computable when its last sample reached
+        # the ring (stream time s.end); the bars are drawn now.
+        lag = (self.source.stream_time - s.end) * 1000
+        self.latencies_ms.append(lag)
+        if len(self.latencies_ms) > 1000:
+            del self.latencies_ms[:500]
+
+    def redraw(self) -> None:
+        """Display tick: pull the newest audio from the ring; everything placed by stream time."""
+        src = self.source
+        if src is not None and src.ring.total > 0:
+            rate = src.rate
+            if src.running:
+                self.waveform.update(src.ring, rate)
+                self.spectrogram.update(src.ring, rate)
+                self.timeline.update(src.stream_time)
+                lv = src.level
+                self.level.set_level(lv.peak_db, lv.rms_db, lv.clipped)
+            if isinstance(src, FilePlayback) and src.duration:
+                if not self.position.isSliderDown():
+                    self.position.setValue(int(1000 * src.position / src.duration))
+                self.position_label.setText(f"{_clock(src.position)} / {_clock(src.duration)}")
+        if self.bars.animating:
+            self.bars.refresh()
+
+    # == other handlers ==============================================================================
+    def _on_max_results(self, n: int) -> None:
+        self.bars.set_max_results(n)
+        self.timeline.set_rows(n)
+
+    def _on_hop(self, hop: float) -> None:
+        self.request_hop.emit(hop)
+        self.timeline.set_hop(hop)
+        self._update_status()
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            self.open_file(files[0])
+            event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._display.stop()
+        if self.source is not None:
+            self.source.stop()
+        self.worker_thread.stop()
+        self.settings.set_bytes("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+def _titled(title: str, widget: QWidget, big: bool = False) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 2, 0, 2)
+    layout.setSpacing(2)
+    label = QLabel(title)
+    label.setStyleSheet(f"color:{palette.FOREGROUND}; font-weight:600; font-size:{15 if big else 12}px;")
+    layout.addWidget(label)
+    layout.addWidget(widget, 1)
+    return box
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(max(0.0, seconds), 60)
+    return f"{int(m)}:{s:04.1f}"
+

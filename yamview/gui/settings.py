@@ -1,0 +1,118 @@
+"""Typed access to QSettings, with every default in one place.
+
+The settings file is the single source of truth: widgets are filled from it at start and write
+back on change, never the other way round. A corrupt file is set aside (renamed) and the app
+starts from defaults, saying so once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    default: object
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    choices: tuple | None = None
+
+
+KEYS = {
+    k.name: k
+    for k in (
+        Key("model/path", "", str),  # "" = YAMNet, found or fetched by yamview.core.assets
+        Key("model/kernels", "fast", str, choices=("fast", "reference")),
+        Key("model/threads", 1, int, 1, 64),
+        Key("classify/max_results", 5, int, 1, 10),
+        Key("classify/threshold", 0.1, float, 0.0, 1.0),
+        Key("classify/hop_seconds", 0.4875, float, 0.01, 10.0),
+        Key("source/kind", "microphone", str, choices=("microphone", "file")),
+        Key("source/device", "", str),  # input device NAME: indexes change when hardware does
+        Key("source/file", "", str),
+        Key("source/loop", True, bool),
+        Key("spectrogram/scale", "mel", str, choices=("linear", "log", "mel")),
+        Key("spectrogram/db_low", -90.0, float, -160.0, 0.0),
+        Key("spectrogram/db_high", -10.0, float, -150.0, 20.0),
+        Key("spectrogram/colormap", "inferno", str),
+        Key("timeline/colormap", "viridis", str),
+    )
+}
+
+
+def default_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("yamview", appauthor=False)) / "yamview.ini"
+
+
+class Settings:
+    """Settings in an INI file (``path``; the user config folder by default)."""
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.problem: str | None = None
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+        if self._qs.status() != QSettings.Status.NoError:
+            self._set_aside("it could not be parsed")
+
+    def _set_aside(self, why: str) -> None:
+        backup = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        del self._qs
+        try:
+            os.replace(self.path, backup)
+            where = f"; the old file was kept as {backup}"
+        except OSError:
+            where = ""
+        self.problem = f"Settings file {self.path} was unreadable ({why}); defaults restored{where}."
+        log.warning(self.problem)
+        self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def get(self, name: str):
+        key = KEYS[name]
+        raw = self._qs.value(name, key.default)
+        try:
+            if key.kind is bool:
+                value = raw if isinstance(raw, bool) else str(raw).lower() in ("true", "1", "yes")
+            else:
+                value = key.kind(raw)
+        except (TypeError, ValueError):
+            return self._bad(key, raw)
+        if key.low is not None and not key.low <= value <= key.high:
+            return self._bad(key, raw)
+        if key.choices is not None and value not in key.choices:
+            return self._bad(key, raw)
+        return value
+
+    def _bad(self, key: Key, raw):
+        message = f"setting {key.name}={raw!r} is invalid; using the default {key.default!r}"
+        log.warning(message)
+        if self.problem is None:
+            self.problem = f"Some settings were invalid and were reset: {message}."
+        return key.default
+
+    def set(self, name: str, value) -> None:
+        if name not in KEYS:
+            raise KeyError(name)
+        self._qs.setValue(name, value)
+
+    # Window geometry and splitter state are opaque Qt blobs.
+    def get_bytes(self, name: str):
+        return self._qs.value(name)
+
+    def set_bytes(self, name: str, value) -> None:
+        self._qs.setValue(name, value)
+
+    def sync(self) -> None:
+        self._qs.sync()

@@ -1,0 +1,1 @@
+"""One module per view. Views are touched only on the GUI thread."""

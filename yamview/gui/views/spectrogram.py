@@ -1,0 +1,123 @@
+"""Scrolling spectrogram of the last seconds: only columns made complete by new audio are computed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from yamview.core.spectrum import Spectrogram
+from yamview.gui import palette
+from yamview.gui.views.common import LEFT_AXIS_WIDTH, scrolling_plot
+
+COLORMAPS = ("inferno", "viridis", "magma", "plasma", "cividis", "CET-L16")
+_NICE_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000, 16000, 24000)
+
+
+class FrequencyAxis(pg.AxisItem):
+    """Left axis in Hz whatever the scale: ticks at round frequencies placed on the scale."""
+
+    def __init__(self) -> None:
+        super().__init__("left")
+        self.freq_scale = None
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (Qt naming)
+        if self.freq_scale is None:
+            return super().tickValues(minVal, maxVal, size)
+        if self.freq_scale.kind == "linear":
+            step = 1000 if self.freq_scale.fmax <= 8000 else 2000
+            values = list(np.arange(0, self.freq_scale.fmax + 1, step))
+        else:
+            values = [f for f in _NICE_HZ if self.freq_scale.fmin <= f <= self.freq_scale.fmax]
+        return [(None, [float(self.freq_scale.to_axis(f)) for f in values])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        if self.freq_scale is None:
+            return super().tickStrings(values, scale, spacing)
+        out = []
+        for v in values:
+            hz = float(self.freq_scale.from_axis(v))
+            out.append(f"{hz / 1000:g}k" if hz >= 1000 else f"{hz:.0f}")
+        return out
+
+
+class SpectrogramView:
+    """The widget; ``update(ring, rate)`` appends new columns and scrolls."""
+
+    def __init__(self, rate: int, seconds: float = 10.0, scale: str = "mel",
+                 db_range: tuple[float, float] = (-90.0, -10.0), colormap: str = "inferno") -> None:
+        self.seconds = seconds
+        self.axis = FrequencyAxis()
+        self.widget = scrolling_plot(seconds)
+        self.plot = self.widget.getPlotItem()
+        self.plot.setAxisItems({"left": self.axis})
+        self.axis.setWidth(LEFT_AXIS_WIDTH)
+        self.axis.setPen(palette.FOREGROUND)
+        self.axis.setTextPen(palette.FOREGROUND)
+        self.plot.setLabel("left", "Hz")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.widget.setToolTip("Spectrogram of the last seconds (newest on the right)")
+        self.db_range = db_range
+        self.colormap = colormap
+        self.image.setColorMap(pg.colormap.get(colormap))
+        self.configure(rate, scale)
+
+    def configure(self, rate: int, scale: str) -> None:
+        """(Re)build for a sample rate and frequency scale; the history restarts."""
+        self.rate = rate
+        self.spec = Spectrogram(rate, scale=scale)
+        self.scale_name = scale
+        self.n_cols = int(self.seconds * rate / self.spec.hop)
+        self.data = np.full((self.spec.rows, self.n_cols), self.db_range[0], np.float32)
+        self._next = None  # absolute sample index where the next column starts
+        self.axis.freq_scale = self.spec.scale
+        lo, hi = self.spec.scale.axis_range
+        self.plot.setYRange(lo, hi, padding=0)
+        self._draw()  # setRect scales by the current image size: set the image first
+        self.image.setRect(-self.seconds, lo, self.seconds, hi - lo)
+        self.axis.picture = None
+        self.axis.update()
+
+    def set_scale(self, scale: str) -> None:
+        if scale != self.scale_name:
+            self.configure(self.rate, scale)
+
+    def set_db_range(self, low: float, high: float) -> None:
+        self.db_range = (float(low), float(max(high, low + 1)))
+        self._draw()
+
+    def set_colormap(self, name: str) -> None:
+        self.colormap = name
+        self.image.setColorMap(pg.colormap.get(name))
+
+    def clear(self) -> None:
+        self.data.fill(self.db_range[0])
+        self._next = None
+        self._draw()
+
+    def _draw(self) -> None:
+        self.image.setImage(self.data, levels=self.db_range, autoLevels=False)
+
+    def update(self, ring, rate: int) -> None:
+        if rate != self.rate:
+            self.configure(rate, self.scale_name)
+        hop, nfft = self.spec.hop, self.spec.nfft
+        total = ring.total
+        newest_start = (total - nfft) // hop * hop  # start of the newest complete column
+        if newest_start < 0:
+            return
+        if self._next is None or newest_start - self._next > self.n_cols * hop:
+            self._next = max(0, newest_start - (self.n_cols - 1) * hop)  # first call or a long stall
+        if newest_start < self._next:
+            return
+        n_new = (newest_start - self._next) // hop + 1
+        samples = ring.window(newest_start + nfft, (n_new - 1) * hop + nfft)
+        if samples is None:
+            self._next = None
+            return
+        cols = self.spec.columns(samples)
+        k = min(cols.shape[1], self.n_cols)
+        self.data[:, :-k] = self.data[:, k:]
+        self.data[:, -k:] = cols[:, -k:]
+        self._next = newest_start + hop
+        self._draw()

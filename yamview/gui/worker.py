@@ -1,0 +1,203 @@
+"""InferenceWorker: a QObject living on its own QThread, scoring the newest window every hop.
+
+It polls the source's ring buffer with a fine timer; it never queues a backlog: when it falls
+behind (slow kernels, a busy machine) it jumps to the newest complete frame and counts the
+frames it skipped. Model loads and setting changes arrive as queued slot calls, so they apply
+live on the worker's own thread, and results leave only through signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+
+from yamview.core import assets
+from yamview.core.framing import Framing
+from yamview.core.model import Model, ModelError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One frame's result as it leaves the worker."""
+
+    index: int  # frame number since the source started (start sample = index * hop)
+    start: float  # stream time of the frame's first sample, seconds
+    centre: float  # stream time of the frame's centre: where its scores are drawn
+    end: float  # stream time of its last sample: when it could first be computed
+    scores: np.ndarray  # float32 [n_classes]
+    inference_ms: float
+    skipped: int  # frames skipped so far (worker fell behind and jumped ahead)
+    emitted_at: float  # time.perf_counter() when emitted (latency measurement)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str
+    labels: list
+    window: int
+    sample_rate: int
+    kernels: str
+    threads: int
+    warnings: list
+    sha256: str
+
+
+class InferenceWorker(QObject):
+    scored = Signal(object)  # Scored
+    model_loaded = Signal(object)  # ModelInfo
+    model_failed = Signal(str)
+    failed = Signal(str)  # an exception while scoring: shown, the worker keeps going
+
+    def __init__(self, hop_seconds: float = 0.4875) -> None:
+        super().__init__()
+        self._model: Model | None = None
+        self._ring = None
+        self._hop_seconds = hop_seconds
+        self._framing: Framing | None = None
+        self._origin = 0  # ring.total when the source (re)started: frame 0 starts there
+        self._next_index = 0
+        self.skipped = 0
+        self._timer: QTimer | None = None
+        self._errors_in_a_row = 0
+
+    # -- lifetime (runs on the worker thread) -----------------------------------------------
+    @Slot()
+    def setup(self) -> None:
+        """Called once the object lives on its thread: the timer must be created there."""
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(5)  # poll: a new frame is at most 5 ms late
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    @Slot()
+    def shutdown(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._ring = None
+
+    # -- configuration (queued calls from the GUI thread) -----------------------------------------
+    @Slot(str, str, int)
+    def load_model(self, path: str, kernels: str, threads: int) -> None:
+        """Load (or reload with other kernels/threads) a model off the GUI thread.
+
+        ``path`` "" means YAMNet, found locally or fetched (a download must not freeze the GUI).
+        """
+        try:
+            if not path:
+                path = str(assets.ensure("yamnet"))
+            if self._model is not None and str(self._model.path) == path:
+                model = self._model.reconfigured(kernels=kernels, threads=threads)
+            else:
+                model = Model(path, kernels=kernels, threads=threads)
+        except (ModelError, assets.AssetError) as exc:
+            self.model_failed.emit(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a model file can fail in many ways
+            log.exception("model load failed")
+            self.model_failed.emit(f"cannot load model {path}: {exc}")
+            return
+        self._model = model
+        self._reframe()
+        self.model_loaded.emit(
+            ModelInfo(model.name, str(model.path), list(model.labels), model.window, model.sample_rate,
+                      model.kernels.value, model.threads, list(model.warnings), model.sha256)
+        )
+
+    @Slot(float)
+    def set_hop(self, hop_seconds: float) -> None:
+        self._hop_seconds = hop_seconds
+        self._reframe()
+
+    @Slot(object)
+    def set_ring(self, ring) -> None:
+        """Attach a source's ring buffer (None detaches); frame 0 starts at its current end."""
+        self._ring = ring
+        self._origin = ring.total if ring is not None else 0
+        self._next_index = 0
+        self.skipped = 0
+
+    def _reframe(self) -> None:
+        if self._model is None:
+            return
+        old = self._framing
+        self._framing = Framing.create(self._model.window, self._model.sample_rate,
+                                       hop_seconds=max(0.01, self._hop_seconds))
+        if old is not None and self._ring is not None and old != self._framing:
+            # Restart the frame grid at the newest complete window; times stay ring-based.
+            self._origin = max(self._origin, self._ring.total - self._framing.window)
+            self._next_index = 0
+
+    # -- the loop -------------------------------------------------------------------------------
+    @Slot()
+    def _tick(self) -> None:
+        try:
+            self._score_newest()
+        except Exception as exc:  # noqa: BLE001 - reported to the window; the worker keeps going
+            self._errors_in_a_row += 1
+            log.error("inference failed: %s", traceback.format_exc())
+            if self._errors_in_a_row in (1, 10, 100):  # say it, but do not flood the window
+                self.failed.emit(f"inference failed: {exc}")
+            self._next_index += 1
+        else:
+            self._errors_in_a_row = 0
+
+    def _score_newest(self) -> None:
+        ring, model, framing = self._ring, self._model, self._framing
+        if ring is None or model is None or framing is None:
+            return
+        available = ring.total - self._origin
+        if available < framing.window:
+            return
+        newest = (available - framing.window) // framing.hop  # newest complete frame
+        if newest < self._next_index:
+            return
+        if newest > self._next_index:
+            self.skipped += newest - self._next_index  # late: jump, never build a backlog
+        self._next_index = newest + 1
+        start = self._origin + newest * framing.hop
+        samples = ring.window(start + framing.window, framing.window)
+        if samples is None:  # overwritten already (the worker was stalled for a long time)
+            return
+        t0 = time.perf_counter()
+        scores = model.classify(samples)
+        ms = (time.perf_counter() - t0) * 1000
+        rate = framing.rate
+        self.scored.emit(
+            Scored(
+                index=newest,
+                start=start / rate,
+                centre=(start + framing.window / 2) / rate,
+                end=(start + framing.window) / rate,
+                scores=scores,
+                inference_ms=ms,
+                skipped=self.skipped,
+                emitted_at=time.perf_counter(),
+            )
+        )
+
+
+class WorkerThread:
+    """Owns the QThread and the worker; the GUI talks to the worker only through signals."""
+
+    def __init__(self, worker: InferenceWorker) -> None:
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("yamview-inference")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.setup)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.thread.isRunning():
+            QTimer.singleShot(0, self.worker, self.worker.shutdown)
+            self.thread.quit()
+            self.thread.wait(5000)
