@@ -1,0 +1,138 @@
+"""`yamview analyze`: summary, events, metrics, exports, the cache, and bad inputs."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+import soundscape
+from yamview.cli import main
+from yamview.core import analysis as analysis_module
+from yamview.core import cache, export
+from yamview.core.audio import AudioFile
+from yamview.core.labels_io import read_audacity, read_raven
+
+
+@pytest.fixture(scope="module")
+def scape(corpus_dir, tmp_path_factory):
+    return soundscape.build(corpus_dir, tmp_path_factory.mktemp("scape"))
+
+
+@pytest.fixture
+def cdir(tmp_path, monkeypatch):
+    d = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV_VAR, str(d))
+    return d
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_full_run_prints_and_exports(capsys, cdir, tmp_path, scape):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, out, err = run(
+        capsys, "analyze", scape.wav, "--labels", scape.labels_txt, "--mapping", scape.mapping_csv,
+        "--metrics", "--threshold", "0.4", "--export-csv", out_dir / "s.csv", "--export-json", out_dir / "a.json",
+        "--export-audacity", out_dir / "e.txt", "--export-raven", out_dir / "e.selections.txt",
+        "--export-metrics", out_dir / "m.csv")
+    assert code == 0, err
+    assert "49 frames" in out and "hop 0.4875 s" in out
+    assert "events (" in out and "metrics per class" in out and "micro-average" in out
+    metric_lines = {l.split(None, 7)[-1]: l.split() for l in out.splitlines() if l.startswith("  0.400")}
+    assert int(metric_lines["Speech"][1]) >= 8  # hits column
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a.json", "e.selections.txt", "e.txt", "m.csv", "s.csv"]
+    a, labels = export.read_json(out_dir / "a.json")
+    assert [(l.start, l.end, l.text) for l in labels] == scape.segments
+    aud, rav = read_audacity(out_dir / "e.txt"), read_raven(out_dir / "e.selections.txt")
+    assert [l.text for l in aud] == [l.text for l in rav] and "Speech" in {l.text for l in aud}
+    event_lines = out.split("events (")[1].split("metrics per class")[0].strip().splitlines()[2:]
+    assert len(event_lines) == len(aud)
+    assert len(list(csv.reader(open(out_dir / "s.csv")))) == 1 + a.n_frames
+    assert any(r["class"] == "Speech" for r in csv.DictReader(open(out_dir / "m.csv")))
+    assert len(list(cdir.iterdir())) == 1  # the result was cached
+
+
+def test_second_run_comes_from_cache(capsys, cdir, scape, monkeypatch):
+    code, first, _ = run(capsys, "analyze", scape.wav, "--threshold", "0.5")
+    assert code == 0
+
+    def no_analysis(*a, **k):
+        raise AssertionError("analysed again despite the cache")
+
+    monkeypatch.setattr(analysis_module, "analyze", no_analysis)
+    code, second, _ = run(capsys, "analyze", scape.wav, "--threshold", "0.5")
+    assert code == 0 and second == first
+    with pytest.raises(AssertionError, match="analysed again"):  # another hop: a miss
+        main(["analyze", str(scape.wav), "--hop", "0.25"])
+
+
+def test_per_class_thresholds_file(capsys, cdir, tmp_path, scape):
+    thr = tmp_path / "thr.csv"
+    thr.write_text("class,threshold\nSpeech,1.0\n")
+    code, out, _ = run(capsys, "analyze", scape.wav, "--thresholds", thr, "--threshold", "0.5", "--no-cache")
+    events = out.split("events (")[1]
+    assert code == 0 and "per-class CSV" in out
+    assert " Speech\n" not in events and "Dog" in events
+    assert not cdir.exists()  # --no-cache writes nothing
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("0\t1\tSpeech\n2\t1\tSpeech\n", "line 2: end time 1 s is before start time 2 s"),
+    ("0\t1\tSpeech\n-1\t1\tSpeech\n", "line 2: negative start time"),
+    ("0\t1\tSpeech\n1\t2\tnot a sound class\n", "line 2: label 'not a sound class' matches no model class"),
+    (b"0\t1\tSpeech\n1\t2\tb\xe9b\xe9\n", "line 2: not UTF-8"),
+    ("", "the file is empty"),
+])
+def test_bad_labels_fail_before_any_work(capsys, cdir, tmp_path, scape, content, needle):
+    bad = tmp_path / "truth.txt"
+    bad.write_bytes(content.encode() if isinstance(content, str) else content)
+    out_csv = tmp_path / "scores.csv"
+    code, out, err = run(capsys, "analyze", scape.wav, "--labels", bad, "--metrics", "--export-csv", out_csv)
+    assert code == 1
+    assert err.strip().count("\n") == 0 and needle in err and str(bad) in err  # one clear line
+    assert out == "" and not out_csv.exists() and not cdir.exists()  # nothing changed
+
+
+def test_bad_raven_column_and_mapping(capsys, cdir, tmp_path, scape):
+    raven = tmp_path / "t.txt"
+    raven.write_text("Selection\tBegin Time (s)\tEnd Time (s)\tSpecies\n1\t0\t5\tdoggo\n")
+    code, _, err = run(capsys, "analyze", scape.wav, "--labels", raven)
+    assert code == 1 and "missing column 'Annotation'" in err
+    code, out, err = run(capsys, "analyze", scape.wav, "--labels", raven, "--label-column", "Species",
+                         "--mapping", scape.mapping_csv, "--no-cache")
+    assert code == 1 and "label 'doggo' matches no model class" in err
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("doggo,Dog\n")
+    code, out, err = run(capsys, "analyze", scape.wav, "--labels", raven, "--label-column", "Species",
+                         "--label-format", "raven", "--mapping", mapping, "--metrics", "--no-cache")
+    assert code == 0, err
+    dog = next(l for l in out.splitlines() if l.endswith("  Dog") and l.startswith("  0.300"))
+    assert int(dog.split()[1]) + int(dog.split()[2]) == 10  # labelled frames of the 0-5 s label
+
+
+def test_usage_errors(capsys, cdir, scape, tmp_path):
+    code, _, err = run(capsys, "analyze", scape.wav, "--metrics")
+    assert code == 2 and "--metrics" in err
+    code, _, err = run(capsys, "analyze", scape.wav, "--hop", "0.001")
+    assert code == 2
+    with pytest.raises(SystemExit) as e:
+        main(["analyze", str(scape.wav), "--threshold", "2"])
+    assert e.value.code == 2
+    code, _, err = run(capsys, "analyze", tmp_path / "missing.wav")
+    assert code == 1 and "cannot read" in err
+    code, _, err = run(capsys, "analyze", scape.wav, "--export-csv", tmp_path / "no" / "dir" / "x.csv")
+    assert code == 1 and "cannot write" in err
+
+
+def test_json_export_matches_fresh_analysis(capsys, cdir, tmp_path, audio_dir, model):
+    code, _, _ = run(capsys, "analyze", audio_dir / "speech.wav", "--export-json", tmp_path / "s.json")
+    assert code == 0
+    a, _ = export.read_json(tmp_path / "s.json")
+    fresh = analysis_module.analyze(AudioFile(audio_dir / "speech.wav"), model).result()
+    assert np.array_equal(a.scores, fresh.scores)

@@ -1,0 +1,127 @@
+"""Analysis results cached on disk, so reopening a file is instant.
+
+An entry is keyed by (file content hash, model sha256, hop, kernels): renaming or moving a file
+keeps its entry, editing it (or changing model, hop or kernels) misses. One entry is one ``.npz``
+holding the arrays plus a JSON string of the rest, written to a temporary file and renamed into
+place, so a crash, an error or a cancelled analysis never leaves a partial entry. Anything
+unreadable counts as a miss (and is removed) rather than an error: a cache is only a shortcut.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+
+from yamview.core.analysis import Analysis, AnalysisRun
+from yamview.core.framing import Framing
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "YAMVIEW_CACHE_DIR"
+_BLOCK = 1 << 20  # 1 MiB: big enough that hashing runs at disk speed
+_VERSION = 1  # bump when the entry layout changes: old entries then simply miss
+
+
+def cache_dir(directory: str | os.PathLike | None = None) -> Path:
+    """The argument, else ``$YAMVIEW_CACHE_DIR``, else the user cache folder + ``/analyses``."""
+    if directory is not None:
+        return Path(directory)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_cache_dir("yamview", appauthor=False)) / "analyses"
+
+
+def file_hash(path: str | os.PathLike) -> str:
+    """blake2b of the file's bytes (hex); ~1 GB/s, so even long recordings hash quickly."""
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as f:
+        while block := f.read(_BLOCK):
+            h.update(block)
+    return h.hexdigest()
+
+
+def make_key(content_hash: str, model_sha256: str, hop: int, kernels: str) -> str:
+    """The entry name for one (content, model, hop in samples, kernels) combination."""
+    text = json.dumps([_VERSION, content_hash, model_sha256, int(hop), str(kernels)])
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def key_for(path: str | os.PathLike, model, framing: Framing) -> str:
+    """The key of ``path`` analysed by ``model`` (its sha256 and kernels) with ``framing``."""
+    kernels = getattr(model.kernels, "value", model.kernels)
+    return make_key(file_hash(path), model.sha256, framing.hop, kernels)
+
+
+def entry_path(key: str, directory: str | os.PathLike | None = None) -> Path:
+    return cache_dir(directory) / f"{key}.npz"
+
+
+def store(key: str, analysis: Analysis, directory: str | os.PathLike | None = None) -> Path:
+    """Write ``analysis`` under ``key`` atomically; returns the entry's path."""
+    from yamview.core.export import atomic_write
+
+    fr = analysis.framing
+    meta = {
+        "version": _VERSION, "name": analysis.name, "labels": list(analysis.labels),
+        "duration": analysis.duration, "model_name": analysis.model_name,
+        "model_sha256": analysis.model_sha256, "kernels": analysis.kernels, "threads": analysis.threads,
+        "window": fr.window, "hop": fr.hop, "rate": fr.rate, "warnings": list(analysis.warnings),
+    }
+    arrays = {"scores": analysis.scores, "starts": analysis.starts, "centres": analysis.centres,
+              "meta": np.array(json.dumps(meta))}
+    if analysis.embeddings is not None:
+        arrays["embeddings"] = analysis.embeddings
+    path = entry_path(key, directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, "wb") as f:
+        np.savez(f, **arrays)
+    return path
+
+
+def store_run(key: str, run: AnalysisRun, directory: str | os.PathLike | None = None) -> Path | None:
+    """Store a run's result only if it finished; a cancelled run stores nothing (returns None)."""
+    if run.cancelled:
+        return None
+    try:
+        analysis = run.result()
+    except RuntimeError:  # cancelled between the check and here
+        return None
+    return store(key, analysis, directory)
+
+
+def load(key: str, directory: str | os.PathLike | None = None, name: str | None = None) -> Analysis | None:
+    """The cached Analysis for ``key`` (renamed to ``name`` if given), or None on a miss or a
+    damaged entry."""
+    path = entry_path(key, directory)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:  # never unpickle what sits on disk
+            meta = json.loads(str(z["meta"]))
+            scores, starts, centres = z["scores"], z["starts"], z["centres"]
+            embeddings = z["embeddings"] if "embeddings" in z.files else None
+        if meta.get("version") != _VERSION:
+            raise ValueError(f"entry version {meta.get('version')}")
+        n = len(starts)
+        if scores.dtype != np.float32 or scores.shape != (n, len(meta["labels"])) or centres.shape != (n,):
+            raise ValueError("inconsistent array shapes")
+        return Analysis(
+            name=name if name is not None else meta["name"], labels=meta["labels"], scores=scores,
+            starts=starts, centres=centres, duration=float(meta["duration"]),
+            model_name=meta["model_name"], model_sha256=meta["model_sha256"], kernels=meta["kernels"],
+            threads=int(meta["threads"]),
+            framing=Framing(window=int(meta["window"]), hop=int(meta["hop"]), rate=int(meta["rate"])),
+            embeddings=embeddings, warnings=list(meta.get("warnings", [])),
+        )
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        log.warning("cache entry %s unusable (%s); it will be recomputed", path.name, exc)
+        path.unlink(missing_ok=True)
+        return None
