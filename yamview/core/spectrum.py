@@ -83,7 +83,7 @@ class Spectrogram:
     def __init__(self, rate: int, nfft: int = 512, hop: int | None = None, scale: str = "linear",
                  rows: int = 160) -> None:
         self.rate, self.nfft = int(rate), int(nfft)
-        self.hop = int(hop or rate // 100)  # 10 ms columns
+        self.hop = int(hop or rate // 100)  # 10 ms columns by default
         self.window = np.hanning(self.nfft).astype(np.float32)
         # Normalise so a full-scale sine reads about 0 dBFS.
         self._norm = 2.0 / self.window.sum()

@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from yamview.core import assets
 from yamview.core.framing import Framing
@@ -198,6 +198,8 @@ class WorkerThread:
 
     def stop(self) -> None:
         if self.thread.isRunning():
-            QTimer.singleShot(0, self.worker, self.worker.shutdown)
+            # Stop the worker's timer on its own thread and wait for that, then end the thread:
+            # a timer stopped from another thread is an error in Qt.
+            QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
             self.thread.quit()
             self.thread.wait(5000)

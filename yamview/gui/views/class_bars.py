@@ -21,7 +21,7 @@ from yamview.gui import palette
 FADE_SECONDS = 0.35
 # Ranks closer than this do not swap: near-equal classes (often all near 0) would otherwise
 # trade places every frame and the list would shimmer.
-RANK_HYSTERESIS = 0.02
+RANK_HYSTERESIS = 0.005
 DIM_ALPHA = 0.35  # bars under the threshold
 
 

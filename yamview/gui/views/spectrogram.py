@@ -65,7 +65,9 @@ class SpectrogramView:
     def configure(self, rate: int, scale: str) -> None:
         """(Re)build for a sample rate and frequency scale; the history restarts."""
         self.rate = rate
-        self.spec = Spectrogram(rate, scale=scale)
+        # 20 ms columns: 500 across 10 s, about one per screen pixel of a typical window. Finer
+        # columns would be averaged away by the display scaling and cost painting time.
+        self.spec = Spectrogram(rate, hop=rate // 50, scale=scale)
         self.scale_name = scale
         self.n_cols = int(self.seconds * rate / self.spec.hop)
         self.data = np.full((self.spec.rows, self.n_cols), self.db_range[0], np.float32)

@@ -13,7 +13,7 @@ from yamview.gui.views.common import scrolling_plot
 class Waveform:
     """The widget and its one curve; ``update(ring, rate)`` redraws the newest ``seconds``."""
 
-    def __init__(self, seconds: float = 5.0, columns: int = 1200) -> None:
+    def __init__(self, seconds: float = 5.0, columns: int = 700) -> None:
         self.seconds, self.columns = seconds, columns
         self.widget = scrolling_plot(seconds)
         self.plot = self.widget.getPlotItem()
