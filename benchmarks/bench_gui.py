@@ -157,7 +157,7 @@ def main() -> int:
         lat = sorted(latencies)
         print(f"latency ring -> bars set    median {statistics.median(lat):.1f} ms, "
               f"p95 {lat[int(0.95 * (len(lat) - 1))]:.1f} ms, max {lat[-1]:.1f} ms "
-              "(beyond the hop schedule; 10 ms pump granularity)")
+              "(from the frame's last sample reaching the ring: beyond the hop schedule)")
     print(f"process CPU                 {cpu / wall * 100:7.1f} % of one core "
           f"(inference, pump, playback clock and GUI)")
     for name in sorted(threads1, key=lambda n: -(threads1[n] - threads0.get(n, 0))):

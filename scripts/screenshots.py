@@ -34,7 +34,7 @@ def main() -> int:
             time.sleep(0.005)
 
     shots = [
-        ("screenshot-main.png", SHARED / "corpus/esc10/001_Dog_bark__1-100032-A.ogg", 4.6, 0.1, "mel"),
+        ("screenshot-main.png", SHARED / "corpus/esc10/001_Dog_bark__1-100032-A.ogg", 3.3, 0.1, "mel"),
         ("screenshot-speech.png", SHARED / "corpus/librosa/198-209-0000.hq.ogg", 9.0, 0.25, "log"),
     ]
     with tempfile.TemporaryDirectory() as tmp:

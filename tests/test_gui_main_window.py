@@ -180,6 +180,10 @@ class _FailingRing:
     def total(self):
         return self._ring.total
 
+    @property
+    def written_at(self):
+        return self._ring.written_at
+
     def window(self, end, n):
         raise RuntimeError("simulated failure in the worker")
 

@@ -12,6 +12,8 @@ keep it longer (with a 60 s ring and a 1 s window that is ~59 s).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 
@@ -24,6 +26,7 @@ class RingBuffer:
         # window() promise for the time before the first sample.
         self._buf = np.zeros(2 * self._cap, dtype=dtype)
         self._total = 0
+        self.written_at = 0.0
 
     @property
     def capacity(self) -> int:
@@ -57,6 +60,7 @@ class RingBuffer:
         if end > cap:
             buf[: end - cap] = buf[cap:end]
         self._total += n  # publish last
+        self.written_at = time.perf_counter()  # when the newest samples arrived (latency probes)
 
     def latest(self, n: int) -> np.ndarray:
         """A contiguous view of the newest ``n`` samples, zeros before the first one written."""

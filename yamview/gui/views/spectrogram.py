@@ -23,12 +23,24 @@ class FrequencyAxis(pg.AxisItem):
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 (Qt naming)
         if self.freq_scale is None:
             return super().tickValues(minVal, maxVal, size)
-        if self.freq_scale.kind == "linear":
-            step = 1000 if self.freq_scale.fmax <= 8000 else 2000
-            values = list(np.arange(0, self.freq_scale.fmax + 1, step))
+        sc = self.freq_scale
+        if sc.kind == "linear":
+            step = 1000 if sc.fmax <= 8000 else 2000
+            candidates = list(np.arange(0, sc.fmax + 1, step))
         else:
-            values = [f for f in _NICE_HZ if self.freq_scale.fmin <= f <= self.freq_scale.fmax]
-        return [(None, [float(self.freq_scale.to_axis(f)) for f in values])]
+            candidates = [f for f in _NICE_HZ if sc.fmin <= f <= sc.fmax]
+        lo, hi = sc.axis_range
+        span = max(hi - lo, 1e-9)
+        # Keep labels apart (at least ~18 px) and off the very top edge, where they would be cut.
+        min_gap = span * max(18.0 / max(size, 1.0), 0.04)
+        kept, last = [], None
+        for f in candidates:
+            v = float(sc.to_axis(f))
+            if v > hi - span * 0.03 or (last is not None and v - last < min_gap):
+                continue
+            kept.append(v)
+            last = v
+        return [(None, kept)]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         if self.freq_scale is None:

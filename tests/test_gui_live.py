@@ -1,0 +1,66 @@
+"""The main window on a real capture device: a private PulseAudio null sink (see tests/pulse.py)."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from yamview.gui.app import make_app
+from yamview.gui.main_window import MainWindow
+from yamview.gui.settings import Settings
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture()
+def live_window(pulse, qapp, qtbot, tmp_path):
+    make_app()
+    settings = Settings(tmp_path / "live.ini")
+    settings.set("classify/hop_seconds", 0.25)
+    w = MainWindow(settings, output_device="none")
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=20000)
+    index = w.source_combo.findData("mic:pulse")
+    assert index >= 0, [w.source_combo.itemText(i) for i in range(w.source_combo.count())]
+    w.source_combo.setCurrentIndex(index)
+    w.source_combo.activated.emit(index)
+    yield w
+    w.close()
+
+
+def test_microphone_through_the_worker_hears_speech(live_window, pulse, qtbot, audio_dir):
+    w = live_window
+    w.start()
+    assert w.running and w.message() == ""
+    qtbot.waitUntil(lambda: w.source.stream_time > 0.3, timeout=5000)
+    player = pulse.play(audio_dir / "speech.wav")
+    seen = []
+
+    def heard_speech():
+        shown = w.bars.shown()
+        if shown:
+            seen.append(shown[0][0])
+        return "Speech" in seen
+
+    qtbot.waitUntil(heard_speech, timeout=10000)
+    player.wait(10)
+    assert w.source.device.name == "pulse"
+    assert w.settings.get("source/device") == "pulse"  # remembered by name
+    assert "Speech" in w.timeline.shown_classes()
+
+
+def test_sound_server_dying_mid_stream_is_explained(live_window, pulse, qtbot, audio_dir, tmp_path):
+    w = live_window
+    w.start()
+    qtbot.waitUntil(lambda: w.frames_scored >= 1, timeout=8000)
+    pulse.signal_server(signal.SIGKILL)
+    qtbot.waitUntil(lambda: "Input stopped" in w.message(), timeout=5000)
+    assert w.start_button.text() == "Start" and not w.running
+    assert w.banner_button.text() == "Open file…"
+    # The window still works: a file plays through the same pipeline afterwards.
+    assert w.open_file(str(audio_dir / "speech.wav"))
+    n = w.frames_scored
+    qtbot.waitUntil(lambda: w.frames_scored > n, timeout=8000)
