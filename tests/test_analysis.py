@@ -142,3 +142,13 @@ def test_unusual_rates_work(model, tmp_path):
         a = analyze(AudioFile(p), model).result()
         assert top(a, 1) == ["Sine wave"], rate
         assert a.duration == pytest.approx(2.0, abs=1e-3)
+
+
+def test_summary_only_run_matches_full_run(model, corpus_dir):
+    path = corpus_dir / "esc10" / "009_Rooster__1-26806-A.ogg"
+    full = analyze(AudioFile(path), model).result()
+    lean = analyze(AudioFile(path), model, keep_scores=False).result()
+    assert lean.scores.shape == (0, 521) and lean.n_frames == full.n_frames
+    np.testing.assert_allclose(lean.mean(), full.mean(), atol=1e-6)
+    np.testing.assert_array_equal(lean.max(), full.max())
+    assert [n for n, _ in lean.top(5)] == [n for n, _ in full.top(5)]

@@ -211,14 +211,16 @@ def _classify(args) -> int:
     for name in args.files:
         try:
             source = AudioFile(name)
-            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap)
+            # Summaries need only running mean/max: memory stays flat for any file length.
+            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap, keep_scores=False)
             bar = _ProgressBar(name, run.expected_frames,
                                sys.stderr.isatty() and source.duration() > 30)
             per_frame = []
             for frame in run:
                 bar.update(frame.index + 1)
-                if args.per_frame:
-                    per_frame.append(frame)
+                if args.per_frame:  # keep only the top-N of each frame, not its 521 scores
+                    per_frame.append((frame.index, frame.start, frame.centre,
+                                      writer.top(frame.scores, model.labels)))
             bar.close()
             analysis = run.result()
         except AudioError as exc:
@@ -252,7 +254,7 @@ class _Writer:
             self.csv = csv.writer(out, lineterminator="\n")
             self.csv.writerow(["file", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
 
-    def _top(self, scores, labels):
+    def top(self, scores, labels):
         from yamview.core.analysis import top_classes
 
         return top_classes(scores, labels, self.args.top, self.args.threshold)
@@ -273,17 +275,17 @@ class _Writer:
                 print(f"  {i + 1:>4}  {ms:>6}  {m[0]:<34} {xs:>6}  {x[0]}", file=self.out)
             if frames:
                 print(f"  {'frame':>5}  {'start':>7}  top classes", file=self.out)
-                for fr in frames:
-                    tops = ", ".join(f"{n} {s:.3f}" for n, s in self._top(fr.scores, a.labels))
-                    print(f"  {fr.index:>5}  {fr.start:7.3f}  {tops}", file=self.out)
+                for index, start, _, top in frames:
+                    tops = ", ".join(f"{n} {s:.3f}" for n, s in top)
+                    print(f"  {index:>5}  {start:7.3f}  {tops}", file=self.out)
             print(file=self.out)
         elif fmt == "csv":
             for kind, tops in (("mean", by_mean), ("max", by_max)):
                 for rank, (n, s) in enumerate(tops, 1):
                     self.csv.writerow([a.name, kind, "", "", "", rank, n, f"{s:.6f}"])
-            for fr in frames:
-                for rank, (n, s) in enumerate(self._top(fr.scores, a.labels), 1):
-                    self.csv.writerow([a.name, "frame", fr.index, f"{fr.start:.4f}", f"{fr.centre:.4f}", rank, n, f"{s:.6f}"])
+            for index, start, centre, top in frames:
+                for rank, (n, s) in enumerate(top, 1):
+                    self.csv.writerow([a.name, "frame", index, f"{start:.4f}", f"{centre:.4f}", rank, n, f"{s:.6f}"])
         else:
             item = {
                 "file": a.name,
@@ -296,9 +298,9 @@ class _Writer:
             }
             if frames:
                 item["per_frame"] = [
-                    {"frame": fr.index, "start_s": round(fr.start, 6), "centre_s": round(fr.centre, 6),
-                     "top": [{"class": n, "score": round(s, 6)} for n, s in self._top(fr.scores, a.labels)]}
-                    for fr in frames
+                    {"frame": index, "start_s": round(start, 6), "centre_s": round(centre, 6),
+                     "top": [{"class": n, "score": round(s, 6)} for n, s in top]}
+                    for index, start, centre, top in frames
                 ]
             self.json_items.append(item)
 

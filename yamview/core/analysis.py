@@ -54,16 +54,23 @@ class Analysis:
     embeddings: np.ndarray | None = None
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
+    # Running aggregates, set when the run did not keep per-frame scores (memory stays flat).
+    mean_scores: np.ndarray | None = None
+    max_scores: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
-        return int(self.scores.shape[0])
+        return int(len(self.starts))
 
     def mean(self) -> np.ndarray:
         """The official file score: mean over frames."""
+        if self.mean_scores is not None:
+            return self.mean_scores
         return self.scores.mean(axis=0) if self.n_frames else np.zeros(len(self.labels), np.float32)
 
     def max(self) -> np.ndarray:
+        if self.max_scores is not None:
+            return self.max_scores
         return self.scores.max(axis=0) if self.n_frames else np.zeros(len(self.labels), np.float32)
 
     def top(self, n: int = 5, by: str = "mean", threshold: float = 0.0) -> list[tuple[str, float]]:
@@ -120,12 +127,17 @@ class AnalysisRun:
     GIL), so the pipeline costs about the larger of the two rather than their sum.
     """
 
-    def __init__(self, source: Source, model: Model, framing: Framing, keep_embeddings: bool = False) -> None:
+    def __init__(self, source: Source, model: Model, framing: Framing, keep_embeddings: bool = False,
+                 keep_scores: bool = True) -> None:
         if framing.window != model.window or framing.rate != model.sample_rate:
             raise ValueError("framing does not match the model's window and rate")
         self.source, self.model, self.framing = source, model, framing
         self.keep_embeddings = keep_embeddings and model.has_embedding
-        self._scores = _Rows(model.n_classes, self._capacity_hint())
+        # keep_scores=False: only running sum and max, so memory does not grow with the file.
+        self._scores = _Rows(model.n_classes, self._capacity_hint()) if keep_scores else None
+        self._sum = np.zeros(model.n_classes, np.float64)
+        self._max = np.full(model.n_classes, -np.inf, np.float32)
+        self._n = 0
         self._embeddings = _Rows(1024, self._capacity_hint()) if self.keep_embeddings else None
         self._framer = Framer(framing)
         self._cancel = threading.Event()  # the user asked to stop
@@ -204,7 +216,12 @@ class AnalysisRun:
         else:
             scores, emb, mel = self.model.classify(samples), None, None
         self.timings.inference += time.perf_counter() - t
-        self._scores.append(scores)
+        self._n += 1
+        if self._scores is not None:
+            self._scores.append(scores)
+        else:
+            self._sum += scores
+            np.maximum(self._max, scores, out=self._max)
         if self._embeddings is not None and emb is not None:
             self._embeddings.append(emb)
         start = index * self.framing.hop / self.framing.rate
@@ -228,7 +245,11 @@ class AnalysisRun:
         self._result = self._build()
 
     def _build(self) -> Analysis:
-        n = self._scores.n
+        n = self._n
+        summary = {}
+        if self._scores is None:
+            summary = {"mean_scores": (self._sum / max(n, 1)).astype(np.float32),
+                       "max_scores": self._max if n else np.zeros_like(self._max)}
         report: InputReport | None = getattr(self.source, "report", None)
         warnings = list(getattr(self.model, "warnings", []))
         if report is not None:
@@ -236,7 +257,8 @@ class AnalysisRun:
         return Analysis(
             name=self.source.name,
             labels=list(self.model.labels),
-            scores=self._scores.array(),
+            scores=self._scores.array() if self._scores is not None
+            else np.zeros((0, self.model.n_classes), np.float32),
             starts=self.framing.starts(n),
             centres=self.framing.centres(n),
             duration=self._framer.samples_in / self.framing.rate,
@@ -248,6 +270,7 @@ class AnalysisRun:
             embeddings=self._embeddings.array() if self._embeddings is not None else None,
             warnings=warnings,
             timings=self.timings,
+            **summary,
         )
 
     def result(self) -> Analysis:
@@ -265,7 +288,12 @@ def analyze(
     hop_seconds: float | None = None,
     overlap: float | None = None,
     keep_embeddings: bool = False,
+    keep_scores: bool = True,
 ) -> AnalysisRun:
-    """Score ``source`` frame by frame with ``model``; iterate the run, or call ``result()``."""
+    """Score ``source`` frame by frame with ``model``; iterate the run, or call ``result()``.
+
+    ``keep_scores=False`` keeps only the mean and max per class (``Analysis.scores`` is then
+    empty): memory stays flat however long the source is.
+    """
     framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds, overlap=overlap)
-    return AnalysisRun(source, model, framing, keep_embeddings)
+    return AnalysisRun(source, model, framing, keep_embeddings, keep_scores)
