@@ -271,3 +271,27 @@ sys.exit(app.exec())
     assert p.returncode == 0, p.stdout + p.stderr
     assert "platform xcb top Speech visible True" in p.stdout
     assert (tmp_path / "xvfb.png").stat().st_size > 10_000
+
+
+def test_first_scores_cover_the_first_window(make_window, qtbot, audio_dir):
+    from PySide6.QtCore import Qt
+
+    w = make_window()
+    got = []  # appended on the worker thread (a direct connection): list.append is thread-safe
+    w.worker.scored.connect(got.append, type=Qt.ConnectionType.DirectConnection)
+    play(qtbot, w, audio_dir / "speech.wav", frames=1)
+    first = got[0]
+    # Frame 0 is scored as soon as one window (0.975 s) of audio is in: not later, not padded.
+    assert first.index == 0 and first.start == 0.0
+    assert first.end == pytest.approx(15600 / 16000)
+    assert first.entered_at <= first.emitted_at
+
+
+def test_f11_toggles_full_screen(make_window, qtbot):
+    from PySide6.QtCore import Qt
+
+    w = make_window()
+    qtbot.keyClick(w, Qt.Key.Key_F11)
+    qtbot.waitUntil(w.isFullScreen, timeout=3000)
+    qtbot.keyClick(w, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=3000)
