@@ -173,3 +173,32 @@ def test_python_m_yamview_entry_point(audio_dir):
                         "--top", "2"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert "Animal" in p.stdout and p.stderr == ""
+
+
+def test_progress_bar_only_on_a_terminal(corpus_dir):
+    """A long file shows a progress bar on stderr when stderr is a terminal, and none otherwise."""
+    import os
+    import pty
+
+    long_clip = str(corpus_dir / "librosa" / "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg")  # 133 s
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "yamview", "classify", long_clip, "--top", "1"],
+                         stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out, _ = p.communicate(timeout=60)
+    os.close(master)
+    tty_err = b"".join(chunks).decode(errors="replace")
+    assert p.returncode == 0 and b"Music" in out
+    assert "100%" in tty_err and "[" in tty_err and "#" in tty_err
+    piped = subprocess.run([sys.executable, "-m", "yamview", "classify", long_clip, "--top", "1"],
+                           capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and "%" not in piped.stderr
