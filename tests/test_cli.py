@@ -202,3 +202,24 @@ def test_progress_bar_only_on_a_terminal(corpus_dir):
     piped = subprocess.run([sys.executable, "-m", "yamview", "classify", long_clip, "--top", "1"],
                            capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0 and "%" not in piped.stderr
+
+
+def test_typo_in_a_command_is_suggested(capsys):
+    code, _, err = run(capsys, "clasify", "x.wav")
+    assert code == 2 and "did you mean 'classify'?" in err
+
+
+def test_no_display_is_said_plainly(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "platform", "linux")
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    code, _, err = run(capsys)
+    assert code == 1 and "no display found" in err and "yamview classify" in err
+
+
+def test_output_cut_short_by_a_pipe_is_quiet(corpus_dir):
+    clip = str(corpus_dir / "librosa" / "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg")
+    p = subprocess.run(f"'{sys.executable}' -m yamview classify '{clip}' --per-frame --format csv | head -2",
+                       shell=True, capture_output=True, text=True, timeout=60)
+    assert len(p.stdout.splitlines()) == 2
+    assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import json
 import logging
+import os
 import sys
 import traceback
 from typing import Sequence, TextIO
@@ -13,6 +15,7 @@ from typing import Sequence, TextIO
 from yamview import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+COMMANDS = {"classify", "analyze", "fetch"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,8 +56,11 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="yamview",
-        description="See what Google's YAMNet sound classifier hears. "
-        "With no command (or just a FILE) the window opens.",
+        usage="yamview [--debug] [--self-test] [FILE]\n       yamview COMMAND [options] ...",
+        description="See what Google's YAMNet sound classifier hears. With no command the live "
+        "window opens; with a FILE, the inspector opens that recording. --self-test loads the "
+        "model, classifies a test tone, renders the window offscreen and exits.",
+        epilog="yamview COMMAND --help shows a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"yamview {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
@@ -135,7 +141,8 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--self-test", action="store_true",
                         help="load the model, classify a test tone, render the window offscreen, exit")
-    parser.add_argument("file", nargs="?", help="audio file to open in the window")
+    parser.add_argument("file", nargs="?",
+                        help="a recording to open in the inspector (whole-file timeline, labels, errors)")
     return parser
 
 
@@ -264,7 +271,8 @@ class _Writer:
         by_mean, by_max = a.top(self.args.top, "mean", self.args.threshold), a.top(self.args.top, "max", self.args.threshold)
         if fmt == "table":
             p = a.framing
-            print(f"{a.name}  ({a.duration:.2f} s, {a.n_frames} frames, hop {p.hop_seconds:.4g} s, "
+            frames_word = "frame" if a.n_frames == 1 else "frames"
+            print(f"{a.name}  ({a.duration:.2f} s, {a.n_frames} {frames_word}, hop {p.hop_seconds:.4g} s, "
                   f"{a.kernels} kernels)", file=self.out)
             print(f"  {'rank':>4}  {'mean':>6}  {'class (by mean)':<34} {'max':>6}  class (by max)", file=self.out)
             for i in range(max(len(by_mean), len(by_max))):
@@ -276,7 +284,7 @@ class _Writer:
             if frames:
                 print(f"  {'frame':>5}  {'start':>7}  top classes", file=self.out)
                 for index, start, _, top in frames:
-                    tops = ", ".join(f"{n} {s:.3f}" for n, s in top)
+                    tops = " | ".join(f"{n} {s:.3f}" for n, s in top)  # names contain commas
                     print(f"  {index:>5}  {start:7.3f}  {tops}", file=self.out)
             print(file=self.out)
         elif fmt == "csv":
@@ -470,8 +478,12 @@ def _fetch(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     words = [a for a in argv if not a.startswith("-")]
-    commands = {"classify", "analyze", "fetch"}
-    if words and words[0] in commands or "-h" in argv[:1] or "--help" in argv[:1]:
+    if words and words[0] not in COMMANDS and not os.path.exists(words[0]):
+        close = difflib.get_close_matches(words[0], sorted(COMMANDS), n=1, cutoff=0.75)
+        if close:
+            _say(f"'{words[0]}' is neither a file nor a command; did you mean '{close[0]}'?")
+            return EXIT_USAGE
+    if words and words[0] in COMMANDS or "-h" in argv[:1] or "--help" in argv[:1]:
         args = build_parser().parse_args(argv)
     else:
         args = build_app_parser().parse_args(argv)
@@ -489,9 +501,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             from yamview.selftest import run_self_test
 
             return run_self_test()
+        problem = _no_display()
+        if problem:
+            _say(problem)
+            return EXIT_FAILED
         from yamview.gui.app import run_app
 
         return run_app(args.file, debug=args.debug)
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except BrokenPipeError:
+        # `yamview classify ... | head`: the reader left. Say nothing, and stop Python from
+        # complaining about the unflushable stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _no_display() -> str | None:
+    """On Linux without X11/Wayland, Qt's own error blames a missing xcb library: say the truth."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display found (neither DISPLAY nor WAYLAND_DISPLAY is set). yamview's window "
+            "needs a desktop session; on a server use `yamview classify` / `yamview analyze`, or "
+            "QT_QPA_PLATFORM=offscreen for `yamview --self-test`.")

@@ -1,9 +1,9 @@
 """Top-N class bars, as on the TFLite Android example's results screen, made for a projector.
 
 One row per class, best first: a bar in the class's own colour (stable across ranks), its name
-on the bar and its score at the right. A class that leaves a row cross-fades into the one that
-takes its place instead of vanishing; bars under the threshold are dimmed and a dashed line
-marks the threshold.
+on the bar and its score at the right. As in the Android example, only classes at or above the
+score threshold are listed (a dashed line marks it); a class that leaves a row fades out under
+the one that takes its place instead of vanishing.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from yamview.core.smoothing import StableRanking
 from yamview.gui import palette
 
 FADE_SECONDS = 0.35
+SCORE_COLUMN = 1.13  # scores are written right of the bars (x up to 1.0), never on them
 # Ranks closer than this do not swap: near-equal classes (often all near 0) would otherwise
 # trade places every frame and the list would shimmer.
 RANK_HYSTERESIS = 0.005
-DIM_ALPHA = 0.35  # bars under the threshold
 
 
 class ClassBars:
@@ -35,11 +35,12 @@ class ClassBars:
         self.plot.disableAutoRange()
         self.plot.hideAxis("left")
         self.plot.invertY(True)  # row 0 (best) at the top
-        self.plot.setXRange(0, 1, padding=0.01)
+        self.plot.setXRange(0, SCORE_COLUMN, padding=0.005)
         bottom = self.plot.getAxis("bottom")
         bottom.setPen(palette.FOREGROUND)
         bottom.setTextPen(palette.FOREGROUND)
         bottom.setTicks([[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        self.plot.addItem(pg.InfiniteLine(1.0, angle=90, pen=pg.mkPen(palette.GRID)))  # the 1.0 edge
         self.widget.setToolTip("Top classes for the newest frame: YAMNet's independent scores (0-1)")
         self.bars = pg.BarGraphItem(x0=[], y=[], height=[], width=[], brushes=[], pen=pg.mkPen(None))
         self.plot.addItem(self.bars)
@@ -97,7 +98,7 @@ class ClassBars:
     def set_threshold(self, threshold: float) -> None:
         self.threshold = float(threshold)
         self.threshold_line.setValue(self.threshold)
-        self.refresh()
+        self.refilter()
 
     def set_placeholder(self, text: str) -> None:
         """A message in place of the bars (no scores yet, model loading, stopped)."""
@@ -123,10 +124,12 @@ class ClassBars:
     def show_scores(self, scores: np.ndarray) -> None:
         self._scores = np.asarray(scores, np.float32)
         now = time.monotonic()
-        for row, cls in zip(self._rows, self._ranking.update(self._scores)):
+        shown = [c for c in self._ranking.update(self._scores) if self._scores[c] >= self.threshold]
+        shown += [-1] * (self.n - len(shown))  # empty rows: nothing else reached the threshold
+        for row, cls in zip(self._rows, shown):
             if cls != row["cls"]:
                 row.update(prev=row["cls"], cls=cls, since=now)
-        self._placeholder.setText("")
+        self._placeholder.setText("" if shown[0] >= 0 else f"Nothing scores {self.threshold:.2f} or more")
         self.refresh()
 
     @property
@@ -138,6 +141,11 @@ class ClassBars:
         """(label, score) per row as currently drawn (for tests and the status line)."""
         return [(self.labels[r["cls"]], float(self._scores[r["cls"]])) for r in self._rows
                 if 0 <= r["cls"] < len(self.labels)]
+
+    def refilter(self) -> None:
+        """Apply a new threshold to the scores on screen (without waiting for the next frame)."""
+        if len(self._scores) and self.labels:
+            self.show_scores(self._scores)
 
     def refresh(self) -> None:
         """Redraw bars and texts for the current scores and fade state (cheap: <= 20 bars)."""
@@ -157,17 +165,16 @@ class ClassBars:
                     continue
                 score = float(self._scores[cls])
                 colour = QColor(palette.class_colour(cls))
-                colour.setAlphaF(alpha * (1.0 if score >= self.threshold else DIM_ALPHA))
+                colour.setAlphaF(alpha)
                 ys.append(r)
                 widths.append(max(score, 0.004))
                 brushes.append(pg.mkBrush(colour))
-            if row["cls"] >= 0:
-                name_t.setText(self.labels[row["cls"]])
-                name_t.setPos(0.012, r)
-                name_t.setOpacity(0.6 + 0.4 * t)
             cls = row["cls"]
+            name_t.setText(self.labels[cls] if cls >= 0 else "")
+            name_t.setPos(0.012, r)
+            name_t.setOpacity(0.6 + 0.4 * t)
             score_t.setText(f"{self._scores[cls]:.2f}" if cls >= 0 else "")
-            score_t.setPos(1.0, r)
+            score_t.setPos(SCORE_COLUMN, r)
         self.bars.setOpts(x0=np.zeros(len(ys)), y=np.array(ys, float), height=0.78,
                           width=np.array(widths, float), brushes=brushes)
 

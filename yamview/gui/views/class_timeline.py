@@ -1,7 +1,8 @@
 """Scrolling class timeline: a heat map of the top classes' scores over the spectrogram's seconds.
 
-Each frame's scores are drawn at its centre time, on the same relative time axis as the
-spectrogram, so a sound and the classes it triggers line up vertically.
+Each frame's scores are drawn from its centre time to the next frame's centre, on the same
+relative time axis as the spectrogram, so a sound and the classes it triggers line up
+vertically, and a change of hop (or a skipped frame) leaves no stripes or holes.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from yamview.core.smoothing import StableRanking
 from yamview.gui import palette
 from yamview.gui.views.common import scrolling_plot
 
 HISTORY = 512  # frames kept: 10 s at the smallest hop (0.1 s) is 100; at 0.01 s, 5 s
+COLUMN_SECONDS = 0.025  # image resolution: fine enough for a 0.1 s hop, cheap to rebuild
+MAX_FILL_SECONDS = 1.0  # a frame's colour never extends further (a stopped stream stays empty)
+ROW_HYSTERESIS = 0.05  # rows (ranked by recent max) swap only for a clear difference
 
 
 class ClassTimeline:
@@ -32,6 +37,7 @@ class ClassTimeline:
         self._shown: list[int] = []
         self.pinned: list[int] = []  # rows always shown first (the presenter's focus classes)
         self.hop = 0.4875
+        self._ranking = StableRanking(rows, hysteresis=ROW_HYSTERESIS)
         self.set_rows(rows)
 
     def set_labels(self, labels: list[str]) -> None:
@@ -42,10 +48,13 @@ class ClassTimeline:
     def set_rows(self, rows: int) -> None:
         self.rows = int(rows)
         self.plot.setYRange(0, self.rows, padding=0)
+        self._ranking.n = self.rows
+        self._ranking.reset()
         self._shown = []
 
     def set_pinned(self, indices) -> None:
         self.pinned = [int(i) for i in indices]
+        self._ranking.reset()
         self._shown = []
 
     def set_colormap(self, name: str) -> None:
@@ -60,6 +69,7 @@ class ClassTimeline:
             self._scores.fill(0)
         self._n = 0
         self._shown = []
+        self._ranking.reset()
         self.image.clear()
         self.plot.getAxis("left").setTicks([[]])
 
@@ -82,23 +92,34 @@ class ClassTimeline:
         if not visible.any():
             self.image.clear()
             return
-        recent = self._scores[visible]
+        order = np.argsort(self._centres[visible], kind="stable")
+        centres = self._centres[visible][order]
+        recent = self._scores[visible][order]
         pinned = [i for i in self.pinned if 0 <= i < len(self.labels)][: self.rows]
-        order = np.argsort(-recent.max(axis=0), kind="stable")
-        if pinned:
-            order = order[~np.isin(order, pinned)]
-        shown = pinned + [int(i) for i in order[: self.rows - len(pinned)]]
+        # Pinned rows first, then the strongest recent classes; rows swap only for a clear
+        # difference in recent max, so the labels do not jitter from frame to frame.
+        self._ranking.n = self.rows - len(pinned)
+        self._ranking.hidden = set(pinned)
+        shown = pinned + self._ranking.update(recent.max(axis=0))
         if shown != self._shown:  # ticks cost a relayout: only when the ranking changes
             self._shown = shown
             self.plot.getAxis("left").setTicks([[(r + 0.5, ("★ " if c in pinned else "") + _elide(self.labels[c]))
                                                  for r, c in enumerate(shown)]])
-        n_cols = max(1, int(round(self.seconds / self.hop)))
-        col_dt = self.seconds / n_cols
+        n_cols = int(round(self.seconds / COLUMN_SECONDS))
         left = now - self.seconds
+        # Each frame fills the columns from its centre to the next frame's centre (at most
+        # MAX_FILL_SECONDS), whatever the hop was when it was scored: no stripes, no holes.
+        first = np.floor((centres - left) / COLUMN_SECONDS).astype(int)
+        cap = first + int(round(MAX_FILL_SECONDS / COLUMN_SECONDS))
+        tail = first[-1] + max(1, int(round(self.hop / COLUMN_SECONDS)))
+        last = np.minimum(np.append(first[1:], tail), cap)
+        first, last = np.clip(first, 0, n_cols), np.clip(last, 0, n_cols)
+        lengths = np.maximum(last - first, 0)
         img = np.zeros((len(shown), n_cols), np.float32)
-        cols = np.floor((self._centres[visible] - left) / col_dt).astype(int)
-        ok = (cols >= 0) & (cols < n_cols)
-        img[:, cols[ok]] = recent[ok][:, shown].T
+        total = int(lengths.sum())
+        if total:
+            offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+            img[:, np.repeat(first, lengths) + offsets] = np.repeat(recent[:, shown], lengths, axis=0).T
         self.image.setImage(img, levels=(0.0, 1.0), autoLevels=False)
         self.image.setRect(-self.seconds, 0, self.seconds, len(shown))
 
