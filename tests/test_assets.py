@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import ssl
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import trustme

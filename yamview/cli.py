@@ -174,6 +174,28 @@ class _ProgressBar:
             sys.stderr.flush()
 
 
+def _checked_model(args):
+    """Check --threads and --hop, load the model: the Model, or an exit code after one message."""
+    from yamview.core.assets import AssetError
+    from yamview.core.model import ModelError, max_threads
+
+    if args.threads > max_threads():
+        _say(f"--threads {args.threads} is more than this machine's {max_threads()} cores; "
+             f"using {max_threads()} (more threads than cores is many times slower)")
+        args.threads = max_threads()
+    if args.hop is not None and not args.hop >= 0.01:  # "not >=" also catches NaN
+        _say(f"--hop must be at least 0.01 s (got {args.hop})")
+        return EXIT_USAGE
+    try:
+        model = _load_model(args)
+    except (ModelError, AssetError) as exc:
+        _say(f"cannot load model: {exc}")
+        return EXIT_FAILED
+    for w in model.warnings:
+        _say(f"warning: {w}")
+    return model
+
+
 def _load_model(args):
     from yamview.core import assets
     from yamview.core.model import Model
@@ -194,24 +216,11 @@ def _download_progress():
 
 def _classify(args) -> int:
     from yamview.core.analysis import analyze
-    from yamview.core.assets import AssetError
     from yamview.core.audio import AudioError, AudioFile
-    from yamview.core.model import ModelError, max_threads
 
-    if args.threads > max_threads():
-        _say(f"--threads {args.threads} is more than this machine's {max_threads()} cores; "
-             f"using {max_threads()} (more threads than cores is many times slower)")
-        args.threads = max_threads()
-    if args.hop is not None and args.hop < 0.01:
-        _say(f"--hop must be at least 0.01 s (got {args.hop})")
-        return EXIT_USAGE
-    try:
-        model = _load_model(args)
-    except (ModelError, AssetError) as exc:
-        _say(f"cannot load model: {exc}")
-        return EXIT_FAILED
-    for w in model.warnings:
-        _say(f"warning: {w}")
+    model = _checked_model(args)
+    if isinstance(model, int):
+        return model
 
     writer = _Writer(args, sys.stdout)
     failed = 0
@@ -331,27 +340,16 @@ def _analyze(args) -> int:
     work, so a bad file changes nothing: no analysis, no cache entry, no export."""
     from yamview.core import cache, events, export, metrics
     from yamview.core.analysis import analyze
-    from yamview.core.assets import AssetError
     from yamview.core.audio import AudioError, AudioFile
     from yamview.core.framing import Framing
     from yamview.core.labels_io import LabelError, map_labels, read_labels, read_mapping
-    from yamview.core.model import ModelError, max_threads
 
-    if args.threads > max_threads():
-        _say(f"--threads {args.threads} is more than this machine's {max_threads()} cores; "
-             f"using {max_threads()}")
-        args.threads = max_threads()
-    if args.hop is not None and not args.hop >= 0.01:
-        _say(f"--hop must be at least 0.01 s (got {args.hop})")
-        return EXIT_USAGE
     if (args.metrics or args.export_metrics) and not args.labels:
         _say("--metrics and --export-metrics need --labels TRUTH")
         return EXIT_USAGE
-    try:
-        model = _load_model(args)
-    except (ModelError, AssetError) as exc:
-        _say(f"cannot load model: {exc}")
-        return EXIT_FAILED
+    model = _checked_model(args)
+    if isinstance(model, int):
+        return model
     try:
         source = AudioFile(args.file)
     except AudioError as exc:

@@ -11,7 +11,6 @@ import numpy as np
 import pyqtgraph as pg
 
 from yamview.core.smoothing import StableRanking
-from yamview.gui import palette
 from yamview.gui.views.common import scrolling_plot
 
 HISTORY = 512  # frames kept: 10 s at the smallest hop (0.1 s) is 100; at 0.01 s, 5 s
