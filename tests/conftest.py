@@ -53,6 +53,22 @@ def model(model_path):
 
 
 @pytest.fixture(scope="session")
+def scape(corpus_dir, tmp_path_factory):
+    """A soundscape of corpus clips with its own Audacity labels (see tests/soundscape.py)."""
+    import soundscape
+
+    return soundscape.build(corpus_dir, tmp_path_factory.mktemp("scape"))
+
+
+@pytest.fixture(scope="session")
+def scape_analysis(scape, model):
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import AudioFile
+
+    return analyze(AudioFile(scape.wav), model).result()
+
+
+@pytest.fixture(scope="session")
 def reference_model(model):
     return model.reconfigured(kernels="reference")
 

@@ -7,17 +7,12 @@ import csv
 import numpy as np
 import pytest
 
-import soundscape
 from yamview.cli import main
 from yamview.core import analysis as analysis_module
 from yamview.core import cache, export
 from yamview.core.audio import AudioFile
 from yamview.core.labels_io import read_audacity, read_raven
 
-
-@pytest.fixture(scope="module")
-def scape(corpus_dir, tmp_path_factory):
-    return soundscape.build(corpus_dir, tmp_path_factory.mktemp("scape"))
 
 
 @pytest.fixture

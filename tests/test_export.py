@@ -10,22 +10,15 @@ import json
 import numpy as np
 import pytest
 
-import soundscape
 from yamview.core import export, metrics
-from yamview.core.analysis import analyze
-from yamview.core.audio import AudioFile
 from yamview.core.events import events_from_analysis
 from yamview.core.labels_io import map_labels, read_audacity, read_mapping, read_raven
 
 
-@pytest.fixture(scope="module")
-def scape(corpus_dir, tmp_path_factory):
-    return soundscape.build(corpus_dir, tmp_path_factory.mktemp("scape"))
-
 
 @pytest.fixture(scope="module")
-def analysis(scape, model):
-    return analyze(AudioFile(scape.wav), model).result()
+def analysis(scape_analysis):
+    return scape_analysis
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,14 @@ import time
 import numpy as np
 import pytest
 
-import soundscape
 from yamview.core import metrics
-from yamview.core.analysis import analyze
-from yamview.core.audio import AudioFile
 from yamview.core.labels_io import map_labels, read_audacity, read_mapping
 
 
-@pytest.fixture(scope="module")
-def scape(corpus_dir, tmp_path_factory):
-    return soundscape.build(corpus_dir, tmp_path_factory.mktemp("scape"))
-
 
 @pytest.fixture(scope="module")
-def analysis(scape, model):
-    return analyze(AudioFile(scape.wav), model).result()
+def analysis(scape_analysis):
+    return scape_analysis
 
 
 @pytest.fixture(scope="module")
