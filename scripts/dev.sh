@@ -3,6 +3,7 @@
 #   bash scripts/dev.sh run [ARGS]   set up (system packages, venv, model) and start the app
 #   bash scripts/dev.sh test [ARGS]  set up and run the whole test suite (ARGS go to pytest)
 #   bash scripts/dev.sh setup        set up only
+#   bash scripts/dev.sh bundle [ARGS] set up, build the double-click app (dist/) and self-test it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${YAMVIEW_VENV:-.venv}
@@ -45,10 +46,18 @@ python_env() {
   "$VENV/bin/yamview" fetch >/dev/null
 }
 
+# The app bundle's build tools (PyInstaller, Pillow: the "build" extra), on top of the dev install.
+bundle_env() {
+  "$VENV/bin/python" -c 'import PyInstaller, PIL' >/dev/null 2>&1 && return 0
+  say "installing the build tools (PyInstaller, Pillow) into $VENV"
+  "$VENV/bin/python" -m pip install -q -e ".[build]"
+}
+
 cmd=${1:-run}; shift || true
 case "$cmd" in
   setup) system_packages; python_env ;;
   run)   system_packages; python_env; exec "$VENV/bin/yamview" "$@" ;;
   test)  system_packages; python_env; exec "$VENV/bin/python" -m pytest "$@" ;;
-  *) say "usage: bash scripts/dev.sh run|test|setup"; exit 2 ;;
+  bundle) system_packages; python_env; bundle_env; exec "$VENV/bin/python" packaging/build.py "$@" ;;
+  *) say "usage: bash scripts/dev.sh run|test|setup|bundle"; exit 2 ;;
 esac

@@ -1,0 +1,176 @@
+"""``yamview --self-test``: prove that this install (source tree or app bundle) works.
+
+Loads the model, classifies a generated 440 Hz sine (YAMNet must say "Sine wave"), checks that
+PortAudio loads (in a bundle: the bundled copy), builds the main window offscreen with throwaway
+settings, waits for its model, renders it and checks the picture. Prints one line and returns 0,
+or ``yamview self-test: FAILED: <reason>`` and 1. Never touches the user's settings, never
+downloads anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+EXPECTED_CLASS = "Sine wave"
+TONE_HZ, TONE_SECONDS, TONE_AMPLITUDE = 440.0, 3.0, 0.5
+MODEL_WAIT_S = 30.0
+
+
+class SelfTestFailure(Exception):
+    """One check failed; the message is the reason, for a person."""
+
+
+def run_self_test() -> int:
+    # Before Qt is imported: no screen needed (an explicit QT_QPA_PLATFORM is respected).
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    started = time.perf_counter()
+    try:
+        parts = _run()
+    except SelfTestFailure as exc:
+        _emit(f"yamview self-test: FAILED: {exc}")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - any failure is a result, with its reason
+        log.debug("self-test crashed", exc_info=True)
+        _emit(f"yamview self-test: FAILED: {type(exc).__name__}: {exc}")
+        return 1
+    parts.append(f"{time.perf_counter() - started:.1f} s")
+    _emit(f"yamview self-test: ok ({', '.join(parts)})")
+    return 0
+
+
+def _run() -> list[str]:
+    model = _load_model()
+    top_name, top_score = _classify_tone(model)
+    portaudio = _check_portaudio()
+    size = _render_window()
+    return [f"model {model.name}", f"{top_name} {top_score:.2f}", portaudio, f"window rendered {size}"]
+
+
+def _load_model():
+    from yamview.core import assets
+    from yamview.core.model import Model, ModelError
+
+    try:
+        return Model(assets.ensure("yamnet", allow_download=False))
+    except (assets.AssetError, ModelError) as exc:
+        raise SelfTestFailure(f"cannot load model: {exc}") from None
+
+
+def _classify_tone(model) -> tuple[str, float]:
+    import numpy as np
+
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import ArraySource
+
+    rate = model.sample_rate
+    t = np.arange(int(TONE_SECONDS * rate)) / rate
+    tone = (TONE_AMPLITUDE * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32)
+    result = analyze(ArraySource(tone, rate, name="440 Hz sine"), model).result()
+    top = result.top(1, "mean")
+    if not top:
+        raise SelfTestFailure("the model returned no scores for a 440 Hz sine")
+    name, score = top[0]
+    if name != EXPECTED_CLASS:
+        raise SelfTestFailure(f"a 440 Hz sine was classified as '{name}' ({score:.2f}), "
+                              f"expected '{EXPECTED_CLASS}'")
+    return name, score
+
+
+def _check_portaudio() -> str:
+    """PortAudio must load; in a bundle it must be the bundle's own copy (the runtime hook)."""
+    from yamview.sources import devices
+
+    if devices.portaudio_error():
+        raise SelfTestFailure(devices.portaudio_error())
+    import sounddevice
+
+    library = str(getattr(sounddevice, "_libname", "") or "")
+    bundle = getattr(sys, "_MEIPASS", None)
+    where = ""
+    if bundle:
+        inside = Path(os.path.realpath(library)).is_relative_to(os.path.realpath(bundle))
+        if not inside:
+            raise SelfTestFailure(f"PortAudio was loaded from {library or '?'}, not from the bundle "
+                                  f"({bundle}): the runtime hook did not work")
+        where = " (bundled)"
+    text = sounddevice.get_portaudio_version()[1]
+    match = re.search(r"V?(\d+\.\d+(?:\.\d+)?)", text)
+    return f"PortAudio {match.group(1) if match else text}{where}"
+
+
+def _render_window() -> str:
+    from yamview.gui.app import install_qt_message_handler, make_app
+
+    app = make_app()
+    install_qt_message_handler()
+    if not log.isEnabledFor(logging.DEBUG):  # offscreen Qt warns about things no screen has
+        logging.getLogger("qt").setLevel(logging.ERROR)
+    icon = app.windowIcon()
+    if icon.isNull() or icon.pixmap(64, 64).isNull():
+        raise SelfTestFailure("the app icon (resources/yamview.svg) is missing or Qt cannot draw SVG")
+
+    from yamview.gui.main_window import MainWindow
+    from yamview.gui.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="yamview-selftest-", ignore_cleanup_errors=True) as tmp:
+        window = MainWindow(Settings(Path(tmp) / "yamview.ini"), output_device="none")
+        try:
+            window.show()
+            deadline = time.monotonic() + MODEL_WAIT_S
+            while window.model_info is None:
+                app.processEvents()
+                if window.status_label.text() == "No model loaded":
+                    raise SelfTestFailure(f"the window could not load the model: {window.message()}")
+                if time.monotonic() > deadline:
+                    raise SelfTestFailure(f"the window had no model after {MODEL_WAIT_S:.0f} s")
+                time.sleep(0.005)
+            for _ in range(5):
+                app.processEvents()
+            image = window.grab().toImage()
+            _check_picture(image)
+            if window.about_box().iconPixmap().isNull():
+                raise SelfTestFailure("the about box has no icon")
+            size = f"{image.width()}x{image.height()}"
+        finally:
+            window.close()
+            app.processEvents()
+    return size
+
+
+def _check_picture(image) -> None:
+    """The rendered window is a real picture: not empty, not one flat colour."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    if image.isNull() or image.width() < 200 or image.height() < 200:
+        raise SelfTestFailure(f"the window rendered as an empty image ({image.width()}x{image.height()})")
+    rgb = image.convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(rgb.constBits(), np.uint32, rgb.bytesPerLine() * rgb.height() // 4)
+    pixels = pixels.reshape(rgb.height(), -1)[:, : rgb.width()]
+    colours = len(np.unique(pixels[::2, ::2]))
+    if colours < 16:
+        raise SelfTestFailure(f"the rendered window has only {colours} colours: nothing was drawn")
+
+
+def _emit(line: str) -> None:
+    """Print the result line; a windowed Windows app has no stdout, so use the parent console."""
+    out = sys.stdout
+    if out is None and sys.platform == "win32":  # pragma: no cover - Windows bundle only
+        try:
+            import ctypes
+
+            ctypes.windll.kernel32.AttachConsole(-1)  # ATTACH_PARENT_PROCESS
+            out = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
+        except OSError:
+            out = None
+    if out is not None:
+        print(line, file=out, flush=True)
