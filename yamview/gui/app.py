@@ -97,6 +97,12 @@ def make_app(argv=None):
     ):
         pal.setColor(role, QColor(colour))
     app.setPalette(pal)
+    # Fusion draws a checked button almost like an unchecked one on a dark palette: make toggles
+    # (Loop, Freeze) visibly on.
+    app.setStyleSheet(
+        "QPushButton:checked, QToolButton:checked { background: #4e79a7; color: #ffffff;"
+        " border: 1px solid #a0cbe8; border-radius: 3px; }"
+    )
     icon = resource_path("yamview.svg")
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
@@ -114,6 +120,14 @@ def run_app(file: str | None = None, debug: bool = False) -> int:
     log_path = setup_logging(debug)
     app = make_app()
     install_qt_message_handler()
+    if file:  # `yamview FILE`: the recording opens in the inspector
+        from yamview.gui.inspector import InspectorWindow
+
+        inspector = InspectorWindow()
+        sys.excepthook = ExceptionDialog(lambda: inspector, log_path)
+        inspector.show()
+        inspector.open_file(file)
+        return app.exec()
     from yamview.gui.main_window import MainWindow
 
     window = MainWindow()

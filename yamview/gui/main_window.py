@@ -9,6 +9,7 @@ Every failure ends in the banner at the top, never in a crash.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from yamview.core.audio import AudioError
 from yamview.gui import palette
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
+from yamview.gui.presenter import TalkMode
 from yamview.gui.settings import Settings
 from yamview.gui.views.class_bars import ClassBars
 from yamview.gui.views.class_timeline import ClassTimeline
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.mp3 *.aiff *.aif *.au *.caf *.w64 *.opus);;All files (*)"
 DISPLAY_FPS = 60
+# A dead or frozen device can hold its stream until it wakes: the GUI never waits longer.
+STOP_TIMEOUT = 1.0
 
 
 class _Bridge(QObject):
@@ -80,6 +84,7 @@ class MainWindow(QMainWindow):
 
         self._build_ui()
         self._build_worker()
+        self.talk = TalkMode(self)  # presenter view, focus/hide lists, freeze/replay, snapshots (issue 5)
         self._display = QTimer(self)
         self._display.setTimerType(Qt.TimerType.PreciseTimer)
         self._display.setInterval(int(1000 / DISPLAY_FPS))
@@ -99,6 +104,8 @@ class MainWindow(QMainWindow):
     # == construction ==============================================================================
     def _build_ui(self) -> None:
         s = self.settings
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About yamview", self.show_about)
         bar = QToolBar("Transport")
         bar.setObjectName("transport")
         bar.setMovable(False)
@@ -117,12 +124,17 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.source_combo)
         refresh = QAction("↻", self)
         refresh.setToolTip("Look for input devices again")
-        refresh.triggered.connect(self._refresh_devices)
+        refresh.triggered.connect(lambda: self._refresh_devices(rescan=True))
         bar.addAction(refresh)
         open_action = QAction("Open file…", self)
         open_action.setToolTip("Play an audio file through the same pipeline (Ctrl+O, or drop a file)")
         open_action.triggered.connect(self.open_file_dialog)
         bar.addAction(open_action)
+        inspect_action = QAction("Inspect file…", self)
+        inspect_action.setShortcut(QKeySequence("Ctrl+I"))
+        inspect_action.setToolTip("Open a recording in the inspector: whole-file timeline, labels, errors (Ctrl+I)")
+        inspect_action.triggered.connect(lambda: self.open_inspector())
+        bar.addAction(inspect_action)
         bar.addSeparator()
         self.position = QSlider(Qt.Orientation.Horizontal)
         self.position.setRange(0, 1000)
@@ -286,6 +298,7 @@ class MainWindow(QMainWindow):
         self.controls.set_window_seconds(info.window / info.sample_rate)
         self.bars.set_labels(info.labels)
         self.timeline.set_labels(info.labels)
+        self.talk.set_labels(info.labels)
         self.timeline.set_hop(self.controls.hop_seconds())
         self.request_hop.emit(self.controls.hop_seconds())
         self.start_button.setEnabled(True)
@@ -337,8 +350,12 @@ class MainWindow(QMainWindow):
         src = self.source
         return src is not None and src.running and not getattr(src, "paused", False)
 
-    def _refresh_devices(self) -> None:
-        devices.rescan()
+    def _refresh_devices(self, rescan: bool = False) -> None:
+        """List input devices. ``rescan`` asks PortAudio again (new hardware), which closes every
+        open stream: only when nothing is streaming, and never after a device error (closing
+        a dead device's stream can block until the device is back)."""
+        if rescan and (self.source is None or not self.source.running):
+            devices.rescan()
         current = self.source_combo.currentData()
         self.source_combo.clear()
         inputs = devices.list_input_devices()
@@ -397,8 +414,9 @@ class MainWindow(QMainWindow):
 
     def _set_source(self, source) -> None:
         """Replace the source (stopping the old one) and reset the views to its time base."""
+        self.talk.source_changed()
         if self.source is not None:
-            self.source.stop()
+            self.source.stop(timeout=STOP_TIMEOUT)
         self.source = source
         self.request_ring.emit(None)
         self.spectrogram.clear()
@@ -494,7 +512,7 @@ class MainWindow(QMainWindow):
             if isinstance(self.source, FilePlayback) and self.source.running:
                 self.source.pause()  # keep the position: Start resumes
             else:
-                self.source.stop()
+                self.source.stop(timeout=STOP_TIMEOUT)
         self.request_ring.emit(None)
         self.start_button.setText("Start")
         self.bars.set_placeholder("")
@@ -531,22 +549,25 @@ class MainWindow(QMainWindow):
         if self.source is None or not self.source.running:
             return
         self.frames_scored += 1
-        self.bars.show_scores(s.scores)
-        self.timeline.add(s.centre, s.scores)
+        self.talk.on_scored(s)
+        if not self.talk.frozen:  # frozen: the views hold (or replay) what was live
+            self.bars.show_scores(s.scores)
+            self.timeline.add(s.centre, s.scores)
         self._inference_ms.append(s.inference_ms)
         if len(self._inference_ms) > 200:
             del self._inference_ms[:100]
         mean = sum(self._inference_ms) / len(self._inference_ms)
         self.controls.show_inference(s.inference_ms, mean, s.skipped)
-        # Latency beyond the hop schedule: the frame was computable when its last sample reached
-        # the ring (stream time s.end); the bars are drawn now.
-        lag = (self.source.stream_time - s.end) * 1000
-        self.latencies_ms.append(lag)
+        # Latency beyond the hop schedule: from the frame's last sample reaching the ring to its
+        # bars being set (they are painted at the next display frame).
+        self.latencies_ms.append((time.perf_counter() - s.entered_at) * 1000)
         if len(self.latencies_ms) > 1000:
             del self.latencies_ms[:500]
 
     def redraw(self) -> None:
         """Display tick: pull the newest audio from the ring; everything placed by stream time."""
+        if self.talk.redraw():  # frozen, replaying, or under a full-screen presenter
+            return
         src = self.source
         if src is not None and src.ring.total > 0:
             rate = src.rate
@@ -573,6 +594,27 @@ class MainWindow(QMainWindow):
         self.timeline.set_hop(hop)
         self._update_status()
 
+    def about_box(self):
+        from yamview.gui.about import make_about_box
+
+        return make_about_box(self, self.model_info.name if self.model_info else None)
+
+    def show_about(self) -> None:
+        self.about_box().exec()
+
+    def open_inspector(self, path: str | None = None):
+        """A new inspector window (kept alive here), on ``path`` or asking for a file."""
+        from yamview.gui.inspector import InspectorWindow
+
+        window = InspectorWindow(self.settings, output_device=self.output_device)
+        self.inspectors = [w for w in getattr(self, "inspectors", []) if w.isVisible()] + [window]
+        window.show()
+        if path:
+            window.open_file(path)
+        else:
+            window.open_file_dialog()
+        return window
+
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
@@ -588,8 +630,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self._display.stop()
+        self.talk.close()
         if self.source is not None:
-            self.source.stop()
+            self.source.stop(timeout=STOP_TIMEOUT)
         self.worker_thread.stop()
         self.settings.set_bytes("window/geometry", self.saveGeometry())
         self.settings.sync()

@@ -46,6 +46,28 @@ KEYS = {
         Key("spectrogram/db_high", -10.0, float, -150.0, 20.0),
         Key("spectrogram/colormap", "inferno", str),
         Key("timeline/colormap", "viridis", str),
+        # Inspector (whole-file analysis window)
+        Key("inspector/hop_seconds", 0.4875, float, 0.01, 10.0),
+        Key("inspector/top_k", 10, int, 5, 30),
+        Key("inspector/rank_by", "max", str, choices=("max", "mean")),
+        Key("inspector/threshold", 0.3, float, 0.0, 1.0),
+        Key("inspector/scale", "mel", str, choices=("linear", "log", "mel")),
+        Key("inspector/folder", "", str),
+        # Presenter view (talk mode): lists are JSON, parsed and checked by yamview.gui.presenter.config.
+        # focus: [{"label": "Clapping", "threshold": 0.3}, ...], pinned in the presenter and the main views
+        Key("presenter/focus", "[]", str),
+        # Silence is never worth a bar on a projector; Speech stays visible (demo clips are often
+        # speech): a presenter who talks over the demo adds it in the Classes dialog.
+        Key("presenter/hidden", '["Silence"]', str),
+        Key("presenter/top_n", 5, int, 1, 10),
+        Key("presenter/attack_seconds", 0.12, float, 0.0, 5.0),
+        Key("presenter/release_seconds", 0.6, float, 0.0, 10.0),
+        Key("presenter/hysteresis", 0.05, float, 0.0, 0.5),
+        Key("presenter/theme", "dark", str, choices=("dark", "light")),
+        Key("presenter/screen", "", str),  # screen NAME; "" = a second screen when present
+        Key("presenter/rollup", False, bool),
+        Key("presenter/rollup_depth", 3, int, 1, 6),
+        Key("presenter/spectrogram", True, bool),
     )
 }
 

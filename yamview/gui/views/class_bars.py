@@ -124,7 +124,8 @@ class ClassBars:
     def show_scores(self, scores: np.ndarray) -> None:
         self._scores = np.asarray(scores, np.float32)
         now = time.monotonic()
-        shown = [c for c in self._ranking.update(self._scores) if self._scores[c] >= self.threshold]
+        shown = [c for c in self._ranking.update(self._scores)
+                 if self._scores[c] >= self.threshold or c in self.pinned]  # pinned: even at 0
         shown += [-1] * (self.n - len(shown))  # empty rows: nothing else reached the threshold
         for row, cls in zip(self._rows, shown):
             if cls != row["cls"]:

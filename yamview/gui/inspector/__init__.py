@@ -1,0 +1,19 @@
+"""The inspector: one recording on one shared time axis, against human labels (issue 4).
+
+    window.py            InspectorWindow: layout, menus, wiring, cursor, zoom, playback
+    actions.py           labels and mapping, thresholds, error navigation, exports
+    job.py               AnalysisJob (thread: cache or analysis + overview), Background jobs
+    overview.py          waveform envelope + spectrogram at bounded resolution (no Qt)
+    session.py           scores, labels, thresholds -> metrics, outcomes, events (no Qt)
+    timeline.py          waveform, spectrogram, class heat map, score curves
+    lanes.py             label, event and error lanes
+    patch_view.py        the model's-eye view (the log-mel patch of the cursor's frame)
+    metrics_table.py     per-class P/R/F1 with the threshold slider
+    thresholds_table.py  per-class thresholds
+    panels.py            class picking (top K, search, pins) and event settings
+    player.py            playback with selection and loop
+"""
+
+from yamview.gui.inspector.window import InspectorWindow
+
+__all__ = ["InspectorWindow"]

@@ -1,0 +1,291 @@
+"""What the inspector does to its recording besides drawing it: human labels and the class
+mapping, per-class thresholds and event settings, error navigation, and every export.
+
+A mixin of InspectorWindow (it uses the window's session, banner and status line). Every
+reader runs to completion before anything changes, so a bad file is one message and no change;
+every writer goes through yamview.core.export (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QWidget
+
+from yamview.core import export, labels_io
+from yamview.core import metrics as metrics_mod
+from yamview.gui.inspector.metrics_table import metric_order
+
+LABEL_FILTER = "Label tracks (*.txt *.tsv *.csv);;All files (*)"
+
+
+class InspectorActions:
+    # == labels =====================================================================================
+    def import_labels_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import human labels", self.settings.get("inspector/folder"),
+                                              LABEL_FILTER)
+        if path:
+            self.import_labels(path, interactive=True)
+
+    def import_labels(self, path: str, fmt: str | None = None, column: str | None = None,
+                      interactive: bool = False) -> bool:
+        """Read, map and draw a label track; any problem is one message and changes nothing."""
+        s = self.session
+        if s is None:
+            self.show_message("Open a recording first, then import its labels.", "warning")
+            return False
+        column = column or self.raven_column
+        try:
+            fmt = fmt or labels_io.detect_format(path)
+            if fmt == "raven" and interactive:
+                column = self._raven_column_for(path, column)
+                if column is None:
+                    return False
+            labels = labels_io.read_labels(path, fmt, column)
+            classes = labels_io.map_labels(labels, s.classes, self.mapping, source=path)
+        except labels_io.LabelError as exc:
+            self.show_message(f"Labels not imported: {exc}. Nothing was changed.", "error")
+            return False
+        if fmt == "raven":
+            self.raven_column = column
+        s.set_labels(labels, classes, Path(path).name)
+        self.clear_message()
+        self._refresh_slow()
+        self.status_label.setText(f"{len(labels)} labels from {Path(path).name}"
+                                  + (f" (mapping {self.mapping_source})" if self.mapping else ""))
+        return True
+
+    def _raven_column_for(self, path: str, wanted: str) -> str | None:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
+        except OSError:
+            return wanted  # the reader says what is wrong with the file
+        header = [h.strip() for h in next((l for l in text.splitlines() if l.strip()), "").split("\t")]
+        if wanted in header:
+            return wanted
+        choices = [h for h in header if h not in (labels_io.RAVEN_BEGIN, labels_io.RAVEN_END)]
+        if not choices:
+            return wanted
+        item, ok = QInputDialog.getItem(self, "Raven label column", f"{Path(path).name} has no '{wanted}' column. "
+                                        "Which column holds the label text?", choices, 0, False)
+        return item if ok else None
+
+    def _ask_raven_column(self) -> None:
+        text, ok = QInputDialog.getText(self, "Raven label column",
+                                        "Column of a Raven selection table that holds the label text:",
+                                        text=self.raven_column)
+        if ok and text.strip():
+            self.raven_column = text.strip()
+
+    def load_mapping_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a label → class mapping",
+                                              self.settings.get("inspector/folder"), "CSV (*.csv);;All files (*)")
+        if path:
+            self.load_mapping(path)
+
+    def load_mapping(self, path: str) -> bool:
+        s = self.session
+        if s is None:
+            self.show_message("Open a recording first, then load a class mapping.", "warning")
+            return False
+        try:
+            mapping = labels_io.read_mapping(path, s.classes)
+            classes = labels_io.map_labels(s.labels, s.classes, mapping, source=s.label_source) if s.labels else None
+        except labels_io.LabelError as exc:
+            self.show_message(f"Mapping not loaded: {exc}. Nothing was changed.", "error")
+            return False
+        self.mapping, self.mapping_source = mapping, Path(path).name
+        if classes is not None:
+            s.set_labels(s.labels, classes, s.label_source)
+            self._refresh_slow()
+        self.clear_message()
+        self.status_label.setText(f"Mapping {Path(path).name}: {len(mapping)} labels")
+        return True
+
+    def clear_labels(self) -> None:
+        if self.session is not None:
+            self.session.clear_labels()
+            self.metrics_panel.show_metrics(None)
+            self._refresh_slow()
+
+    # == thresholds and events ========================================================================
+    def _on_threshold(self, value: float) -> None:
+        self.settings.set("inspector/threshold", value)
+        if self.session is not None:
+            self.session.set_default_threshold(value)
+            self._refresh_slow()
+
+    def _on_class_threshold(self, cls: int, value) -> None:
+        if self.session is not None:
+            self.session.set_threshold(cls, value)
+            self._refresh_slow()
+
+    def _reset_thresholds(self) -> None:
+        if self.session is not None:
+            self.session.clear_thresholds()
+            self._refresh_slow()
+
+    def load_thresholds(self, path: str | None = None) -> bool:
+        s = self.session
+        if s is None:
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Load per-class thresholds",
+                                                  self.settings.get("inspector/folder"), "CSV (*.csv);;All files (*)")
+            if not path:
+                return False
+        try:
+            values = metrics_mod.load_thresholds(path, s.classes, default=s.default_threshold)
+        except metrics_mod.ThresholdError as exc:
+            self.show_message(f"Thresholds not loaded: {exc}. Nothing was changed.", "error")
+            return False
+        s.set_thresholds(values)
+        self._refresh_slow()
+        self.status_label.setText(f"{len(s.overrides)} per-class thresholds from {Path(path).name}")
+        return True
+
+    def save_thresholds(self, path: str | None = None) -> bool:
+        s = self.session
+        if s is None:
+            return False
+        path = path or self._save_path("Save per-class thresholds", "thresholds.csv", "CSV (*.csv)")
+        if not path:
+            return False
+        return self._write(path, lambda p: metrics_mod.save_thresholds(p, s.thresholds(), s.classes))
+
+    def _apply_event_params(self) -> None:
+        p = self.events_panel
+        if self.session is not None:
+            self.session.set_event_params(p.smoothing.value(), p.min_duration.value(), p.merge_gap.value())
+
+    def _on_event_params(self) -> None:
+        self._apply_event_params()
+        self._refresh_slow()
+
+    # == errors =====================================================================================
+    def goto_error(self, step: int) -> int | None:
+        """Move the cursor to the next (step 1) or previous (-1) frame with a miss or false alarm."""
+        s = self.session
+        if s is None or s.n == 0:
+            return None
+        if not s.has_labels:
+            self.show_message("Import human labels first: errors are frames where the model and the labels "
+                              "disagree.", "info")
+            return None
+        i = s.frame_at(self.cursor_time)
+        if step > 0 and self.cursor_time < s.frame_centre(0) - 1e-9:
+            i = -1
+        if step < 0 and self.cursor_time > s.frame_centre(s.n - 1) + 1e-9:
+            i = s.n
+        j = s.next_error(i, step, self.error_scope())
+        if j is None:
+            self.status_label.setText("No more errors " + ("after" if step > 0 else "before") + " the cursor")
+            return None
+        self.set_cursor(s.frame_centre(j), reveal=True)
+        codes = s.outcomes()[j]
+        bad = [c for c in (self.error_scope() or range(s.n_classes)) if codes[c] in (metrics_mod.MISS,
+                                                                                    metrics_mod.FALSE_ALARM)]
+        words = [f"{'miss' if codes[c] == metrics_mod.MISS else 'false alarm'}: {s.classes[c]}" for c in bad[:4]]
+        self.status_label.setText(f"Frame {j}: " + "; ".join(words) + (" …" if len(bad) > 4 else ""))
+        return j
+
+    # == exports ======================================================================================
+    def _save_path(self, title: str, name: str, filt: str) -> str | None:
+        base = Path(self.path).stem if self.path else "yamview"
+        folder = self.settings.get("inspector/folder") or str(Path.home())
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(folder) / f"{base}.{name}"), filt)
+        return path or None
+
+    def _write(self, path: str, write) -> bool:
+        # An hour's scores as CSV or JSON take ~0.6 s: say so with the cursor.
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            write(path)
+        except OSError as exc:
+            self.show_message(f"Cannot write {path}: {exc.strerror or exc}. Nothing was written.", "error")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.status_label.setText(f"Wrote {path}")
+        return True
+
+    def _complete(self):
+        s = self.session
+        if s is None or s.analysis is None:
+            self.show_message("Exports need a complete analysis.", "warning")
+            return None
+        return s
+
+    def export_scores_csv(self, path: str | None = None, shown_only: bool = False) -> bool:
+        s = self._complete()
+        if s is None:
+            return False
+        path = path or self._save_path("Export per-frame scores", "scores.csv", "CSV (*.csv)")
+        if not path:
+            return False
+        classes = sorted(set(self.shown_classes()) | set(self.curve_classes())) if shown_only else None
+        return self._write(path, lambda p: export.write_scores_csv(p, s.analysis, classes))
+
+    def export_json(self, path: str | None = None) -> bool:
+        s = self._complete()
+        if s is None:
+            return False
+        path = path or self._save_path("Export analysis as JSON", "json", "JSON (*.json)")
+        if not path:
+            return False
+        return self._write(path, lambda p: export.write_json(p, s.analysis, s.labels or None, s.events()))
+
+    def export_events_audacity(self, path: str | None = None) -> bool:
+        s = self._complete()
+        if s is None:
+            return False
+        path = path or self._save_path("Export events as an Audacity label track", "events.txt", "Text (*.txt)")
+        if not path:
+            return False
+        return self._write(path, lambda p: export.write_events_audacity(p, s.events()))
+
+    def export_events_raven(self, path: str | None = None) -> bool:
+        s = self._complete()
+        if s is None:
+            return False
+        path = path or self._save_path("Export events as a Raven selection table", "selections.txt",
+                                       "Raven selection table (*.txt)")
+        if not path:
+            return False
+        return self._write(path, lambda p: export.write_events_raven(p, s.events()))
+
+    def export_metrics_csv(self, path: str | None = None) -> bool:
+        s = self._complete()
+        if s is None:
+            return False
+        m = s.metrics()
+        if m is None:
+            self.show_message("Import human labels first: metrics compare the model with them.", "warning")
+            return False
+        path = path or self._save_path("Export the metrics table", "metrics.csv", "CSV (*.csv)")
+        if not path:
+            return False
+        return self._write(path, lambda p: export.write_metrics_csv(p, m, metric_order(m)))
+
+    def export_png(self, path: str | None = None, widget: QWidget | None = None) -> bool:
+        path = path or self._save_path("Save a picture of the views", "png", "PNG (*.png)")
+        if not path:
+            return False
+        data = png_bytes(widget or self.views_box)
+
+        def write(p):
+            with export.atomic_write(p, "wb") as f:
+                f.write(data)
+
+        return self._write(path, write)
+
+
+def png_bytes(widget: QWidget) -> bytes:
+    pixmap = widget.grab()
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    pixmap.save(buf, "PNG")
+    buf.close()
+    return bytes(data.data())

@@ -1,0 +1,361 @@
+"""What the presenter view shows, frame by frame, as plain data (no Qt: testable on its own).
+
+``Board`` turns the model's raw scores into rows to paint:
+
+- the *universe* of candidates: the model's classes, or (roll-up) AudioSet categories at a chosen
+  depth scored as the max of every model class at or below them, plus the focus classes;
+- hidden classes (and, with the ontology, every class below them) score 0 and are never ranked,
+  so "Speech" hidden also keeps "Conversation" and the "Human voice" roll-up quiet;
+- focus classes are pinned (always shown, even at 0), count detections (rising edges of the raw
+  score over their threshold, re-armed below ``REARM`` x threshold) and flash;
+- scores are smoothed with ``AttackRelease`` at the display rate, so bars move every frame
+  instead of jumping at the hop rate; ``StableRanking`` orders them with hysteresis;
+- each row's vertical position glides to its new rank over ``GLIDE_SECONDS`` (cubic ease in-out,
+  positions from the clock, so the motion does not depend on when frames are painted); rows
+  entering or leaving fade over the same time.
+
+Times are plain seconds from any monotonic clock, passed in: tests drive it by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from yamview.core.ontology import LabelOntology
+from yamview.core.smoothing import AttackRelease, StableRanking
+
+GLIDE_SECONDS = 0.25
+FADE_SECONDS = 0.25
+ENTER_OFFSET = 0.25  # rows: a new bar slides up this far while it fades in
+# A free (non-focus) bar appears once its smoothed score reaches SHOW_AT and goes once it falls
+# under HIDE_BELOW: in a quiet room the view stays calm instead of cycling through 0.01 noise.
+SHOW_AT = 0.05
+HIDE_BELOW = 0.02
+REARM = 0.8  # a focus class counts again once its score fell below REARM x threshold
+FLASH_DECAY = 0.45  # seconds: the flash after a detection fades with this time constant
+PULSE_HZ = 1.5  # while over threshold the row pulses at this rate
+BREADCRUMB_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Focus:
+    label: str
+    threshold: float = 0.3
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    top_n: int = 5  # free rows besides the focus classes
+    focus: tuple[Focus, ...] = ()
+    hidden: tuple[str, ...] = ()
+    attack: float = 0.12
+    release: float = 0.6
+    hysteresis: float = 0.05
+    rollup: bool = False
+    rollup_depth: int = 3
+
+
+@dataclass
+class Row:
+    """One bar as drawn this frame."""
+
+    key: int  # index in the board's universe
+    name: str
+    crumb: str  # breadcrumb of the parents ("Animal › Domestic animals, pets"), "" without ontology
+    value: float  # smoothed score, 0..1
+    y: float  # row position (0 = top), fractional while gliding
+    alpha: float  # 0..1 (fading in or out)
+    focus: bool = False
+    over: bool = False  # raw score over the focus threshold now
+    flash: float = 0.0  # 0..1 highlight intensity
+    count: int = 0  # detections since the counts were reset
+    threshold: float | None = None
+
+
+@dataclass
+class _Anim:
+    y: float
+    y0: float
+    y1: float
+    t0: float
+    a0: float
+    a1: float
+    ta: float
+
+    def pos(self, now: float) -> float:
+        return self.y0 + (self.y1 - self.y0) * _ease((now - self.t0) / GLIDE_SECONDS)
+
+    def alpha(self, now: float) -> float:
+        u = min(max((now - self.ta) / FADE_SECONDS, 0.0), 1.0)
+        return self.a0 + (self.a1 - self.a0) * u
+
+
+def _ease(u: float) -> float:
+    """Cubic ease in-out on [0, 1]: starts and ends at rest, so a glide has no visible jerk."""
+    if u <= 0:
+        return 0.0
+    if u >= 1:
+        return 1.0
+    return 4 * u * u * u if u < 0.5 else 1 - (-2 * u + 2) ** 3 / 2
+
+
+@dataclass
+class _FocusState:
+    focus: Focus
+    key: int
+    over: bool = False
+    armed: bool = True
+    count: int = 0
+    rise: float = -1e9  # time of the last rising edge
+    fall: float = -1e9  # time it went under
+    flash_at_fall: float = 0.0
+
+
+def rollup_categories(lo: LabelOntology, depth: int) -> list[str]:
+    """AudioSet categories shown by a roll-up at ``depth``: for every model class, its ancestor
+    ``depth`` levels from the root along its primary path (or itself when it is shallower).
+
+    Sorted by file order of the ontology so the list is stable.
+    """
+    wanted = set()
+    for label, ok in zip(lo.labels, lo.matched):
+        if not ok:
+            continue
+        path = lo.path(label)
+        wanted.add(path[min(depth, len(path)) - 1])
+    return [name for name in lo.rollup_names if name in wanted]
+
+
+class Board:
+    def __init__(self, labels: Sequence[str], ontology: LabelOntology | None = None,
+                 config: BoardConfig | None = None) -> None:
+        self.labels = list(labels)
+        self.lo = ontology
+        self.config = config or BoardConfig()
+        self.smoother = AttackRelease(self.config.attack, self.config.release)
+        self.ranking = StableRanking(1)
+        self.rows: list[Row] = []
+        self.raw: np.ndarray | None = None  # the newest raw model scores fed
+        self._anims: dict[int, _Anim] = {}
+        self._last_tick: float | None = None
+        self._current = None  # universe scores of the newest feed
+        self._free_shown: set[int] = set()
+        self._cut = False
+        self.configure(self.config)
+
+    # -- configuration ---------------------------------------------------------------------------
+    def configure(self, config: BoardConfig) -> None:
+        """Apply new settings; the smoothing state survives when the universe stays the same."""
+        old_names = getattr(self, "names", None)
+        old_counts = {f.focus.label: f.count for f in getattr(self, "_focus", [])}
+        self.config = config
+        self.smoother.attack_s, self.smoother.release_s = float(config.attack), float(config.release)
+        label_index = {lab: i for i, lab in enumerate(self.labels)}
+
+        # Hidden: the listed classes and (with the ontology) every model class below them.
+        hidden_names = set(config.hidden)
+        if self.lo is not None:
+            for name in config.hidden:
+                if name in self.lo.ontology or name in label_index:
+                    hidden_names.update(self.lo.descendants(name))
+        self.hidden_names = hidden_names
+        self._mask = np.array(sorted(label_index[n] for n in hidden_names if n in label_index), dtype=np.intp)
+
+        focus = [f for f in config.focus if f.label in label_index]
+        self.rollup = bool(config.rollup and self.lo is not None)
+        if self.rollup:
+            cats = rollup_categories(self.lo, max(1, int(config.rollup_depth)))
+            names = cats + [f.label for f in focus if f.label not in set(cats)]
+            where = {n: i for i, n in enumerate(self.lo.rollup_names)}
+            self._gather = np.array([where[n] for n in names], dtype=np.intp)
+        else:
+            names = list(self.labels)
+            self._gather = None
+        self.names = names
+        self.index = {n: i for i, n in enumerate(names)}
+        self._crumbs: dict[int, str] = {}
+        self._focus = [_FocusState(f, self.index[f.label]) for f in focus]
+        for fs in self._focus:
+            fs.count = old_counts.get(fs.focus.label, 0)
+        self._focus_by_key = {fs.key: fs for fs in self._focus}
+        pinned = [fs.key for fs in self._focus]
+        hidden = [i for n, i in self.index.items() if n in hidden_names]
+        n = max(1, int(config.top_n)) + len(set(pinned) - set(hidden))
+        self.ranking = StableRanking(n, hysteresis=config.hysteresis, pinned=pinned, hidden=hidden)
+        if names != old_names:
+            self.smoother.reset()
+            self._anims.clear()
+            self._free_shown = set()
+            self._current = None
+            if self.raw is not None:
+                self._current = self._universe(self.raw)
+
+    @property
+    def slots(self) -> int:
+        """Rows the ranking can show (focus classes plus the free top-N)."""
+        return self.ranking.n
+
+    def crumb(self, key: int) -> str:
+        c = self._crumbs.get(key)
+        if c is None:
+            c = ""
+            if self.lo is not None:
+                name = self.names[key]
+                try:
+                    c = BREADCRUMB_SEPARATOR.join(self.lo.path(name)[:-1])
+                except KeyError:
+                    c = ""
+            self._crumbs[key] = c
+        return c
+
+    def description(self, key: int) -> str:
+        if self.lo is None:
+            return ""
+        try:
+            return self.lo.ontology.description(self.names[key])
+        except KeyError:
+            return ""
+
+    def reset_counts(self) -> None:
+        for fs in self._focus:
+            fs.count = 0
+
+    def counts(self) -> dict[str, int]:
+        return {fs.focus.label: fs.count for fs in self._focus}
+
+    def reset(self, scores: np.ndarray | None = None) -> None:
+        """Forget smoothing, ranking and motion; ``scores`` (raw) become the starting values.
+
+        The next frame is a cut: bars appear at their places at once, nothing glides or fades in
+        (a replay starts from what was live then, like a film cut, not from an empty board).
+        """
+        self.ranking.reset()
+        self._anims.clear()
+        self._free_shown = set()
+        self._last_tick = None
+        self._cut = scores is not None
+        self.raw = None if scores is None else np.asarray(scores, np.float32)
+        self._current = None if scores is None else self._universe(self.raw)
+        self.smoother.reset(self._current)
+
+    # -- data ------------------------------------------------------------------------------------
+    def _universe(self, raw: np.ndarray) -> np.ndarray:
+        s = np.asarray(raw, np.float32)
+        if self._mask.size:
+            s = s.copy()
+            s[self._mask] = 0.0
+        if self._gather is not None:
+            _, rolled = self.lo.rollup(s)
+            return rolled[self._gather]
+        return s
+
+    def universe_scores(self, raw: np.ndarray) -> np.ndarray:
+        """The board's per-candidate scores for one raw frame (hidden zeroed, rolled up)."""
+        return self._universe(raw)
+
+    def feed(self, scores: np.ndarray, now: float, count: bool = True) -> None:
+        """A frame's raw scores arrive (live, or from a replay with ``count=False``)."""
+        self.raw = np.asarray(scores, np.float32)
+        if len(self.raw) != len(self.labels):
+            return
+        self._current = self._universe(self.raw)
+        for fs in self._focus:
+            value = float(self._current[fs.key])
+            thr = fs.focus.threshold
+            over = value >= thr
+            if over and fs.armed:
+                fs.armed = False
+                fs.rise = now
+                if count:
+                    fs.count += 1
+            elif value < thr * REARM:
+                fs.armed = True
+            if fs.over and not over:
+                fs.fall = now
+                fs.flash_at_fall = self._flash(fs, now)
+            fs.over = over
+
+    def _flash(self, fs: _FocusState, now: float) -> float:
+        if fs.over:
+            phase = (now - fs.rise) * PULSE_HZ
+            return float(0.6 + 0.4 * (0.5 + 0.5 * np.cos(2 * np.pi * phase)))
+        since_rise = now - fs.rise
+        after_rise = np.exp(-since_rise / FLASH_DECAY) if since_rise >= 0 else 0.0
+        after_fall = fs.flash_at_fall * np.exp(-(now - fs.fall) / FLASH_DECAY) if now >= fs.fall else 0.0
+        return float(max(after_rise, after_fall))
+
+    def tick(self, now: float) -> list[Row]:
+        """Advance smoothing and motion to ``now``; returns (and keeps in ``rows``) what to draw."""
+        dt = 1 / 60 if self._last_tick is None else min(max(now - self._last_tick, 0.0), 0.25)
+        self._last_tick = now
+        if self._current is None:  # nothing heard yet: only the focus classes, at 0
+            values = np.zeros(len(self.names), np.float32)
+            hidden = self.ranking.hidden
+            order = [fs.key for fs in self._focus if fs.key not in hidden]
+        else:
+            values = self.smoother.step(self._current, dt)
+            order = self._floor(self.ranking.update(values), values)
+
+        anims = self._anims
+        cut, self._cut = self._cut, False
+        for pos, key in enumerate(order):
+            a = anims.get(key)
+            if a is None:
+                if cut:
+                    anims[key] = _Anim(pos, pos, pos, now - GLIDE_SECONDS, 1.0, 1.0, now - FADE_SECONDS)
+                else:
+                    anims[key] = _Anim(pos + ENTER_OFFSET, pos + ENTER_OFFSET, pos, now, 0.0, 1.0, now)
+                continue
+            if a.y1 != pos:
+                a.y0, a.y1, a.t0 = a.pos(now), pos, now
+            if a.a1 != 1.0:  # was leaving, is back
+                a.a0, a.a1, a.ta = a.alpha(now), 1.0, now
+        showing = set(order)
+        for key in list(anims):
+            if key in showing:
+                continue
+            a = anims[key]
+            if a.a1 != 0.0:
+                a.a0, a.a1, a.ta = a.alpha(now), 0.0, now
+            elif now - a.ta >= FADE_SECONDS:
+                del anims[key]
+
+        rows = []
+        for key, a in anims.items():
+            fs = self._focus_by_key.get(key)
+            rows.append(Row(
+                key=key, name=self.names[key], crumb=self.crumb(key), value=float(values[key]),
+                y=a.pos(now), alpha=a.alpha(now), focus=fs is not None,
+                over=bool(fs and fs.over), flash=self._flash(fs, now) if fs else 0.0,
+                count=fs.count if fs else 0, threshold=fs.focus.threshold if fs else None,
+            ))
+        rows.sort(key=lambda r: (r.key in showing, r.y))  # leaving rows first: drawn underneath
+        self.rows = rows
+        self.order = order
+        return rows
+
+    def _floor(self, order: list[int], values: np.ndarray) -> list[int]:
+        """Drop free bars with (next to) nothing to show; focus classes always stay."""
+        out, shown = [], set()
+        for key in order:
+            if key in self._focus_by_key:
+                out.append(key)
+            elif values[key] >= (HIDE_BELOW if key in self._free_shown else SHOW_AT):
+                out.append(key)
+                shown.add(key)
+        self._free_shown = shown
+        return out
+
+    # -- queries (tests, status) -----------------------------------------------------------------
+    def shown(self) -> list[str]:
+        """Names of the ranked rows (not the fading-out ones), top first."""
+        return [self.names[k] for k in getattr(self, "order", [])]
+
+    def row(self, name: str) -> Row | None:
+        return next((r for r in self.rows if r.name == name), None)
+
+
+__all__ = ["BREADCRUMB_SEPARATOR", "Board", "BoardConfig", "Focus", "Row", "rollup_categories"]

@@ -1,0 +1,556 @@
+"""Talk mode: the presenter window, focus/hide lists, freeze and instant replay, snapshots.
+
+``TalkMode(window)`` attaches to a MainWindow. The window forwards each Scored frame
+(``on_scored``), its display tick (``redraw``: returns True when the main views must not draw
+live, because they are frozen, replaying or hidden under a full-screen presenter), model loads
+(``set_labels``) and source changes (``source_changed``). Everything else lives here: toolbar
+actions, shortcuts (F5 presenter, Esc leave, Pause freeze, R replay, Ctrl+S snapshot; Space keeps
+start/stop in both windows), context menus to pin or hide a class, and the settings dialog.
+
+One display timer (the main window's, 60 fps) drives both windows: no second timer competing
+for the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMenu, QToolBar
+
+from yamview.core.ontology import LabelOntology, load_default, unmatched_message
+from yamview.gui.presenter import replay as replay_mod
+from yamview.gui.presenter.board import Board
+from yamview.gui.presenter.config import PresenterConfig
+from yamview.gui.presenter.snapshot import save_snapshot
+from yamview.gui.presenter.themes import theme as theme_named
+
+log = logging.getLogger(__name__)
+
+# None: the ontology found by yamview.core.assets (models/ontology.json, set-up copies it there).
+# Tests point it at a missing or corrupt file.
+ONTOLOGY_PATH: str | None = None
+
+KEYS_HINT = "Esc leave · Space start/stop · Pause freeze · R replay · Ctrl+S snapshot · right-click a bar: pin / hide"
+
+
+class TalkMode(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.w = window
+        self.settings = window.settings
+        self.config, problem = PresenterConfig.load(self.settings)
+        self.labels: list[str] = []
+        self.lo: LabelOntology | None = None
+        self.board: Board | None = None
+        self.history = replay_mod.History()
+        self.frozen: replay_mod.Frozen | None = None
+        self.replay: replay_mod.ReplayPlayer | None = None
+        self.presenter = None  # PresenterWindow, made on first use
+        self.editor = None
+        self.ontology_message: str | None = None
+        self.tick_ms: deque[float] = deque(maxlen=2000)  # GUI time of redraw() (benchmark)
+        self._paused_source = None  # a file paused by freeze: resumed by unfreeze
+        self._replay_done = False
+        self._messages = []
+        self.ontology = load_default(ONTOLOGY_PATH, report=self._ontology_off)
+        if problem:
+            self._messages.append(problem)
+        self._install()
+        if self._messages:
+            QTimer.singleShot(0, self._announce)
+
+    # == set-up ======================================================================================
+    def _ontology_off(self, message: str) -> None:
+        self.ontology_message = message
+        self._messages.append(message + " The app works without it.")
+
+    def _announce(self) -> None:
+        for text in self._messages:
+            self._add_banner(text)
+        self._messages = []
+
+    def _add_banner(self, text: str, kind: str = "warning") -> None:
+        """Add a line to the main window's banner, keeping what it already says (and its button)."""
+        w = self.w
+        current = w.message()
+        if text in current:
+            return
+        if current:
+            w.show_message(f"{current}\n{text}", "warning", w.banner_button.text() or None, w._banner_callback)
+        else:
+            w.show_message(text, kind)
+
+    def _install(self) -> None:
+        w = self.w
+        bar = w.findChild(QToolBar, "transport")
+        self.freeze_action = QAction("❚❚ Freeze", w)
+        self.freeze_action.setCheckable(True)
+        self.freeze_action.setToolTip("Freeze the last 10 s with the scores that were live (Pause key); again: back to live")
+        self.freeze_action.triggered.connect(lambda _=False: self.toggle_freeze())
+        self.replay_action = QAction("▶ Replay", w)
+        self.replay_action.setToolTip("Replay the frozen 10 s with their scores (R in the presenter view)")
+        self.replay_action.triggered.connect(lambda _=False: self.start_replay())
+        self.presenter_action = QAction("Presenter", w)
+        self.presenter_action.setCheckable(True)
+        self.presenter_action.setToolTip("Full-screen presenter view for talks (F5; Esc leaves)")
+        self.presenter_action.triggered.connect(lambda _=False: self.toggle_presenter())
+        self.classes_action = QAction("Classes…", w)
+        self.classes_action.setToolTip("Search all classes; pin (focus) or hide them; presenter settings")
+        self.classes_action.triggered.connect(lambda _=False: self.open_editor())
+        if bar is not None:
+            bar.addSeparator()
+            for a in (self.freeze_action, self.replay_action, self.presenter_action, self.classes_action):
+                bar.addAction(a)
+        self._shortcuts(w, main=True)
+        for widget, handler in ((w.bars.widget, self._bars_menu), (w.timeline.widget, self._timeline_menu)):
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(handler)
+
+    def _shortcuts(self, widget, main: bool) -> None:
+        keys = [(Qt.Key.Key_F5, self.toggle_presenter), (Qt.Key.Key_Escape, self.leave_presenter),
+                (Qt.Key.Key_Pause, self.toggle_freeze), (QKeySequence.StandardKey.Save, self.snapshot)]
+        if not main:  # single letters only where no text field can have the focus
+            keys += [(Qt.Key.Key_Space, self.w.toggle), (Qt.Key.Key_R, self.start_replay),
+                     (Qt.Key.Key_F, self.toggle_freeze)]
+        for key, slot in keys:
+            seq = QKeySequence(key)
+            QShortcut(seq, widget, slot, context=Qt.ShortcutContext.WindowShortcut)
+
+    # == model, source, config =======================================================================
+    def set_labels(self, labels: list[str]) -> None:
+        self.labels = list(labels)
+        self.lo = None
+        if self.ontology is not None:
+            self.lo = self.ontology.for_labels(self.labels)
+            note = unmatched_message(self.lo)
+            if note:
+                log.info(note)
+        self.board = Board(self.labels, self.lo, self.config.board())
+        self.history.clear()
+        if self.frozen is not None:
+            self.unfreeze()
+        if self.presenter is not None:
+            self.presenter.view.board = self.board
+            self.presenter.configure_strip(self.w.rate)
+        self._apply_pins()
+        self._refresh_editor()
+
+    def source_changed(self) -> None:
+        if self.frozen is not None:
+            self._paused_source = None
+            self.unfreeze()
+        self.history.clear()
+        if self.board is not None:
+            self.board.reset()
+        if self.presenter is not None:
+            self.presenter.strip.clear()
+
+    def set_config(self, config: PresenterConfig, refresh_editor: bool = True) -> None:
+        """Apply and persist new presenter settings."""
+        old = self.config
+        self.config = config
+        config.save(self.settings)
+        if self.board is not None:
+            self.board.configure(config.board())
+        if self.presenter is not None:
+            self._style_presenter()
+            if config.screen != old.screen and self.presenter.isVisible() and self.presenter.isFullScreen():
+                self._place_presenter()
+        self._apply_pins()
+        if refresh_editor:
+            self._refresh_editor()
+
+    def toggle_focus(self, label: str) -> None:
+        c = self.config
+        self.set_config(c.remove_focus(label) if label in c.focus_labels() else c.add_focus(label))
+
+    def toggle_hidden(self, label: str) -> None:
+        c = self.config
+        self.set_config(c.remove_hidden(label) if label in c.hidden else c.add_hidden(label))
+
+    def _apply_pins(self) -> None:
+        """Focus classes are pinned in the main window's bars and timeline too."""
+        index = {lab: i for i, lab in enumerate(self.labels)}
+        pinned = [index[f] for f in self.config.focus_labels() if f in index]
+        for view in (self.w.bars, self.w.timeline):
+            if hasattr(view, "set_pinned"):
+                view.set_pinned(pinned)
+
+    def _refresh_editor(self) -> None:
+        if self.editor is not None:
+            self.editor.refresh()
+
+    def open_editor(self) -> None:
+        from yamview.gui.presenter.editor import PresenterEditor
+
+        # On the laptop's screen, unless the presenter covers it (one screen): then above the presenter.
+        parent = self.presenter if self._covers_main() else self.w
+        if self.editor is None:
+            self.editor = PresenterEditor(self, parent)
+        elif self.editor.parent() is not parent:
+            self.editor.setParent(parent, self.editor.windowFlags())
+        self.editor.refresh()
+        self.editor.show()
+        self.editor.raise_()
+        self.editor.activateWindow()
+
+    # == live data ===================================================================================
+    def on_scored(self, s) -> None:
+        self.history.add(s)
+        if self.board is not None and self.frozen is None:
+            self.board.feed(s.scores, time.monotonic())
+
+    def redraw(self) -> bool:
+        """Display tick. True: the main window must not draw its views live this frame."""
+        t0 = time.perf_counter()
+        now = time.monotonic()
+        paused = self._paused_source
+        if self.frozen is not None and paused is not None and paused.running and not paused.paused:
+            self.unfreeze()  # Space (Start) resumed the file we paused: the user wants live
+        p = self.presenter
+        showing = p is not None and p.isVisible()
+        covered = self._covers_main()
+        if self.replay is not None:
+            self._replay_tick(now, draw_main=not covered)
+        if showing and self.board is not None:
+            if self.frozen is None or self.replay is not None:
+                self.board.tick(now)
+            self._update_presenter(p)
+        self.tick_ms.append((time.perf_counter() - t0) * 1000)
+        return self.frozen is not None or covered
+
+    def _replay_tick(self, now: float, draw_main: bool) -> None:
+        w, r, fz = self.w, self.replay, self.frozen
+        for s in r.due():
+            if self.board is not None:
+                self.board.feed(s.scores, now, count=False)
+            w.bars.show_scores(s.scores)
+            w.timeline.add(s.centre - fz.t0, s.scores)
+        src = r.source
+        if draw_main and src is not None and src.ring.total > 0:
+            w.waveform.update(src.ring, src.rate)
+            w.spectrogram.update(src.ring, src.rate)
+            w.timeline.update(r.time)
+        if w.bars.animating:
+            w.bars.refresh()
+        if r.finished and not self._replay_done:
+            self._replay_done = True
+            self._say_state()
+
+    def _sync_state(self) -> None:
+        if self.presenter is None:
+            return
+        v = self.presenter.view
+        if self.replay is not None and not self._replay_done:
+            v.state = "replay"
+            v.state_detail = f"{self.replay.time:4.1f} / {self.frozen.duration:.1f} s"
+        elif self.frozen is not None:
+            v.state, v.state_detail = "frozen", f"last {self.frozen.duration:.0f} s"
+        else:
+            v.state, v.state_detail = "live", ""
+
+    def _update_presenter(self, p) -> None:
+        v = p.view
+        self._sync_state()
+        src = self.replay.source if self.replay is not None else (self.w.source if self.frozen is None else None)
+        if self.config.spectrogram and src is not None and src.ring.total > 0:
+            p.strip.update(src.ring, src.rate)
+        src = self.w.source
+        name = ""
+        if src is not None:
+            file = getattr(src, "file", None)
+            name = file.path.name if file is not None else src.name
+        v.source_name = name
+        if self.board is None:
+            v.placeholder = "Loading model…"
+        elif not self.w.running and self.frozen is None:
+            v.placeholder = "Press Space to start listening"
+        else:
+            v.placeholder = "Listening…"
+        v.update()
+        p.tick_footer()
+
+    # == presenter window ============================================================================
+    @property
+    def presenting(self) -> bool:
+        return self.presenter is not None and self.presenter.isVisible()
+
+    def toggle_presenter(self) -> None:
+        if self.presenting:
+            self.leave_presenter()
+        else:
+            self.show_presenter()
+
+    def _ensure_presenter(self):
+        if self.presenter is None:
+            from yamview.gui.presenter.view import PresenterWindow
+
+            s = self.w.settings
+            p = PresenterWindow(self.w.rate, s.get("spectrogram/scale"),
+                                (s.get("spectrogram/db_low"), s.get("spectrogram/db_high")))
+            p.view.board = self.board
+            p.view.context_requested.connect(self._presenter_menu)
+            p.closed.connect(self._presenter_closed)
+            self._shortcuts(p, main=False)
+            self.presenter = p
+        self._style_presenter()
+        return self.presenter
+
+    def _style_presenter(self) -> None:
+        p, c = self.presenter, self.config
+        if p.theme.name != c.theme:
+            p.set_theme(theme_named(c.theme))
+        p.set_strip_visible(c.spectrogram)
+        tags = []
+        if c.rollup and self.lo is not None:
+            tags.append(f"Roll-up · level {c.rollup_depth}")
+        if self.lo is None and self.ontology_message:
+            tags.append("Ontology off")
+        p.view.tags = tags
+        hidden = ", ".join(c.hidden)
+        p.set_hint((f"Hidden: {hidden}    ·    " if hidden else "") + KEYS_HINT)
+
+    def target_screen(self):
+        """The configured screen by name; else a screen other than the main window's; else that one."""
+        screens = QGuiApplication.screens()
+        if self.config.screen:
+            for s in screens:
+                if s.name() == self.config.screen:
+                    return s
+        main = self.w.screen()
+        others = [s for s in screens if s is not main]
+        return others[0] if others else main
+
+    def _place_presenter(self) -> None:
+        p = self.presenter
+        screen = self.target_screen()
+        if p.isFullScreen():
+            p.showNormal()
+        p.setScreen(screen)
+        p.setGeometry(screen.geometry())
+        p.showFullScreen()
+
+    def show_presenter(self, full_screen: bool = True, size: tuple[int, int] | None = None) -> None:
+        """F5. ``full_screen=False`` with ``size`` shows a normal window (screenshots, tests)."""
+        p = self._ensure_presenter()
+        if full_screen:
+            self._place_presenter()
+        else:
+            if size:
+                p.resize(*size)
+            p.show()
+        p.raise_()
+        p.activateWindow()
+        self.presenter_action.setChecked(True)
+        if self.config.screen and self.target_screen().name() != self.config.screen:
+            p.show_message(f"Screen {self.config.screen!r} is not connected; showing on {self.target_screen().name()}.")
+        if self.lo is None and self.ontology_message:
+            p.show_message(self.ontology_message, 12.0)
+            self._add_banner(self.ontology_message)
+
+    def leave_presenter(self) -> None:
+        if not self.presenting:
+            return
+        self.presenter.hide()
+        self.presenter_action.setChecked(False)
+        self.w.activateWindow()
+
+    def _presenter_closed(self) -> None:
+        self.presenter_action.setChecked(False)
+
+    def _covers_main(self) -> bool:
+        p = self.presenter
+        return p is not None and p.isVisible() and p.isFullScreen() and p.screen() is self.w.screen()
+
+    # == freeze and replay ===========================================================================
+    def toggle_freeze(self) -> None:
+        if self.frozen is not None:
+            self.unfreeze()
+        else:
+            self.freeze()
+
+    def freeze(self) -> bool:
+        from yamview.sources.playback import FilePlayback
+
+        src = self.w.source
+        if src is None or src.ring.total == 0:
+            self._say("Nothing to freeze yet: start listening first (Space).")
+            self.freeze_action.setChecked(False)
+            return False
+        if isinstance(src, FilePlayback) and self.w.running:
+            src.pause()  # the file waits; a microphone keeps listening in the background
+            self._paused_source = src
+        self.frozen = replay_mod.freeze(src, self.history)
+        self._replay_done = False
+        self.freeze_action.setChecked(True)
+        self._say_state()
+        return True
+
+    def start_replay(self) -> None:
+        if self.frozen is None and not self.freeze():
+            return
+        if self.replay is not None:
+            self.replay.close()
+        w = self.w
+        self.replay = replay_mod.ReplayPlayer(self.frozen, w.output_device)
+        try:
+            self.replay.start()
+        except Exception as exc:  # noqa: BLE001 - a replay must never take the app down
+            log.exception("replay failed")
+            self.replay = None
+            self._say(f"Replay failed: {exc}")
+            return
+        self._replay_done = False
+        if self.board is not None:  # start from what was live when the frozen seconds began
+            before = self.frozen.before
+            self.board.reset(before.scores if before is not None else None)
+        w.spectrogram.clear()
+        w.waveform.clear()
+        w.timeline.clear()
+        if self.presenter is not None:
+            self.presenter.strip.clear()
+        self._say_state()
+
+    def unfreeze(self) -> None:
+        w = self.w
+        if self.replay is not None:
+            self.replay.close()
+            self.replay = None
+        was_frozen = self.frozen is not None
+        self.frozen = None
+        self.freeze_action.setChecked(False)
+        if not was_frozen:
+            return
+        # Back to live: the views catch up from the live ring and the kept history.
+        w.spectrogram.clear()
+        w.waveform.clear()
+        w.timeline.clear()
+        last = None
+        for s in self.history:
+            w.timeline.add(s.centre, s.scores)
+            last = s
+        if last is not None:
+            w.bars.show_scores(last.scores)
+        if self.presenter is not None:
+            self.presenter.strip.clear()
+        src, self._paused_source = self._paused_source, None
+        if src is not None and src is w.source and src.running and src.paused:
+            src.resume()
+        self._say_state()
+
+    def _say_state(self) -> None:
+        if self.frozen is None:
+            text = "Live again."
+        elif self.replay is not None and not self._replay_done:
+            text = f"Replaying the frozen {self.frozen.duration:.1f} s with the scores that were live."
+        else:
+            text = (f"Frozen: the last {self.frozen.duration:.1f} s ({len(self.frozen.scored)} frames). "
+                    "Replay plays them again; Pause or Freeze returns to live.")
+        self.w.statusBar().showMessage(text, 8000)
+        self._sync_state()
+        if self.presenter is not None:
+            self.presenter.show_message(text, 5.0)
+            self.presenter.view.update()
+
+    def _say(self, text: str) -> None:
+        self.w.statusBar().showMessage(text, 8000)
+        if self.presenting:
+            self.presenter.show_message(text, 6.0)
+
+    # == snapshot ====================================================================================
+    def snapshot(self) -> Path | None:
+        target = self.presenter if self.presenting else self.w
+        try:
+            path = save_snapshot(target, prefix="yamview-presenter" if target is self.presenter else "yamview")
+        except OSError as exc:
+            self.w.show_message(f"Snapshot not saved: {exc}", "error")
+            return None
+        text = f"Snapshot saved to {path}"
+        self.w.statusBar().showMessage(text, 15000)
+        if self.presenting:
+            self.presenter.show_message(text, 6.0)
+        log.info(text)
+        self.last_snapshot = path
+        return path
+
+    # == context menus ===============================================================================
+    def exec_menu(self, menu: QMenu, global_pos) -> None:
+        """Show a context menu (tests replace this to pick an action without a modal loop)."""
+        menu.exec(global_pos)
+
+    def _class_menu(self, menu: QMenu, name: str) -> None:
+        c = self.config
+        if name in self.labels:
+            if name in c.focus_labels():
+                menu.addAction(f"Unpin “{name}”", lambda: self.toggle_focus(name))
+            else:
+                menu.addAction(f"Pin “{name}” (focus)", lambda: self.toggle_focus(name))
+        menu.addAction(f"Hide “{name}” while presenting", lambda: self.toggle_hidden(name))
+
+    def _common_menu(self, menu: QMenu) -> None:
+        menu.addAction("Classes and presenter settings…", self.open_editor)
+        menu.addAction("Back to live" if self.frozen is not None else "Freeze (Pause)", self.toggle_freeze)
+        menu.addAction("Replay the last 10 s (R)", self.start_replay)
+
+    def _bars_menu(self, pos) -> None:
+        bars = self.w.bars
+        y = bars.plot.getViewBox().mapSceneToView(bars.widget.mapToScene(pos)).y()
+        shown = bars.shown()
+        row = int(round(y))
+        menu = QMenu(self.w)
+        if 0 <= row < len(shown):
+            self._class_menu(menu, shown[row][0])
+            menu.addSeparator()
+        self._common_menu(menu)
+        self.exec_menu(menu, bars.widget.mapToGlobal(pos))
+
+    def _timeline_menu(self, pos) -> None:
+        tl = self.w.timeline
+        y = tl.plot.getViewBox().mapSceneToView(tl.widget.mapToScene(pos)).y()
+        shown = tl.shown_classes()
+        row = int(y) if y >= 0 else -1
+        menu = QMenu(self.w)
+        if 0 <= row < len(shown):
+            self._class_menu(menu, shown[row])
+            menu.addSeparator()
+        self._common_menu(menu)
+        self.exec_menu(menu, tl.widget.mapToGlobal(pos))
+
+    def _presenter_menu(self, key, global_pos) -> None:
+        menu = QMenu(self.presenter)
+        if key is not None and self.board is not None:
+            self._class_menu(menu, self.board.names[key])
+            menu.addSeparator()
+        c = self.config
+        menu.addAction("Light theme" if c.theme == "dark" else "Dark theme",
+                       lambda: self.set_config(c.with_(theme="light" if c.theme == "dark" else "dark")))
+        a = menu.addAction("Roll up to AudioSet categories",
+                           lambda: self.set_config(self.config.with_(rollup=not self.config.rollup)))
+        a.setCheckable(True)
+        a.setChecked(c.rollup)
+        a.setEnabled(self.lo is not None)
+        a = menu.addAction("Spectrogram strip",
+                           lambda: self.set_config(self.config.with_(spectrogram=not self.config.spectrogram)))
+        a.setCheckable(True)
+        a.setChecked(c.spectrogram)
+        menu.addAction("Reset detection counts", lambda: self.board and self.board.reset_counts())
+        menu.addSeparator()
+        self._common_menu(menu)
+        menu.addAction("Snapshot (Ctrl+S)", self.snapshot)
+        menu.addAction("Leave presenter (Esc)", self.leave_presenter)
+        self.exec_menu(menu, global_pos)
+
+    # == shutdown ====================================================================================
+    def close(self) -> None:
+        if self.replay is not None:
+            self.replay.close()
+            self.replay = None
+        if self.editor is not None:
+            self.editor.close()
+        if self.presenter is not None:
+            self.presenter.close()

@@ -1,0 +1,467 @@
+"""The presenter window: big bars drawn with QPainter, a spectrogram strip, a hint line.
+
+QPainter rather than pyqtgraph for the bars: a projector view is mostly text, and QStaticText
+keeps every string's layout cached, so a 1920x1080 frame of ~10 bars costs a few ms (see
+benchmarks/bench_presenter.py). Sizes follow the window height: class names are 48 px tall at
+1080 px and scale with it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import numpy as np
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QStaticText, QTransform
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
+
+from yamview.gui.presenter.board import Board, Row
+from yamview.gui.presenter.themes import DARK, Theme
+from yamview.gui.views.spectrogram import SpectrogramView
+
+NAME_PX_AT_1080 = 48
+STRIP_SHARE = 0.2  # of the window height, for the spectrogram strip
+
+
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    t = min(max(t, 0.0), 1.0)
+    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t, a.greenF() + (b.greenF() - a.greenF()) * t,
+                           a.blueF() + (b.blueF() - a.blueF()) * t)
+
+
+class _Texts:
+    """QStaticText per (string, font): the layout is done once, drawing is a blit of glyphs."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], QStaticText] = {}
+        self._fonts: list[QFont] = []
+        self._metrics: list[QFontMetricsF] = []
+
+    def font(self, px: int, bold: bool = False) -> int:
+        f = QFont()
+        f.setPixelSize(max(6, int(px)))
+        f.setBold(bold)
+        f.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+        self._fonts.append(f)
+        self._metrics.append(QFontMetricsF(f))
+        return len(self._fonts) - 1
+
+    def reset(self) -> None:
+        self._cache.clear()
+        self._fonts.clear()
+        self._metrics.clear()
+
+    def qfont(self, fid: int) -> QFont:
+        return self._fonts[fid]
+
+    def metrics(self, fid: int) -> QFontMetricsF:
+        return self._metrics[fid]
+
+    def get(self, text: str, fid: int) -> QStaticText:
+        key = (text, fid)
+        st = self._cache.get(key)
+        if st is None:
+            if len(self._cache) > 4000:  # bounded: scores are 0.00..1.00, names a few hundred
+                self._cache.clear()
+            st = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.setPerformanceHint(QStaticText.PerformanceHint.AggressiveCaching)
+            st.prepare(QTransform(), self._fonts[fid])
+            self._cache[key] = st
+        return st
+
+    def elide(self, text: str, fid: int, width: float) -> str:
+        key = (f"\x00elide{int(width)}\x00{text}", fid)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit.text()
+        out = self._metrics[fid].elidedText(text, Qt.TextElideMode.ElideLeft, max(0.0, width))
+        self._cache[key] = QStaticText(out)
+        return out
+
+
+class PresenterView(QWidget):
+    """Header (state, source) and the bars of a ``Board``; paints ``board.rows`` as they are."""
+
+    context_requested = Signal(object, object)  # row key or None, global QPoint
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setMouseTracking(False)
+        self.board: Board | None = None
+        self.theme: Theme = DARK
+        self.state = "live"  # live | frozen | replay
+        self.state_detail = ""  # "3.2 / 10.0 s"
+        self.source_name = ""
+        self.tags: list[str] = []
+        self.placeholder = "Press Space to start listening"
+        self.reference_height = 1080  # the window height fonts scale with
+        self.paint_ms: deque[float] = deque(maxlen=2000)
+        self.frames = 0
+        self._texts = _Texts()
+        self._font_key = None
+        self._hit: list[tuple[QRectF, int]] = []
+        self._colours: dict[int, QColor] = {}
+
+    # -- configuration ---------------------------------------------------------------------------
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self._colours.clear()
+        self.update()
+
+    def name_px(self) -> int:
+        return max(14, round(NAME_PX_AT_1080 * self.reference_height / 1080))
+
+    def _fonts(self, name_px: int) -> None:
+        key = name_px
+        if key == self._font_key:
+            return
+        self._font_key = key
+        t = self._texts
+        t.reset()
+        self.f_name = t.font(name_px, bold=True)
+        self.f_crumb = t.font(round(name_px * 0.5))
+        self.f_score = t.font(round(name_px * 0.8), bold=True)
+        self.f_count = t.font(round(name_px * 0.62), bold=True)
+        self.f_header = t.font(round(name_px * 0.62), bold=True)
+        self.f_small = t.font(round(name_px * 0.5))
+
+    # -- painting --------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802
+        t0 = time.perf_counter()
+        p = QPainter(self)
+        th = self.theme
+        w, h = self.width(), self.height()
+        p.fillRect(0, 0, w, h, QColor(th.background))
+        base = self.name_px()
+        margin = round(base * 0.75)
+        header_h = round(base * 1.5)
+        board = self.board
+        self._hit = []
+        top = header_h + round(base * 0.25)
+        area = h - top - round(base * 0.2)
+        rows = board.rows if board is not None else []
+        slots = board.slots if board is not None else 1
+        pitch = area / max(slots, 1)
+        name_px = base
+        if pitch < base * 1.3:  # more rows than fit at full size: shrink, never overlap
+            name_px = max(12, int(pitch / 1.3))
+        self._fonts(name_px)
+        self._paint_header(p, margin, header_h, w)
+        if board is None or not rows:
+            p.setPen(QColor(th.dim))
+            p.setFont(self._texts.qfont(self.f_name))
+            p.drawText(QRectF(0, top, w, area), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            p.end()
+            self._count(t0)
+            return
+        pitch = min(pitch, name_px * 2.1)
+        row_h = pitch * 0.84
+        stripe = round(name_px * 0.18)
+        x0 = margin + stripe + round(name_px * 0.2)
+        track_w = w - x0 - margin
+        p.setPen(Qt.PenStyle.NoPen)
+        for r in rows:
+            y = top + r.y * pitch
+            if y > h or y + row_h < top - pitch:
+                continue
+            self._paint_row(p, r, margin, stripe, x0, y, track_w, row_h, name_px)
+        p.end()
+        self._count(t0)
+
+    def _count(self, t0: float) -> None:
+        self.paint_ms.append((time.perf_counter() - t0) * 1000)
+        self.frames += 1
+
+    def _paint_header(self, p: QPainter, margin: int, header_h: int, w: int) -> None:
+        th, t = self.theme, self._texts
+        colour = {"live": th.live, "frozen": th.frozen, "replay": th.replay}.get(self.state, th.live)
+        label = {"live": "LIVE", "frozen": "FROZEN", "replay": "REPLAY"}.get(self.state, self.state.upper())
+        if self.state_detail:
+            label += f"  {self.state_detail}"
+        st = t.get(label, self.f_header)
+        size = st.size()
+        pill_h = size.height() * 1.35
+        dot = pill_h * 0.42
+        pill_w = size.width() + dot + pill_h * 0.95
+        y = (header_h - pill_h) / 2
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(colour))
+        p.drawRoundedRect(QRectF(margin, y, pill_w, pill_h), pill_h / 2, pill_h / 2)
+        p.setBrush(QColor(th.background))
+        if self.state == "frozen":  # a pause sign
+            bw = dot * 0.32
+            p.drawRect(QRectF(margin + pill_h * 0.4, y + (pill_h - dot) / 2, bw, dot))
+            p.drawRect(QRectF(margin + pill_h * 0.4 + dot - bw, y + (pill_h - dot) / 2, bw, dot))
+        elif self.state == "replay":  # a play triangle
+            from PySide6.QtGui import QPolygonF
+
+            cx, cy = margin + pill_h * 0.4, y + pill_h / 2
+            p.drawPolygon(QPolygonF([QPointF(cx, cy - dot / 2), QPointF(cx + dot * 0.9, cy),
+                                     QPointF(cx, cy + dot / 2)]))
+        else:
+            p.drawEllipse(QRectF(margin + pill_h * 0.4, y + (pill_h - dot) / 2, dot, dot))
+        p.setPen(QColor(th.background))
+        p.setFont(t.qfont(self.f_header))
+        p.drawStaticText(QPointF(margin + pill_h * 0.4 + dot + pill_h * 0.3, y + (pill_h - size.height()) / 2), st)
+
+        p.setPen(QColor(th.dim))
+        x = margin + pill_w + header_h * 0.4
+        title = "What YAMNet hears" + (f"  ·  {self.source_name}" if self.source_name else "")
+        right = "   ".join(self.tags)
+        p.setFont(t.qfont(self.f_small))
+        rs = t.get(right, self.f_small) if right else None
+        rw = rs.size().width() if rs else 0
+        title = t.elide(title, self.f_header, w - x - margin - rw - header_h * 0.4) if title else title
+        if title:
+            ts = t.get(title, self.f_header)
+            p.setFont(t.qfont(self.f_header))
+            p.drawStaticText(QPointF(x, (header_h - ts.size().height()) / 2), ts)
+        if rs is not None:
+            p.setFont(t.qfont(self.f_small))
+            p.drawStaticText(QPointF(w - margin - rw, (header_h - rs.size().height()) / 2), rs)
+
+    def _bar_colour(self, key: int, r: Row) -> QColor:
+        c = self._colours.get(key)
+        if c is None:  # by index: the main window's colour per class; neighbouring categories differ
+            c = self._colours[key] = self.theme.bar_colour(key)
+        return c
+
+    def _paint_row(self, p: QPainter, r: Row, margin: int, stripe: int, x0: float, y: float,
+                   track_w: float, row_h: float, name_px: int) -> None:
+        th, t = self.theme, self._texts
+        # Bars cross-fade; texts do not overlap: a leaving row's text is gone by half-time, an
+        # arriving row's text starts there.
+        text_alpha = min(max(2 * r.alpha - 1, 0.0), 1.0)
+        radius = row_h * 0.16
+        accent = QColor(th.accent)
+        flash = r.flash if r.focus else 0.0
+        track = QColor(th.track)
+        if flash > 0.01:  # a warm glow on the empty part; the text keeps its contrast
+            track = _mix(track, accent, 0.28 * flash)
+        rect = QRectF(x0, y, track_w, row_h)
+        p.setOpacity(r.alpha)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(track)
+        p.drawRoundedRect(rect, radius, radius)
+        fw = track_w * min(max(r.value, 0.0), 1.0)
+        if fw >= radius:  # a sliver narrower than the corner would read as a marker, not a score
+            rr = min(radius, fw / 2)
+            p.setBrush(self._bar_colour(r.key, r))
+            p.drawRoundedRect(QRectF(x0, y, fw, row_h), rr, rr)
+        if r.focus:
+            p.setBrush(accent)
+            p.drawRoundedRect(QRectF(margin, y, stripe, row_h), stripe / 2, stripe / 2)
+            if r.threshold is not None:  # ticks at the threshold, top and bottom
+                tx = x0 + track_w * r.threshold
+                tick = max(2.0, name_px * 0.07)
+                p.setBrush(QColor(th.threshold))
+                p.drawRect(QRectF(tx - tick / 2, y, tick, row_h * 0.22))
+                p.drawRect(QRectF(tx - tick / 2, y + row_h * 0.78, tick, row_h * 0.22))
+            if flash > 0.01:  # the flash: a bright frame around the row, pulsing while over
+                bw = max(3.0, name_px * 0.11)
+                pen = QPen(accent, bw)
+                pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+                p.setOpacity(r.alpha * min(flash, 1.0))
+                p.setPen(pen)
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRoundedRect(rect.adjusted(bw / 2, bw / 2, -bw / 2, -bw / 2), radius, radius)
+                p.setPen(Qt.PenStyle.NoPen)
+        p.setOpacity(r.alpha * text_alpha)
+        text, dim = QColor(th.text), QColor(th.dim)
+        pad = name_px * 0.45
+
+        # Right: score, and for focus rows the detection count.
+        score = t.get(f"{r.value:.2f}", self.f_score)
+        ss = score.size()
+        sx = x0 + track_w - pad - ss.width()
+        p.setPen(text)
+        p.setFont(t.qfont(self.f_score))
+        p.drawStaticText(QPointF(sx, y + (row_h - ss.height()) / 2), score)
+        right_edge = sx
+        if r.focus:
+            count = t.get(f"×{r.count}", self.f_count)
+            cs = count.size()
+            bh = cs.height() * 1.15
+            bw = cs.width() + bh * 0.7
+            bx = sx - pad - bw
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(accent)
+            p.drawRoundedRect(QRectF(bx, y + (row_h - bh) / 2, bw, bh), bh / 2, bh / 2)
+            p.setPen(QColor(th.flash_text))
+            p.setFont(t.qfont(self.f_count))
+            p.drawStaticText(QPointF(bx + bh * 0.35, y + (row_h - cs.height()) / 2), count)
+            right_edge = bx
+
+        # Left: the name, then the breadcrumb on the same baseline.
+        name = t.get(r.name, self.f_name)
+        ns = name.size()
+        nm = t.metrics(self.f_name)
+        ny = y + (row_h - ns.height()) / 2
+        p.setPen(text)
+        p.setFont(t.qfont(self.f_name))
+        p.drawStaticText(QPointF(x0 + pad, ny), name)
+        if r.crumb:
+            cx = x0 + pad + ns.width() + name_px * 0.45
+            room = right_edge - pad - cx
+            if room > name_px * 2:
+                crumb = t.elide(r.crumb, self.f_crumb, room)
+                cst = t.get(crumb, self.f_crumb)
+                cy = ny + nm.ascent() - t.metrics(self.f_crumb).ascent()
+                p.setPen(dim)
+                p.setFont(t.qfont(self.f_crumb))
+                p.drawStaticText(QPointF(cx, cy), cst)
+        p.setOpacity(1.0)
+        self._hit.append((QRectF(margin, y, x0 + track_w - margin, row_h), r.key))
+
+    # -- interaction -----------------------------------------------------------------------------
+    def key_at(self, pos) -> int | None:
+        for rect, key in reversed(self._hit):
+            if rect.contains(QPointF(pos)):
+                return key
+        return None
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        self.context_requested.emit(self.key_at(event.pos()), event.globalPos())
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.board is not None:
+            key = self.key_at(event.pos())
+            if key is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), class_tooltip(self.board.names[key], self.board.crumb(key),
+                                                                   self.board.description(key)), self)
+            return True
+        return super().event(event)
+
+
+def class_tooltip(name: str, crumb: str, description: str) -> str:
+    """Rich-text tooltip: name, path, AudioSet description (Qt wraps rich text)."""
+    from html import escape
+
+    parts = [f"<b>{escape(name)}</b>"]
+    if crumb:
+        parts.append(f"<i>{escape(crumb)}</i>")
+    parts.append(escape(description) if description else "<i>No description (ontology off or class unknown)</i>")
+    return "<p style='max-width:480px'>" + "<br>".join(parts) + "</p>"
+
+
+class PresenterWindow(QWidget):
+    """The top-level window: bars, optional spectrogram strip, a hint/message line."""
+
+    closed = Signal()
+
+    def __init__(self, rate: int = 16000, scale: str = "mel", db_range=(-90.0, -10.0)) -> None:
+        super().__init__(None, Qt.WindowType.Window)
+        self.setWindowTitle("yamview — presenter")
+        self.setObjectName("presenter")
+        self.view = PresenterView()
+        self.strip = SpectrogramView(rate, seconds=10.0, scale=scale, db_range=db_range)
+        plot = self.strip.plot
+        plot.getAxis("left").setLabel("")
+        self._strip_ticks()
+        self.strip.widget.setToolTip("")
+        self.footer = QLabel("")
+        self.footer.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.strip.widget)
+        layout.addWidget(self.footer)
+        self._hint = ""
+        self._message = ""
+        self._message_until = 0.0
+        self.theme = DARK
+        self.set_theme(DARK)
+        self._layout_sizes()
+
+    def configure_strip(self, rate: int) -> None:
+        self.strip.configure(rate, self.strip.scale_name)
+        self._strip_ticks()
+
+    def _strip_ticks(self) -> None:
+        """Few, round frequencies: readable from afar (the main window's axis is denser)."""
+        scale = self.strip.spec.scale
+        ticks = [(float(scale.to_axis(hz)), f"{hz // 1000}k" if hz >= 1000 else str(hz))
+                 for hz in (250, 1000, 4000) if scale.fmin < hz < scale.fmax * 0.9]
+        self.strip.axis.setTicks([ticks])
+        self.strip.plot.getAxis("bottom").setTicks([[(float(-s), f"−{s} s" if s else "now") for s in range(10, -1, -2)]])
+
+    def set_theme(self, theme: Theme) -> None:
+        import pyqtgraph as pg
+
+        self.theme = theme
+        self.view.set_theme(theme)
+        self.setStyleSheet(f"QWidget#presenter {{ background: {theme.background}; }}")
+        self.strip.widget.setBackground(theme.background)
+        for name in ("left", "bottom"):
+            axis = self.strip.plot.getAxis(name)
+            axis.setPen(pg.mkPen(theme.dim))
+            axis.setTextPen(pg.mkPen(theme.dim))
+        if theme.spectrogram_colours:
+            cmap = pg.ColorMap(np.linspace(0.0, 1.0, len(theme.spectrogram_colours)), list(theme.spectrogram_colours))
+            self.strip.image.setColorMap(cmap)
+        else:
+            self.strip.set_colormap(theme.spectrogram_colormap)
+        self._style_footer()
+
+    def set_strip_visible(self, on: bool) -> None:
+        self.strip.widget.setVisible(on)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._layout_sizes()
+
+    def _layout_sizes(self) -> None:
+        h = max(self.height(), 200)
+        self.view.reference_height = h
+        self.strip.widget.setFixedHeight(round(h * STRIP_SHARE))
+        px = self.view.name_px()
+        f = QFont()
+        f.setPixelSize(max(11, round(px * 0.34)))
+        for name in ("left", "bottom"):
+            axis = self.strip.plot.getAxis(name)
+            axis.setStyle(tickFont=f, tickTextOffset=max(4, round(px * 0.12)))
+        self.strip.plot.getAxis("left").setWidth(round(px * 2.0))
+        self.strip.plot.getAxis("bottom").setHeight(round(px * 0.75))
+        self._style_footer()
+
+    def _style_footer(self) -> None:
+        px = self.view.name_px()
+        th = self.theme
+        self.footer.setStyleSheet(f"background:{th.background}; color:{th.dim}; font-size:{max(11, round(px * 0.4))}px;"
+                                  f"padding:{round(px * 0.15)}px {round(px * 0.75)}px;")
+
+    def set_hint(self, text: str) -> None:
+        if text != self._hint:
+            self._hint = text
+            self._show_footer()
+
+    def show_message(self, text: str, seconds: float = 6.0) -> None:
+        """A message in the hint line for ``seconds`` (0: until replaced)."""
+        self._message = text
+        self._message_until = time.monotonic() + seconds if seconds else float("inf")
+        self._show_footer()
+
+    def message(self) -> str:
+        return self._message if time.monotonic() < self._message_until else ""
+
+    def tick_footer(self) -> None:
+        if self._message and time.monotonic() >= self._message_until:
+            self._message = ""
+            self._show_footer()
+
+    def _show_footer(self) -> None:
+        text = self._message or self._hint
+        if self.footer.text() != text:
+            self.footer.setText(text)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.closed.emit()
+        super().closeEvent(event)
