@@ -518,8 +518,10 @@ def test_main_window_opens_an_inspector(qapp, qtbot, tmp_path, scape):
     make_app()
     main = MainWindow(Settings(tmp_path / "main.ini"), output_device="none")
     qtbot.addWidget(main)
-    actions = [a for a in main.findChildren(type(main.menuBar().addAction("x"))) if a.text() == "Inspect file…"]
-    assert actions and actions[0].shortcut().toString() == "Ctrl+I"
+    from PySide6.QtGui import QAction
+
+    actions = [a for a in main.findChildren(QAction) if a.shortcut().toString() == "Ctrl+I"]
+    assert [a.text() for a in actions] == ["&Inspect a recording…"]
     inspector = main.open_inspector(str(scape.wav))
     try:
         qtbot.waitUntil(lambda: inspector.session is not None and inspector.session.complete, timeout=TIMEOUT)
@@ -547,3 +549,18 @@ def test_yamview_file_opens_the_inspector(qapp, qtbot, monkeypatch, scape):
     for x in windows:
         qtbot.waitUntil(lambda: not x.analysing, timeout=TIMEOUT)
         x.close()
+
+
+def test_live_view_from_the_inspector(qapp, qtbot, tmp_path):
+    from yamview.gui.inspector import InspectorWindow
+    from yamview.gui.main_window import MainWindow
+    from yamview.gui.settings import Settings
+
+    insp = InspectorWindow(Settings(tmp_path / "i.ini"), output_device="none")
+    qtbot.addWidget(insp)
+    insp.show()
+    live = insp.show_live_view()
+    qtbot.addWidget(live)
+    assert isinstance(live, MainWindow) and live.isVisible()
+    assert insp.show_live_view() is live  # raised, not duplicated
+    live.close()

@@ -295,3 +295,33 @@ def test_f11_toggles_full_screen(make_window, qtbot):
     qtbot.waitUntil(w.isFullScreen, timeout=3000)
     qtbot.keyClick(w, Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=3000)
+
+
+def test_menus_reach_every_action(make_window, qtbot):
+    w = make_window()
+    titles = [a.text() for a in w.menuBar().actions()]
+    assert titles == ["&File", "&View", "&Help"]
+    view = [a.text() for a in w.view_menu.actions() if a.text()]
+    assert "&Full screen" in view and "Presenter" in view and "❚❚ Freeze" in view
+
+
+def test_reset_settings(make_window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = make_window()
+    w.controls.max_results.setValue(9)
+    w.controls.scale.setCurrentText("linear")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.reset_settings()
+    assert w.controls.max_results.value() == 5 and w.bars.n == 5
+    assert w.settings.get("spectrogram/scale") == "mel" and w.spectrogram.scale_name == "mel"
+    assert "reset" in w.message()
+
+
+def test_idle_hint_says_the_next_step(make_window, audio_dir):
+    w = make_window()
+    if not w.source_combo.currentData():
+        assert w._idle_hint() == "Open an audio file (Ctrl+O) to begin"
+    w.open_file(str(audio_dir / "two_heads.wav"), start=False)
+    assert w._idle_hint() == "Press Start (Space)"
+    assert "No input device" not in w.message()

@@ -176,12 +176,12 @@ class Controls(QWidget):
         if overlap is None:  # "Custom hop": keep the hop, let the spin box take over
             self.hop.setFocus()
             return
-        self._set_hop(round(self.window_seconds * (1 - overlap), 6))
+        self.set_hop(round(self.window_seconds * (1 - overlap), 6))
 
     def _on_hop(self, value: float) -> None:
-        self._set_hop(float(value))
+        self.set_hop(float(value))
 
-    def _set_hop(self, hop: float) -> None:
+    def set_hop(self, hop: float) -> None:
         self.settings.set("classify/hop_seconds", hop)
         self._sync_hop_widgets(hop)
         self.hop_changed.emit(hop)

@@ -104,6 +104,15 @@ class MainWindow(QMainWindow):
     # == construction ==============================================================================
     def _build_ui(self) -> None:
         s = self.settings
+        file_menu = self.menuBar().addMenu("&File")
+        _menu_action(file_menu, "&Open audio file…", self.open_file_dialog, QKeySequence.StandardKey.Open)
+        _menu_action(file_menu, "&Inspect a recording…", lambda: self.open_inspector(), "Ctrl+I")
+        file_menu.addSeparator()
+        _menu_action(file_menu, "&Reset settings to defaults…", self.reset_settings)
+        file_menu.addSeparator()
+        _menu_action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.view_menu = self.menuBar().addMenu("&View")  # talk mode adds its entries here
+        _menu_action(self.view_menu, "&Full screen", self.toggle_full_screen, "F11")
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About yamview", self.show_about)
         bar = QToolBar("Transport")
@@ -131,7 +140,6 @@ class MainWindow(QMainWindow):
         open_action.triggered.connect(self.open_file_dialog)
         bar.addAction(open_action)
         inspect_action = QAction("Inspect file…", self)
-        inspect_action.setShortcut(QKeySequence("Ctrl+I"))
         inspect_action.setToolTip("Open a recording in the inspector: whole-file timeline, labels, errors (Ctrl+I)")
         inspect_action.triggered.connect(lambda: self.open_inspector())
         bar.addAction(inspect_action)
@@ -222,8 +230,6 @@ class MainWindow(QMainWindow):
         c.db_range_changed.connect(self.spectrogram.set_db_range)
 
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle, context=Qt.ShortcutContext.WindowShortcut)
-        QShortcut(QKeySequence.StandardKey.Open, self, self.open_file_dialog)
-        QShortcut(QKeySequence(Qt.Key.Key_F11), self, self.toggle_full_screen)
         self._show_file_widgets(False)
 
     def _build_worker(self) -> None:
@@ -302,7 +308,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_hop(self.controls.hop_seconds())
         self.request_hop.emit(self.controls.hop_seconds())
         self.start_button.setEnabled(True)
-        self.bars.set_placeholder("Press Start (Space)" if not self.running else "Listening…")
+        self.bars.set_placeholder(self._idle_hint() if not self.running else "Listening…")
         self._update_status()
         if info.warnings:
             self.show_message("Model: " + "; ".join(info.warnings), "warning")
@@ -368,11 +374,6 @@ class MainWindow(QMainWindow):
             self.source_combo.addItem(f"File: {Path(file).name}", f"file:{file}")
         if not inputs:
             self.source_combo.insertItem(0, "No input device found", None)
-            problem = devices.portaudio_error()
-            detail = f" ({problem})" if problem else ""
-            if self.source is None:
-                self.show_message(f"No input device found{detail}. Open an audio file to see what YAMNet hears.",
-                                  "warning", "Open file…", self.open_file_dialog)
         wanted = current
         if not wanted:
             kind = self.settings.get("source/kind")
@@ -382,6 +383,19 @@ class MainWindow(QMainWindow):
             default = devices.default_input_device()
             index = self.source_combo.findData(f"mic:{default.name}") if default else -1
         self.source_combo.setCurrentIndex(max(index, 0))
+        if not inputs and self.source is None and not self.source_combo.currentData():
+            problem = devices.portaudio_error()
+            detail = f" ({problem})" if problem else ""
+            self.show_message(f"No input device found{detail}. Open an audio file to see what YAMNet hears.",
+                              "warning", "Open file…", self.open_file_dialog)
+
+    def _idle_hint(self) -> str:
+        """What the empty bars say while nothing plays: the next step for this user."""
+        if self.model_info is None:
+            return "Loading model…"
+        if not self.source_combo.currentData():
+            return "Open an audio file (Ctrl+O) to begin"
+        return "Press Start (Space)"
 
     def _on_source_chosen(self, index: int) -> None:
         data = self.source_combo.itemData(index)
@@ -515,7 +529,7 @@ class MainWindow(QMainWindow):
                 self.source.stop(timeout=STOP_TIMEOUT)
         self.request_ring.emit(None)
         self.start_button.setText("Start")
-        self.bars.set_placeholder("")
+        self.level.reset()
 
     def _on_loop(self, on: bool) -> None:
         self.settings.set("source/loop", on)
@@ -533,6 +547,7 @@ class MainWindow(QMainWindow):
     def _on_source_error(self, message: str) -> None:
         self.request_ring.emit(None)
         self.start_button.setText("Start")
+        self.level.reset()
         self._refresh_devices()
         self.show_message(f"Input stopped: {message}. Pick another source and press Start.", "error",
                           "Open file…", self.open_file_dialog)
@@ -540,8 +555,9 @@ class MainWindow(QMainWindow):
     def _on_source_finished(self) -> None:
         self.request_ring.emit(None)
         self.start_button.setText("Start")
-        self.bars.set_placeholder("")
-        self.status_label.setText(f"Finished playing {self.source.name if self.source else ''} · Start plays it again")
+        self.level.reset()
+        name = self.source.file.path.name if isinstance(self.source, FilePlayback) else "the file"
+        self.status_label.setText(f"Finished playing {name} · Start plays it again")
 
     # == worker results and drawing =================================================================
     @Slot(object)
@@ -615,6 +631,30 @@ class MainWindow(QMainWindow):
             window.open_file_dialog()
         return window
 
+    def reset_settings(self) -> None:
+        """Every setting back to its default (after asking): the window restarts its controls."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self, "Reset settings",
+                                      "Reset every yamview setting to its default?\n"
+                                      "(Model, kernels, thresholds, hop, views, presenter lists.)")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.settings.reset()
+        c = self.controls
+        c.max_results.setValue(self.settings.get("classify/max_results"))
+        c.threshold.setValue(self.settings.get("classify/threshold"))
+        c.set_hop(self.settings.get("classify/hop_seconds"))
+        c.scale.setCurrentText(self.settings.get("spectrogram/scale"))
+        c.colormap.setCurrentText(self.settings.get("spectrogram/colormap"))
+        c.db_low.setValue(int(self.settings.get("spectrogram/db_low")))
+        c.db_high.setValue(int(self.settings.get("spectrogram/db_high")))
+        c.threads.setValue(self.settings.get("model/threads"))
+        c.kernels.setCurrentIndex(c.kernels.findData(self.settings.get("model/kernels")))
+        if self.settings.get("model/path") != (self._pending_model or ""):
+            self._load_model(self.settings.get("model/path"))
+        self.show_message("Settings reset to their defaults.", "info")
+
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
@@ -637,6 +677,15 @@ class MainWindow(QMainWindow):
         self.settings.set_bytes("window/geometry", self.saveGeometry())
         self.settings.sync()
         super().closeEvent(event)
+
+
+def _menu_action(menu, text: str, slot, shortcut=None) -> QAction:
+    action = QAction(text, menu)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.triggered.connect(lambda *_: slot())
+    menu.addAction(action)
+    return action
 
 
 def _titled(title: str, widget: QWidget, big: bool = False) -> QWidget:

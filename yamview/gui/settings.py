@@ -136,5 +136,11 @@ class Settings:
     def set_bytes(self, name: str, value) -> None:
         self._qs.setValue(name, value)
 
+    def reset(self) -> None:
+        """Forget every stored value: each key reads its default again."""
+        self._qs.clear()
+        self._qs.sync()
+        self.problem = None
+
     def sync(self) -> None:
         self._qs.sync()

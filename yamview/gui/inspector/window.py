@@ -86,6 +86,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.event_jobs.failed.connect(self._on_background_failed)
         from yamview.gui.inspector.player import Player
 
+        self.output_device = output_device
         self.player = Player(output_device, self)
         self.player.position_changed.connect(self._on_play_position)
         self.player.state_changed.connect(self._on_play_state)
@@ -230,10 +231,27 @@ class InspectorWindow(InspectorActions, QMainWindow):
         menu.addAction(a)
         return a
 
+    def show_live_view(self):
+        """Raise the live window, or open one (``yamview FILE`` starts with the inspector only)."""
+        from PySide6.QtWidgets import QApplication
+
+        from yamview.gui.main_window import MainWindow
+
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible():
+                w.raise_()
+                w.activateWindow()
+                return w
+        self._live = MainWindow(self.settings, output_device=self.output_device)
+        self._live.show()
+        return self._live
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         f = bar.addMenu("&File")
         self.open_action = self._action(f, "&Open recording…", self.open_file_dialog, QKeySequence.StandardKey.Open)
+        self._action(f, "&Live view", self.show_live_view, "Ctrl+L",
+                     "The live window: microphone or file playback with scrolling views")
         f.addSeparator()
         self._action(f, "&Close window", self.close, QKeySequence.StandardKey.Close)
 

@@ -106,6 +106,11 @@ class TalkMode(QObject):
             bar.addSeparator()
             for a in (self.freeze_action, self.replay_action, self.presenter_action, self.classes_action):
                 bar.addAction(a)
+        view_menu = getattr(w, "view_menu", None)
+        if view_menu is not None:  # the same actions in the menu, where keyboard users look
+            view_menu.addSeparator()
+            for a in (self.presenter_action, self.freeze_action, self.replay_action, self.classes_action):
+                view_menu.addAction(a)
         self._shortcuts(w, main=True)
         for widget, handler in ((w.bars.widget, self._bars_menu), (w.timeline.widget, self._timeline_menu)):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
