@@ -1,4 +1,6 @@
-"""Regenerate the README screenshots: the main window playing corpus clips, offscreen.
+"""Regenerate the README screenshot of the main window playing a corpus clip, offscreen.
+
+(The presenter and inspector screenshots: scripts/presenter_screenshots.py, inspector_screenshot.py.)
 
     .venv/bin/python scripts/screenshots.py [--out docs]
 """
@@ -35,7 +37,6 @@ def main() -> int:
 
     shots = [
         ("screenshot-main.png", SHARED / "corpus/esc10/001_Dog_bark__1-100032-A.ogg", 3.3, 0.1, "mel"),
-        ("screenshot-speech.png", SHARED / "corpus/librosa/198-209-0000.hq.ogg", 9.0, 0.25, "log"),
     ]
     with tempfile.TemporaryDirectory() as tmp:
         for name, clip, seconds, hop, scale in shots:

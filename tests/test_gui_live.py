@@ -59,7 +59,7 @@ def test_sound_server_dying_mid_stream_is_explained(live_window, pulse, qtbot, a
     pulse.signal_server(signal.SIGKILL)
     qtbot.waitUntil(lambda: "Input stopped" in w.message(), timeout=5000)
     assert w.start_button.text() == "Start" and not w.running
-    assert w.banner_button.text() == "Open file…"
+    assert w.banner.button.text() == "Open file…"
     # The window still works: a file plays through the same pipeline afterwards.
     assert w.open_file(str(audio_dir / "speech.wav"))
     n = w.frames_scored

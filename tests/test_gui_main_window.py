@@ -140,7 +140,7 @@ def test_missing_input_device_is_explained(make_window, qtbot):
     if devices.list_input_devices():
         pytest.skip("this machine has an input device; the no-device message cannot appear")
     assert "No input device found" in w.message()
-    assert w.banner_button.isVisible() and w.banner_button.text() == "Open file…"
+    assert w.banner.button.isVisible() and w.banner.button.text() == "Open file…"
     w.start()  # Space on a machine without a microphone
     assert "No input device" in w.message() and w.isVisible()
 

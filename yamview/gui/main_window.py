@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from yamview.core.audio import AudioError
 from yamview.gui import palette
+from yamview.gui.banner import Banner
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode
 from yamview.gui.settings import Settings
@@ -95,10 +95,8 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
         self._refresh_devices()
-        if self.settings.problem:  # more important than the device hint: say it last, keep both
-            hint = self.message()
-            self.show_message(self.settings.problem + (f"\n{hint}" if hint else ""), "warning",
-                              self.banner_button.text() or None, self._banner_callback)
+        if self.settings.problem:  # more important than the device hint: first, keeping both
+            self.banner.add(self.settings.problem)
         self._load_model(self.settings.get("model/path"))
 
     # == construction ==============================================================================
@@ -163,18 +161,8 @@ class MainWindow(QMainWindow):
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 4, 6, 4)
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner_button = QPushButton("")
-        self.banner_button.setVisible(False)
-        self.banner_button.clicked.connect(self._banner_action)
-        self._banner_callback = None
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.banner, 1)
-        banner_row.addWidget(self.banner_button)
-        outer.addLayout(banner_row)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
 
         self.waveform = Waveform(seconds=5.0)
         self.spectrogram = SpectrogramView(16000, seconds=10.0, scale=s.get("spectrogram/scale"),
@@ -247,27 +235,13 @@ class MainWindow(QMainWindow):
 
     # == messages ================================================================================
     def show_message(self, text: str, kind: str = "info", action: str | None = None, callback=None) -> None:
-        """The banner: problems and hints stay visible without a modal dialog (it's a stage)."""
-        colours = {"info": "#2d4a6b", "warning": "#6b5a1e", "error": "#6b2525"}
-        self.banner.setStyleSheet(f"background:{colours.get(kind, colours['info'])}; color:#ffffff;"
-                                  "padding:6px 10px; border-radius:4px; font-size:14px;")
-        self.banner.setText(text)
-        self.banner.setVisible(bool(text))
-        self._banner_callback = callback
-        self.banner_button.setText(action or "")
-        self.banner_button.setVisible(bool(action))
-        if text:
-            log.info("banner (%s): %s", kind, text)
+        self.banner.show_message(text, kind, action, callback)
 
     def clear_message(self) -> None:
-        self.show_message("")
+        self.banner.show_message("")
 
     def message(self) -> str:
-        return self.banner.text() if self.banner.isVisible() else ""
-
-    def _banner_action(self) -> None:
-        if self._banner_callback:
-            self._banner_callback()
+        return self.banner.message()
 
     # == model ===================================================================================
     def _load_model(self, path: str) -> None:

@@ -15,12 +15,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QProgressBar,
+    QCheckBox, QComboBox, QFileDialog, QLabel, QMainWindow, QProgressBar,
     QPushButton, QSizePolicy, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from yamview.core import labels_io
 from yamview.core.audio import AudioError, AudioFile
 from yamview.gui import palette
+from yamview.gui.banner import Banner
 from yamview.gui.inspector import overview as ov
 from yamview.gui.inspector.actions import InspectorActions
 from yamview.gui.inspector.job import AnalysisJob, Background, JobInfo, ModelSpec
@@ -189,18 +190,8 @@ class InspectorWindow(InspectorActions, QMainWindow):
         central = QWidget()
         outer = QVBoxLayout(central)
         outer.setContentsMargins(6, 4, 6, 4)
-        self.banner = QLabel("")
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
-        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner_close = QPushButton("✕")
-        self.banner_close.setFixedWidth(28)
-        self.banner_close.setVisible(False)
-        self.banner_close.clicked.connect(self.clear_message)
-        row = QHBoxLayout()
-        row.addWidget(self.banner, 1)
-        row.addWidget(self.banner_close)
-        outer.addLayout(row)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
         outer.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -353,20 +344,13 @@ class InspectorWindow(InspectorActions, QMainWindow):
 
     # == messages ===================================================================================
     def show_message(self, text: str, kind: str = "info") -> None:
-        colours = {"info": "#2d4a6b", "warning": "#6b5a1e", "error": "#6b2525"}
-        self.banner.setStyleSheet(f"background:{colours.get(kind, colours['info'])}; color:#ffffff;"
-                                  "padding:6px 10px; border-radius:4px; font-size:14px;")
-        self.banner.setText(text)
-        self.banner.setVisible(bool(text))
-        self.banner_close.setVisible(bool(text))
-        if text:
-            log.info("inspector banner (%s): %s", kind, text)
+        self.banner.show_message(text, kind)
 
     def clear_message(self) -> None:
-        self.show_message("")
+        self.banner.show_message("")
 
     def message(self) -> str:
-        return self.banner.text() if self.banner.isVisible() else ""
+        return self.banner.message()
 
     # == opening and analysis ========================================================================
     def open_file_dialog(self) -> None:

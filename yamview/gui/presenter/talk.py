@@ -76,14 +76,8 @@ class TalkMode(QObject):
 
     def _add_banner(self, text: str, kind: str = "warning") -> None:
         """Add a line to the main window's banner, keeping what it already says (and its button)."""
-        w = self.w
-        current = w.message()
-        if text in current:
-            return
-        if current:
-            w.show_message(f"{current}\n{text}", "warning", w.banner_button.text() or None, w._banner_callback)
-        else:
-            w.show_message(text, kind)
+        if text not in self.w.message():
+            self.w.banner.add(text, kind)
 
     def _install(self) -> None:
         w = self.w
