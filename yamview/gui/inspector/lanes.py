@@ -15,8 +15,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPen
 
 from yamview.gui import palette
 from yamview.gui.inspector.session import (
-    DISPLAY_FALSE_ALARM, DISPLAY_HIT, DISPLAY_MISS, Session, column_max, error_display)
-from yamview.gui.inspector.timeline import ClassAxis, _View
+    DISPLAY_FALSE_ALARM, DISPLAY_HIT, DISPLAY_MISS, Session, error_display)
+from yamview.gui.inspector.timeline import ClassAxis, _View, draw_frame_columns
 
 HIT_COLOUR, MISS_COLOUR, FALSE_ALARM_COLOUR = "#59a14f", "#f28e2b", "#e15759"
 UNMAPPED_COLOUR = "#8a909c"
@@ -246,19 +246,7 @@ class ErrorLane(_View):
         self.render()
 
     def render(self) -> None:
-        s = self._session
-        if s is None or self._data is None or not self._data.size:
-            self.image.clear()
-            return
-        (x0, x1), _ = self.vb.viewRange()
-        first = s.window_seconds / 2 - s.hop_seconds / 2
-        out = column_max(self._data, first, s.hop_seconds, x0, x1, max(50, int(self.vb.width())))
-        if out is None:
-            self.image.clear()
-            return
-        img, left, width = out
-        self.image.setImage(img, levels=(0, 4), autoLevels=False)
-        self.image.setRect(QRectF(left, 0, width, img.shape[0]))
+        draw_frame_columns(self.image, self.vb, self._data, self._session, levels=(0, 4))
 
     def clear(self) -> None:
         self._data, self.classes = None, []

@@ -338,20 +338,7 @@ class HeatMapView(_View):
         self.render()
 
     def render(self) -> None:
-        s = self._session
-        if s is None or self._data is None or self._data.shape[1] == 0:
-            self.image.clear()
-            return
-        (x0, x1), _ = self.vb.viewRange()
-        px = max(50, int(self.vb.width()))
-        first = s.window_seconds / 2 - s.hop_seconds / 2
-        out = column_max(self._data, first, s.hop_seconds, x0, x1, px)
-        if out is None:
-            self.image.clear()
-            return
-        img, left, width = out
-        self.image.setImage(img, levels=(0.0, 1.0), autoLevels=False)
-        self.image.setRect(QRectF(left, 0, width, img.shape[0]))
+        draw_frame_columns(self.image, self.vb, self._data, self._session, levels=(0.0, 1.0))
 
     def row_at(self, y: float) -> int | None:
         r = int(math.floor(y))
@@ -415,3 +402,20 @@ class CurvesView(_View):
             self.plot.removeItem(self.curves.pop(c))
         self.legend.clear()
         self._n = -1
+
+
+def draw_frame_columns(image: pg.ImageItem, vb: pg.ViewBox, data, session, levels) -> None:
+    """Draw ``data`` [rows, frames] with frame i centred on its frame's centre time, max-reduced
+    to about one column per pixel of the visible range (a one-frame peak survives zooming out)."""
+    if session is None or data is None or not data.size:
+        image.clear()
+        return
+    (x0, x1), _ = vb.viewRange()
+    first = session.window_seconds / 2 - session.hop_seconds / 2
+    out = column_max(data, first, session.hop_seconds, x0, x1, max(50, int(vb.width())))
+    if out is None:
+        image.clear()
+        return
+    img, left, width = out
+    image.setImage(img, levels=levels, autoLevels=False)
+    image.setRect(QRectF(left, 0, width, img.shape[0]))
