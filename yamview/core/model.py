@@ -27,7 +27,7 @@ from yamview.core.metadata import read_audio_metadata
 
 log = logging.getLogger(__name__)
 
-# YAMNet's rate; used only for a model whose metadata does not name one.
+# YAMNet's rate: for a model whose metadata names none, and for views drawn before a model loads.
 FALLBACK_SAMPLE_RATE = 16000
 
 # Inner YAMNet tensors, readable after invoke() with experimental_preserve_all_tensors.

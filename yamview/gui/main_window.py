@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.core.audio import AudioError
 from yamview.gui import palette
 from yamview.gui.banner import Banner
@@ -165,7 +166,7 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.banner)
 
         self.waveform = Waveform(seconds=5.0)
-        self.spectrogram = SpectrogramView(16000, seconds=10.0, scale=s.get("spectrogram/scale"),
+        self.spectrogram = SpectrogramView(FALLBACK_SAMPLE_RATE, seconds=10.0, scale=s.get("spectrogram/scale"),
                                            db_range=(s.get("spectrogram/db_low"), s.get("spectrogram/db_high")),
                                            colormap=s.get("spectrogram/colormap"))
         self.timeline = ClassTimeline(seconds=10.0, rows=s.get("classify/max_results"),
@@ -322,7 +323,7 @@ class MainWindow(QMainWindow):
     # == sources =================================================================================
     @property
     def rate(self) -> int:
-        return self.model_info.sample_rate if self.model_info else 16000
+        return self.model_info.sample_rate if self.model_info else FALLBACK_SAMPLE_RATE
 
     @property
     def running(self) -> bool:

@@ -10,6 +10,7 @@ import logging
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.sources.playback import FilePlayback
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class Player(QObject):
         super().__init__(parent)
         self.output_device = output_device
         self.path: str | None = None
-        self.rate = 16000
+        self.rate = FALLBACK_SAMPLE_RATE  # until a file is set
         self.source: FilePlayback | None = None
         self.loop = False
         self.range: tuple[float, float] | None = None  # playing a selection
@@ -50,7 +51,7 @@ class Player(QObject):
     def position(self) -> float:
         return self.source.position if self.source is not None else 0.0
 
-    def set_file(self, path: str | None, rate: int = 16000) -> None:
+    def set_file(self, path: str | None, rate: int = FALLBACK_SAMPLE_RATE) -> None:
         self.stop()
         self.source = None
         self.path, self.rate = path, rate

@@ -15,6 +15,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.core.spectrum import FrequencyScale
 from yamview.gui import palette
 from yamview.gui.inspector.overview import NFFT, Detail, Overview
@@ -200,7 +201,7 @@ class SpectrogramView(_View):
         self.window_rect.setVisible(False)
         self.plot.addItem(self.window_rect, ignoreBounds=True)
         self.scale_name = scale
-        self.rate = 16000
+        self.rate = FALLBACK_SAMPLE_RATE  # until a file is open
         self._ov: Overview | None = None
         self._detail: Detail | None = None
         self._img: np.ndarray | None = None

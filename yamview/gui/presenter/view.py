@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QStaticText, QTransform
 from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
+from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.gui.presenter.board import Board, Row
 from yamview.gui.presenter.themes import DARK, Theme
 from yamview.gui.views.spectrogram import SpectrogramView
@@ -356,7 +357,7 @@ class PresenterWindow(QWidget):
 
     closed = Signal()
 
-    def __init__(self, rate: int = 16000, scale: str = "mel", db_range=(-90.0, -10.0)) -> None:
+    def __init__(self, rate: int = FALLBACK_SAMPLE_RATE, scale: str = "mel", db_range=(-90.0, -10.0)) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle("yamview — presenter")
         self.setObjectName("presenter")
