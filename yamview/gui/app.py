@@ -109,6 +109,17 @@ def make_app(argv=None):
     return app
 
 
+def fit_to_screen(window, width: int, height: int) -> None:
+    """Resize to ``width`` x ``height``, or to 90 % of a smaller screen (a laptop, a projector)."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width, height = min(width, int(area.width() * 0.9)), min(height, int(area.height() * 0.9))
+    window.resize(width, height)
+
+
 def resource_path(name: str) -> Path | None:
     """A file from resources/ (source tree or app bundle), or None."""
     base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))

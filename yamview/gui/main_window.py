@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.core.audio import AudioError
+from yamview.gui.app import fit_to_screen
 from yamview.gui import palette
 from yamview.gui.banner import Banner
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
 
         geometry = self.settings.get_bytes("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            fit_to_screen(self, 1280, 800)
         self._refresh_devices()
         if self.settings.problem:  # more important than the device hint: first, keeping both
             self.banner.add(self.settings.problem)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from yamview.core import labels_io
 from yamview.core.audio import AudioError, AudioFile
+from yamview.gui.app import fit_to_screen
 from yamview.gui import palette
 from yamview.gui.banner import Banner
 from yamview.gui.inspector import overview as ov
@@ -103,7 +104,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self._detail_timer.timeout.connect(self._request_detail)
         geometry = s.get_bytes("inspector/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1600, 1000)
+            fit_to_screen(self, 1600, 1000)
 
     # == construction =============================================================================
     def _build_ui(self) -> None:
