@@ -123,6 +123,7 @@ def _render_window() -> str:
 
     with tempfile.TemporaryDirectory(prefix="yamview-selftest-", ignore_cleanup_errors=True) as tmp:
         window = MainWindow(Settings(Path(tmp) / "yamview.ini"), output_device="none")
+        window.resize(1280, 800)  # the offscreen "screen" is small; render the usual layout
         try:
             window.show()
             deadline = time.monotonic() + MODEL_WAIT_S
