@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ helpers (tflite_builder, pulse)
 
+SLOW_TIMEOUT = 900  # seconds, for tests marked slow (pyproject.toml sets the default timeout)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+
 
 def _need(path: Path) -> Path:
     if not path.exists():

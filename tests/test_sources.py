@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -23,6 +24,15 @@ def wait_for(condition, timeout: float, step: float = 0.01) -> bool:
             return False
         time.sleep(step)
     return True
+
+
+def in_thread(function, *args, **kwargs) -> threading.Thread:
+    """Run ``function`` in a daemon thread; its return value ends up in ``thread.result``."""
+    thread = threading.Thread(daemon=True)
+    thread.result = None
+    thread.run = lambda: setattr(thread, "result", function(*args, **kwargs))
+    thread.start()
+    return thread
 
 
 def align(got: np.ndarray, ref: np.ndarray) -> tuple[int, float]:
@@ -287,6 +297,10 @@ def test_microphone_reports_a_dead_sound_server(pulse):
     assert wait_for(lambda: states[-1] == "error", 1.0)
     assert not mic.running and mic.error == errors[0]
     assert "stopped" in mic.error and "pulse" in mic.error
+    # Re-reading the device list while the dead stream is being released must wait for that
+    # release, not run into it (terminating PortAudio mid-close deadlocked here).
+    assert devices.rescan(timeout=30), "rescan still waiting for the dead stream's release"
+    assert mic.stop(timeout=10)
 
 
 def test_microphone_reports_a_frozen_device(pulse):
@@ -301,6 +315,31 @@ def test_microphone_reports_a_frozen_device(pulse):
         assert wait_for(lambda: errors, mic.stall_timeout + 2.0), "stall not detected"
         assert errors[0] == "input device stopped delivering audio"
         assert not mic.running  # reported at once, although the frozen stream cannot close yet
+        # Releasing the frozen stream blocks until the server wakes. A rescan meanwhile (it
+        # terminates PortAudio) must wait for that release instead of running into it ...
+        waiting = in_thread(devices.rescan)
+        time.sleep(0.5)
+        assert waiting.is_alive(), "rescan went ahead while a stream was still being released"
+        # ... and one with a timeout gives up (the GUI's refresh never blocks on this).
+        quick = in_thread(devices.rescan, timeout=0)
+        quick.join(5)
+        assert not quick.is_alive() and quick.result is False
     finally:
         pulse.signal_server(signal.SIGCONT)
         assert mic.stop(timeout=10), "stream not released after the server woke up"
+    waiting.join(10)
+    assert not waiting.is_alive() and waiting.result is True
+
+
+def test_rescan_closes_streams_left_open_and_their_sources_report_it(pulse):
+    # PortAudio's terminate frees every open stream; rescan() closes them first, in order, so
+    # the source sees its stream end (an error it reports) and its own later close is harmless.
+    errors = []
+    mic = Microphone("pulse", RATE, on_error=errors.append)
+    mic.start()
+    assert wait_for(lambda: mic.stream_time > 0.1, 2.0)
+    assert devices.rescan(timeout=30)
+    assert wait_for(lambda: errors, 3.0), "the source did not notice its stream was closed"
+    assert "stopped" in errors[0] and not mic.running
+    assert mic.stop(timeout=10)
+    assert devices.find_input_device("pulse") is not None  # re-initialised, still listed

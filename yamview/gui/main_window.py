@@ -334,10 +334,12 @@ class MainWindow(QMainWindow):
 
     def _refresh_devices(self, rescan: bool = False) -> None:
         """List input devices. ``rescan`` asks PortAudio again (new hardware), which closes every
-        open stream: only when nothing is streaming, and never after a device error (closing
-        a dead device's stream can block until the device is back)."""
+        open stream: only when nothing is streaming, and not while a dead device's stream is
+        still being released (that can block until the device is back: never on this thread)."""
         if rescan and (self.source is None or not self.source.running):
-            devices.rescan()
+            if not devices.rescan(timeout=0):
+                self.show_message("An audio device is still being released; refresh again in a moment.",
+                                  "warning")
         current = self.source_combo.currentData()
         self.source_combo.clear()
         inputs = devices.list_input_devices()

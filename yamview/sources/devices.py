@@ -9,6 +9,8 @@ any sound hardware).
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from dataclasses import dataclass
 
 try:  # sounddevice raises OSError at import when libportaudio is missing
@@ -48,15 +50,63 @@ def require_portaudio():
     return sd
 
 
-def rescan() -> None:
+# PortAudio is one per process. Closing a stream in one thread while another terminates
+# PortAudio deadlocks inside the library (seen: a source releasing a dead device while the
+# device list was re-read), and a stream that Pa_Terminate freed must never be closed again.
+# So streams are opened and closed here, under one lock that rescan() holds as well.
+_lock = threading.RLock()
+_streams: weakref.WeakSet = weakref.WeakSet()  # open streams, closed by rescan() if still open
+
+
+def open_stream(kind: str, **kwargs):
+    """A new sounddevice ``InputStream`` (kind "input") or ``OutputStream`` (kind "output")."""
+    sd = require_portaudio()
+    with _lock:
+        stream = (sd.InputStream if kind == "input" else sd.OutputStream)(**kwargs)
+        _streams.add(stream)
+        return stream
+
+
+def close_stream(stream, drain: bool = False) -> None:
+    """Stop (``drain``: after playing what is buffered; else at once) and close ``stream``.
+
+    Idempotent and never raises: the device may be gone already. Blocks while another thread
+    opens or closes a stream or re-initialises PortAudio, and while a frozen device holds the
+    stream (it returns when the device wakes).
+    """
+    with _lock:
+        _streams.discard(stream)
+        if stream.closed:
+            return
+        try:
+            stream.stop() if drain else stream.abort()
+        except Exception:
+            pass
+        try:
+            stream.close()
+        except Exception:
+            pass
+
+
+def rescan(timeout: float | None = None) -> bool:
     """Re-enumerate devices (PortAudio lists them once, at initialisation).
 
-    Closes every open stream of this process: call it only with all sources stopped.
+    Closes every stream still open in this process first (their sources then report that their
+    stream ended), and waits up to ``timeout`` (None: for as long as it takes) while a stream
+    is being opened or closed. False when that wait timed out and nothing was done.
     """
     if sd is None:
-        return
-    sd._terminate()
-    sd._initialize()
+        return True
+    if not _lock.acquire(timeout=-1 if timeout is None else max(0.0, timeout)):
+        return False
+    try:
+        for stream in list(_streams):
+            close_stream(stream)
+        sd._terminate()
+        sd._initialize()
+        return True
+    finally:
+        _lock.release()
 
 
 def _list(kind: str) -> list[DeviceInfo]:
@@ -64,8 +114,9 @@ def _list(kind: str) -> list[DeviceInfo]:
         return []
     key = f"max_{kind}_channels"
     try:
-        devices = sd.query_devices()
-        hostapis = sd.query_hostapis()
+        with _lock:  # not half-way through a rescan()
+            devices = sd.query_devices()
+            hostapis = sd.query_hostapis()
     except Exception:  # PortAudio not initialised or broken: behave as "no devices"
         return []
     out = []

@@ -40,13 +40,12 @@ class Microphone(LiveSource):
         return device
 
     def _prepare(self) -> tuple[int, int]:
-        sd = devices.require_portaudio()
         device = self._find()
         rate = int(round(device.default_samplerate))
         channels = max(1, min(MAX_CHANNELS, device.max_channels))
         try:
-            self._stream = sd.InputStream(
-                device=device.index, samplerate=rate, channels=channels, dtype="float32",
+            self._stream = devices.open_stream(
+                "input", device=device.index, samplerate=rate, channels=channels, dtype="float32",
                 blocksize=max(1, int(round(rate * self.block_seconds))), latency="low",
                 callback=self._callback, finished_callback=self._finished,
             )
@@ -67,11 +66,7 @@ class Microphone(LiveSource):
         if stream is None:
             return
         self._closing = True  # tells _finished this stop was asked for
-        try:
-            stream.abort()  # abort, not stop: no need to wait for buffers of a capture stream
-            stream.close()
-        except Exception:  # the device may already be gone; nothing left to release
-            pass
+        devices.close_stream(stream)  # abort, not drain: a capture stream's buffers are not needed
 
     # Runs in PortAudio's thread: copy and count only (see base.py).
     def _callback(self, indata, frames, time_info, status) -> None:

@@ -159,11 +159,10 @@ class FilePlayback(LiveSource):
         self._stopping.clear()
         self.seek(self._start_frame / self.file.rate)
         if self.output is not None:
-            sd = devices.require_portaudio()
             channels = min(max(self.file.channels, 2), self.output.max_channels)
             try:
-                self._stream = sd.OutputStream(
-                    device=self.output.index, samplerate=self.file.rate, channels=channels,
+                self._stream = devices.open_stream(
+                    "output", device=self.output.index, samplerate=self.file.rate, channels=channels,
                     dtype="float32", blocksize=self.block, callback=self._out_callback,
                     finished_callback=self._out_finished,
                 )
@@ -198,13 +197,9 @@ class FilePlayback(LiveSource):
             self._cond.notify_all()
         stream, self._stream = self._stream, None
         if stream is not None:
-            try:
-                # stop() lets the device play what it has buffered; after the end of the
-                # file that is the audible tail. Otherwise cut at once.
-                stream.stop() if self._ended and not self.error else stream.abort()
-                stream.close()
-            except Exception:  # the device may already be gone
-                pass
+            # Draining lets the device play what it has buffered; after the end of the file
+            # that is the audible tail. Otherwise cut at once.
+            devices.close_stream(stream, drain=self._ended and not self.error)
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join()
