@@ -55,6 +55,18 @@ def test_csv_overlap_and_threshold(capsys, audio_dir):
     assert means[0]["class"] == "Cat"
 
 
+def test_csv_defuses_formula_like_file_names(capsys, audio_dir, tmp_path, monkeypatch):
+    """A file named like a spreadsheet formula reaches the CSV quoted, as in every CSV we write."""
+    import shutil
+
+    shutil.copy(audio_dir / "meow_16k.wav", tmp_path / "=cmd.wav")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "classify", "=cmd.wav", "--format", "csv", "--top", "1")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and {r["file"] for r in rows} == {"'=cmd.wav"}
+
+
 def test_usage_errors_exit_2(capsys, audio_dir):
     with pytest.raises(SystemExit) as e:
         main(["classify", str(audio_dir / "speech.wav"), "--top", "0"])

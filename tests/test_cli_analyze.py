@@ -60,7 +60,7 @@ def test_second_run_comes_from_cache(capsys, cdir, scape, monkeypatch):
     def no_analysis(*a, **k):
         raise AssertionError("analysed again despite the cache")
 
-    monkeypatch.setattr(analysis_module, "analyze", no_analysis)
+    monkeypatch.setattr(cache, "analyze", no_analysis)  # the one cached-analysis flow
     code, second, _ = run(capsys, "analyze", scape.wav, "--threshold", "0.5")
     assert code == 0 and second == first
     with pytest.raises(AssertionError, match="analysed again"):  # another hop: a miss

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from yamview.core import export, metrics
+from yamview.core import export, files, metrics
 from yamview.core.events import events_from_analysis
 from yamview.core.labels_io import map_labels, read_audacity, read_mapping, read_raven
 
@@ -110,44 +110,38 @@ def test_metrics_csv(tmp_path, analysis, scape, model):
     assert fa_only["recall"] == "" and fa_only["f1"] == ""  # undefined, not zero
 
 
-def test_formula_cells_escaped_numbers_not(tmp_path):
-    cells = ["=SUM(A1)", "+cmd", "-rm", "@x", "-0.5", "+1e-3", "-", "Speech", "a=b", "'=already"]
-    assert [export.escape_cell(c) for c in cells] == [
-        "'=SUM(A1)", "'+cmd", "'-rm", "'@x", "-0.5", "+1e-3", "'-", "Speech", "a=b", "'=already"]
-    assert all(export.unescape_cell(export.escape_cell(c)) == c for c in cells[:8])
-    export.write_csv(tmp_path / "x.csv", ["=h", "n"], [["@evil", -2.5], ["ok", "-1"]])
-    assert (tmp_path / "x.csv").read_text() == "'=h,n\n'@evil,-2.5\nok,-1\n"
-
-
 def test_class_names_escaped_in_scores_csv(tmp_path, analysis):
     odd = dataclasses.replace(analysis, labels=["=HYPERLINK(1)"] + analysis.labels[1:])
     export.write_scores_csv(tmp_path / "s.csv", odd, [0, 1])
     assert (tmp_path / "s.csv").read_text().splitlines()[0].split(",")[2] == "'=HYPERLINK(1)"
 
 
-def test_writes_are_atomic(tmp_path, analysis, monkeypatch):
+def test_json_write_is_atomic(tmp_path, analysis, monkeypatch):
     target = tmp_path / "out.json"
     target.write_text("old")
 
     def full_disk(fd):  # the data went into the temp file, then the flush to disk fails
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "fsync", full_disk)
+    monkeypatch.setattr(files.os, "fsync", full_disk)
     with pytest.raises(OSError, match="No space"):
         export.write_json(target, analysis)
     assert target.read_text() == "old" and only(tmp_path) == ["out.json"]  # old file kept, no temp
-    monkeypatch.undo()
 
-    class Boom(Exception):
-        pass
 
-    with pytest.raises(Boom):
-        with export.atomic_write(tmp_path / "new.txt") as f:
-            f.write("partial")
-            raise Boom
-    assert only(tmp_path) == ["out.json"]
-    with pytest.raises(FileNotFoundError):
-        export.write_text(tmp_path / "no" / "dir.txt", "x")
-    export.write_text(target, "new")
-    assert target.read_text() == "new" and only(tmp_path) == ["out.json"]
-    assert target.stat().st_mode & 0o777 == 0o644
+def test_every_format_in_the_table_writes(tmp_path, analysis, events, scape, model):
+    """Each row of FORMATS writes a non-empty file; the metrics row refuses without labels."""
+    labels = read_audacity(scape.labels_txt)
+    classes = map_labels(labels, model.labels, read_mapping(scape.mapping_csv, model.labels))
+    truth = metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds,
+                                 len(analysis.labels))
+    m = metrics.evaluate(analysis.scores, truth, 0.4, analysis.labels)
+    data = export.Exportable(analysis, labels, events, m)
+    keys = [f.key for f in export.FORMATS]
+    assert len(set(keys)) == len(keys) and {"csv", "json", "audacity", "raven", "metrics"} <= set(keys)
+    for fmt in export.FORMATS:
+        fmt.write(tmp_path / f"x.{fmt.suffix}", data)
+        assert (tmp_path / f"x.{fmt.suffix}").stat().st_size > 0
+    assert [f.key for f in export.FORMATS if f.needs_labels] == ["metrics"]
+    with pytest.raises(ValueError, match="human labels"):
+        export.export_format("metrics").write(tmp_path / "no.csv", export.Exportable(analysis))

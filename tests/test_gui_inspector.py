@@ -395,22 +395,22 @@ def test_exports_write_files(labelled, reference, tmp_path):
     w, ref = labelled, reference
     out = tmp_path / "out"
     out.mkdir()
-    assert w.export_scores_csv(str(out / "all.csv"))
+    assert w.export("csv", str(out / "all.csv"))
     rows = list(csv.reader(open(out / "all.csv", encoding="utf-8")))
     assert len(rows) == ref.n_frames + 1 and len(rows[0]) == 2 + len(ref.labels)
-    assert w.export_scores_csv(str(out / "shown.csv"), shown_only=True)
+    assert w.export("csv", str(out / "shown.csv"), shown_only=True)
     header = next(csv.reader(open(out / "shown.csv", encoding="utf-8")))
     assert set(header[2:]) == {ref.labels[c] for c in set(w.shown_classes()) | set(w.curve_classes())}
-    assert w.export_json(str(out / "a.json"))
+    assert w.export("json", str(out / "a.json"))
     back, labels = export.read_json(out / "a.json")
     np.testing.assert_array_equal(back.scores, w.session.scores)
     assert len(labels) == 5 and json.loads((out / "a.json").read_text())["model"]["sha256"] == ref.model_sha256
-    assert w.export_events_audacity(str(out / "ev.txt"))
+    assert w.export("audacity", str(out / "ev.txt"))
     assert len(labels_io.read_audacity(out / "ev.txt")) == len(w.session.events())
-    assert w.export_events_raven(str(out / "ev.selections.txt"))
+    assert w.export("raven", str(out / "ev.selections.txt"))
     raven = labels_io.read_raven(out / "ev.selections.txt")
     assert [l.text for l in raven] == [e.label for e in w.session.events()]
-    assert w.export_metrics_csv(str(out / "metrics.csv"))
+    assert w.export("metrics", str(out / "metrics.csv"))
     mrows = list(csv.DictReader(open(out / "metrics.csv", encoding="utf-8")))
     assert {r["class"] for r in mrows} == {ref.labels[c] for c in w.session.metrics().relevant()}
     assert w.export_png(str(out / "views.png"))
@@ -418,7 +418,7 @@ def test_exports_write_files(labelled, reference, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporaries
     # A folder that does not exist: one message, nothing written.
-    assert not w.export_json(str(tmp_path / "nowhere" / "a.json"))
+    assert not w.export("json", str(tmp_path / "nowhere" / "a.json"))
     assert "Cannot write" in w.message()
 
 
@@ -513,10 +513,11 @@ def test_drop_a_recording_then_its_labels(make_inspector, qtbot, scape):
 
 
 def test_main_window_opens_an_inspector(qapp, qtbot, tmp_path, scape):
-    from yamview.gui.main_window import MainWindow
+    from yamview.gui.app import Windows
 
     make_app()
-    main = MainWindow(Settings(tmp_path / "main.ini"), output_device="none")
+    windows = Windows(Settings(tmp_path / "main.ini"), output_device="none")
+    main = windows.live()
     qtbot.addWidget(main)
     from PySide6.QtGui import QAction
 
@@ -525,7 +526,7 @@ def test_main_window_opens_an_inspector(qapp, qtbot, tmp_path, scape):
     inspector = main.open_inspector(str(scape.wav))
     try:
         qtbot.waitUntil(lambda: inspector.session is not None and inspector.session.complete, timeout=TIMEOUT)
-        assert inspector.isVisible() and inspector in main.inspectors
+        assert inspector.isVisible() and inspector in windows.inspectors
     finally:
         inspector.close()
         main.close()
@@ -552,11 +553,13 @@ def test_yamview_file_opens_the_inspector(qapp, qtbot, monkeypatch, scape):
 
 
 def test_live_view_from_the_inspector(qapp, qtbot, tmp_path):
+    from yamview.gui.app import Windows
     from yamview.gui.inspector import InspectorWindow
     from yamview.gui.main_window import MainWindow
     from yamview.gui.settings import Settings
 
-    insp = InspectorWindow(Settings(tmp_path / "i.ini"), output_device="none")
+    windows = Windows(Settings(tmp_path / "i.ini"), output_device="none")
+    insp = InspectorWindow(windows.settings, output_device="none", show_live=windows.live)
     qtbot.addWidget(insp)
     insp.show()
     live = insp.show_live_view()

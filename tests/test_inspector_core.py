@@ -11,7 +11,7 @@ from yamview.core.audio import ArraySource, AudioFile
 from yamview.core.framing import Framing
 from yamview.core.labels_io import Label
 from yamview.core.metrics import FALSE_ALARM, HIT, MISS
-from yamview.gui.inspector import overview as ov
+from yamview.core import overview as ov
 from yamview.gui.inspector.session import Session, column_max, error_display
 
 RATE = 16000

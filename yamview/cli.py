@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import difflib
 import json
 import logging
@@ -121,13 +120,11 @@ def _add_analyze_parser(sub) -> None:
     e.add_argument("--min-duration", type=_seconds, default=0.0, metavar="S", help="drop shorter events")
     e.add_argument("--merge-gap", type=_seconds, default=0.0, metavar="S",
                    help="merge events of one class closer than this")
+    from yamview.core.export import FORMATS
+
     x = a.add_argument_group("exports (each written atomically)")
-    x.add_argument("--export-csv", metavar="PATH", help="per-frame scores of every class")
-    x.add_argument("--export-json", metavar="PATH", help="parameters, model sha256, labels, events, "
-                   "every frame's scores")
-    x.add_argument("--export-audacity", metavar="PATH", help="events as an Audacity label track")
-    x.add_argument("--export-raven", metavar="PATH", help="events as a Raven selection table")
-    x.add_argument("--export-metrics", metavar="PATH", help="the metrics table as CSV (needs --labels)")
+    for fmt in FORMATS:
+        x.add_argument(f"--export-{fmt.key}", metavar="PATH", help=fmt.help)
     a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(a)
     a.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -267,8 +264,10 @@ class _Writer:
         self.json_items: list[dict] = []
         self.csv = None
         if args.format == "csv":
-            self.csv = csv.writer(out, lineterminator="\n")
-            self.csv.writerow(["file", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
+            from yamview.core.files import CsvWriter
+
+            self.csv = CsvWriter(out)
+            self.csv.row(["file", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
 
     def top(self, scores, labels):
         from yamview.core.analysis import top_classes
@@ -299,10 +298,10 @@ class _Writer:
         elif fmt == "csv":
             for kind, tops in (("mean", by_mean), ("max", by_max)):
                 for rank, (n, s) in enumerate(tops, 1):
-                    self.csv.writerow([a.name, kind, "", "", "", rank, n, f"{s:.6f}"])
+                    self.csv.row([a.name, kind, "", "", "", rank, n, f"{s:.6f}"])
             for index, start, centre, top in frames:
                 for rank, (n, s) in enumerate(top, 1):
-                    self.csv.writerow([a.name, "frame", index, f"{start:.4f}", f"{centre:.4f}", rank, n, f"{s:.6f}"])
+                    self.csv.row([a.name, "frame", index, f"{start:.4f}", f"{centre:.4f}", rank, n, f"{s:.6f}"])
         else:
             item = {
                 "file": a.name,
@@ -325,7 +324,7 @@ class _Writer:
         if self.args.format == "json":
             self.json_items.append({"file": name, "error": reason})
         elif self.args.format == "csv":
-            self.csv.writerow([name, "error", "", "", "", "", reason, ""])
+            self.csv.row([name, "error", "", "", "", "", reason, ""])
 
     def close(self) -> None:
         if self.args.format == "json":
@@ -338,14 +337,17 @@ class _Writer:
 def _analyze(args) -> int:
     """Whole-file analysis; inputs (labels, mapping, thresholds) are all checked before any
     work, so a bad file changes nothing: no analysis, no cache entry, no export."""
-    from yamview.core import cache, events, export, metrics
-    from yamview.core.analysis import analyze
+    from yamview.core import events, metrics
     from yamview.core.audio import AudioError, AudioFile
-    from yamview.core.framing import Framing
+    from yamview.core.cache import CachedAnalysis
+    from yamview.core.export import FORMATS, Exportable
     from yamview.core.labels_io import LabelError, map_labels, read_labels, read_mapping
 
-    if (args.metrics or args.export_metrics) and not args.labels:
-        _say("--metrics and --export-metrics need --labels TRUTH")
+    exports = [(fmt, getattr(args, f"export_{fmt.key}")) for fmt in FORMATS]
+    exports = [(fmt, path) for fmt, path in exports if path]
+    need_labels = (["--metrics"] if args.metrics else []) + [f"--export-{f.key}" for f, _ in exports if f.needs_labels]
+    if need_labels and not args.labels:
+        _say(f"{' and '.join(need_labels)} need{'s' * (len(need_labels) == 1)} --labels TRUTH")
         return EXIT_USAGE
     model = _checked_model(args)
     if isinstance(model, int):
@@ -367,12 +369,11 @@ def _analyze(args) -> int:
         _say(str(exc))
         return EXIT_FAILED
 
-    framing = Framing.create(model.window, model.sample_rate, hop_seconds=args.hop)
-    key = None if args.no_cache else cache.key_for(source.path, model, framing)
-    analysis = cache.load(key, name=args.file) if key else None
+    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file)
+    analysis = job.cached
     if analysis is None:
         try:
-            run = analyze(source, model, hop_seconds=args.hop)
+            run = job.run()
             bar = _ProgressBar(args.file, run.expected_frames, sys.stderr.isatty() and source.duration() > 30)
             for frame in run:
                 bar.update(frame.index + 1)
@@ -381,11 +382,10 @@ def _analyze(args) -> int:
         except AudioError as exc:
             _say(f"cannot read '{args.file}': {exc}")
             return EXIT_FAILED
-        if key:
-            try:
-                cache.store(key, analysis)
-            except OSError as exc:  # a cache is a shortcut: failing to fill it is not an error
-                _say(f"warning: cannot write the results cache: {exc}")
+        try:
+            job.store(analysis)
+        except OSError as exc:  # a cache is a shortcut: failing to fill it is not an error
+            _say(f"warning: cannot write the results cache: {exc}")
     for w in analysis.warnings:
         _say(f"warning: '{args.file}': {w}")
 
@@ -403,20 +403,13 @@ def _analyze(args) -> int:
             _print_metrics(result)
 
     status = EXIT_OK
-    jobs = [
-        (args.export_csv, lambda p: export.write_scores_csv(p, analysis)),
-        (args.export_json, lambda p: export.write_json(p, analysis, labels if args.labels else None, found)),
-        (args.export_audacity, lambda p: export.write_events_audacity(p, found)),
-        (args.export_raven, lambda p: export.write_events_raven(p, found)),
-        (args.export_metrics, lambda p: export.write_metrics_csv(p, result, _metric_order(result))),
-    ]
-    for path, write in jobs:
-        if path:
-            try:
-                write(path)
-            except OSError as exc:
-                _say(f"cannot write '{path}': {exc.strerror or exc}")
-                status = EXIT_FAILED
+    data = Exportable(analysis, labels if args.labels else None, found, result)
+    for fmt, path in exports:
+        try:
+            fmt.write(path, data)
+        except OSError as exc:
+            _say(f"cannot write '{path}': {exc.strerror or exc}")
+            status = EXIT_FAILED
     return status
 
 
@@ -430,12 +423,6 @@ def _print_events(found, args) -> None:
     print()
 
 
-def _metric_order(m):
-    """Labelled classes first (by misses + hits, most first), then false-alarm-only classes."""
-    idx = list(m.relevant())
-    return sorted(idx, key=lambda i: (-(m.hits[i] + m.misses[i]), -m.false_alarms[i], i))
-
-
 def _print_metrics(m) -> None:
     def pct(v):
         return "    -" if v != v else f"{v:5.3f}"
@@ -443,7 +430,7 @@ def _print_metrics(m) -> None:
     print("metrics per class (frame counts; a frame is labelled when a label covers half its window "
           "or half the label)")
     print(f"  {'thr':>5}  {'hits':>5}  {'miss':>5}  {'f.a.':>5}  {'prec':>5}  {'rec':>5}  {'F1':>5}  class")
-    for r in m.rows(_metric_order(m)):
+    for r in m.rows(m.order()):
         print(f"  {r['threshold']:5.3f}  {r['hits']:5d}  {r['misses']:5d}  {r['false_alarms']:5d}  "
               f"{pct(r['precision'])}  {pct(r['recall'])}  {pct(r['f1'])}  {r['class']}")
     t = m.micro()

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 import platformdirs
+
+from yamview.core.files import write_atomic
 
 APP_NAME = "yamview"
 
@@ -135,15 +136,12 @@ def sha256_of(path: Path) -> str:
 
 def _atomic_copy(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+
+    def copy(out) -> None:
+        with open(src, "rb") as inp:
             shutil.copyfileobj(inp, out)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model is not a secret
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_atomic(dest, copy, binary=True)
 
 
 def download(a: Asset, dest: Path, progress: Progress | None = None, timeout: float = 30) -> Path:
@@ -151,36 +149,33 @@ def download(a: Asset, dest: Path, progress: Progress | None = None, timeout: fl
     if not a.url.startswith("https://"):
         raise AssetError(f"refusing to download {a.file} over a non-HTTPS URL: {a.url}")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    h = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(a.url, timeout=timeout) as resp:  # noqa: S310 (https only)
-                    total = int(resp.headers.get("Content-Length") or 0) or None
-                    done = 0
-                    while chunk := resp.read(1 << 16):
-                        out.write(chunk)
-                        h.update(chunk)
-                        done += len(chunk)
-                        if progress:
-                            progress(done, total)
-            except (urllib.error.URLError, OSError, TimeoutError) as exc:
-                reason = getattr(exc, "reason", None) or exc
-                raise AssetError(
-                    f"cannot download {a.file} from {a.url}: {reason}.\n"
-                    f"Offline? Put the file at {user_data_dir() / a.file} "
-                    f"(or set {a.env_var} to its path) and start again."
-                ) from None
+
+    def fetch(out) -> None:  # raising here leaves nothing behind: no partial model, ever
+        h = hashlib.sha256()
+        try:
+            with urllib.request.urlopen(a.url, timeout=timeout) as resp:  # noqa: S310 (https only)
+                total = int(resp.headers.get("Content-Length") or 0) or None
+                done = 0
+                while chunk := resp.read(1 << 16):
+                    out.write(chunk)
+                    h.update(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", None) or exc
+            raise AssetError(
+                f"cannot download {a.file} from {a.url}: {reason}.\n"
+                f"Offline? Put the file at {user_data_dir() / a.file} "
+                f"(or set {a.env_var} to its path) and start again."
+            ) from None
         if h.hexdigest() != a.sha256:
             raise AssetError(
                 f"downloaded {a.file} has sha256 {h.hexdigest()}, expected {a.sha256}; not used"
             )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-        return dest
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+
+    write_atomic(dest, fetch, binary=True)
+    return dest
 
 
 def ensure(

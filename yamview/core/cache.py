@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from yamview.core.analysis import Analysis, AnalysisRun
+from yamview.core.analysis import Analysis, AnalysisRun, analyze
+from yamview.core.audio import AudioFile, Source
+from yamview.core.files import write_atomic
 from yamview.core.framing import Framing
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,6 @@ def entry_path(key: str, directory: str | os.PathLike | None = None) -> Path:
 
 def store(key: str, analysis: Analysis, directory: str | os.PathLike | None = None) -> Path:
     """Write ``analysis`` under ``key`` atomically; returns the entry's path."""
-    from yamview.core.export import atomic_write
-
     fr = analysis.framing
     meta = {
         "version": _VERSION, "name": analysis.name, "labels": list(analysis.labels),
@@ -81,8 +81,7 @@ def store(key: str, analysis: Analysis, directory: str | os.PathLike | None = No
         arrays["embeddings"] = analysis.embeddings
     path = entry_path(key, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as f:
-        np.savez(f, **arrays)
+    write_atomic(path, lambda f: np.savez(f, **arrays), binary=True)
     return path
 
 
@@ -125,3 +124,31 @@ def load(key: str, directory: str | os.PathLike | None = None, name: str | None 
         log.warning("cache entry %s unusable (%s); it will be recomputed", path.name, exc)
         path.unlink(missing_ok=True)
         return None
+
+
+class CachedAnalysis:
+    """One file's analysis through the cache, the one flow the CLI and the inspector share.
+
+    Creating it hashes the file and looks the result up (``cached``: an Analysis or None);
+    on a miss, ``run()`` starts the analysis (optionally on a ``source`` that taps the decoded
+    blocks) and ``store()`` files its result. With ``use_cache`` False nothing is read or written.
+    """
+
+    def __init__(self, audio: AudioFile, model, hop_seconds: float | None = None, use_cache: bool = True,
+                 name: str | None = None, directory: str | os.PathLike | None = None) -> None:
+        self.audio, self.model, self.hop_seconds, self.directory = audio, model, hop_seconds, directory
+        self.framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds)
+        self.content: str | None = file_hash(audio.path) if use_cache else None
+        self.key: str | None = None
+        self.cached: Analysis | None = None
+        if self.content is not None:
+            kernels = getattr(model.kernels, "value", model.kernels)
+            self.key = make_key(self.content, model.sha256, self.framing.hop, kernels)
+            self.cached = load(self.key, directory, name=name)
+
+    def run(self, source: Source | None = None) -> AnalysisRun:
+        return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds)
+
+    def store(self, analysis: Analysis) -> Path | None:
+        """File ``analysis`` (raises OSError if the cache cannot be written); None if not caching."""
+        return store(self.key, analysis, self.directory) if self.key is not None else None

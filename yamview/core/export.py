@@ -1,89 +1,33 @@
-"""Writers for everything the app exports, and the JSON loader.
+"""Writers for everything the app exports, the table of export formats, and the JSON loader.
 
-Every write is atomic: a temporary file in the destination folder, renamed over the target only
-once complete, so a crash or a full disk never leaves a half-written export (or a clobbered old
-one). CSV cells that a spreadsheet would run as a formula (``= + - @``) get a leading quote,
-except plain numbers.
+Every write goes through ``yamview.core.files`` (atomic, CSV cells escaped). ``FORMATS`` is the
+one list of export formats: the CLI's ``--export-KEY`` flags and the inspector's Export menu are
+both made from it, so a new format is one writer plus one row.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import json
 import math
 import os
-import re
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from yamview.core.analysis import Analysis
+from yamview.core.events import Event
+from yamview.core.files import write_csv, write_text
 from yamview.core.framing import Framing
 from yamview.core.labels_io import Label, write_audacity, write_raven
-
-if TYPE_CHECKING:
-    from yamview.core.events import Event
-    from yamview.core.metrics import Metrics
+from yamview.core.metrics import Metrics
 
 JSON_FORMAT, JSON_VERSION = "yamview-analysis", 1
-_FORMULA_START = ("=", "+", "-", "@")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 class ExportError(ValueError):
     """A JSON export cannot be loaded; the message says why."""
-
-
-# -- atomic writes -------------------------------------------------------------------------------
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8",
-                 newline: str | None = None) -> Iterator:
-    """Open a temporary sibling of ``path``; on success it replaces ``path``, on error it vanishes."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        binary = "b" in mode
-        with os.fdopen(fd, mode, encoding=None if binary else encoding,
-                       newline=None if binary else newline) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an export is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text(path: str | os.PathLike, text: str) -> None:
-    with atomic_write(path, newline="") as f:  # newline="": keep "\n" on Windows too
-        f.write(text)
-
-
-def escape_cell(value) -> str:
-    """Text for one CSV cell; a leading ``= + - @`` is defused with a quote unless it is a number."""
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def unescape_cell(text: str) -> str:
-    """The inverse of ``escape_cell`` (for reading our own CSVs back)."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
-        return text[1:]
-    return text
-
-
-def write_csv(path: str | os.PathLike, header: Sequence, rows: Iterable[Sequence]) -> None:
-    with atomic_write(path, newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow([escape_cell(h) for h in header])
-        for row in rows:
-            w.writerow([escape_cell(c) for c in row])
 
 
 def _num(x: float, digits: int = 9) -> str:
@@ -110,7 +54,7 @@ def write_json(
     path: str | os.PathLike,
     analysis: Analysis,
     labels: Sequence[Label] | None = None,
-    events: Sequence["Event"] | None = None,
+    events: Sequence[Event] | None = None,
 ) -> None:
     """Parameters, model sha256, classes, optional human labels and events, every frame's scores.
 
@@ -136,9 +80,7 @@ def write_json(
         ],
     }
     # dumps then one write: json.dump streams through the slower pure-Python encoder (~3x).
-    text = json.dumps(doc, allow_nan=False, separators=(",", ":"))
-    with atomic_write(path) as f:
-        f.write(text)
+    write_text(path, json.dumps(doc, allow_nan=False, separators=(",", ":")))
 
 
 def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
@@ -170,15 +112,15 @@ def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
 
 
 # -- events and metrics ----------------------------------------------------------------------------
-def _event_labels(events: Sequence["Event"]) -> list[Label]:
+def _event_labels(events: Sequence[Event]) -> list[Label]:
     return [Label(e.start, e.end, e.label) for e in events]
 
 
-def write_events_audacity(path: str | os.PathLike, events: Sequence["Event"]) -> None:
+def write_events_audacity(path: str | os.PathLike, events: Sequence[Event]) -> None:
     write_audacity(path, _event_labels(events))
 
 
-def write_events_raven(path: str | os.PathLike, events: Sequence["Event"]) -> None:
+def write_events_raven(path: str | os.PathLike, events: Sequence[Event]) -> None:
     """Raven selection table; ``Score`` is each event's peak score."""
     write_raven(path, _event_labels(events), [e.peak for e in events])
 
@@ -187,7 +129,7 @@ METRICS_COLUMNS = ["class", "threshold", "hits", "misses", "false_alarms", "true
                    "precision", "recall", "f1"]
 
 
-def write_metrics_csv(path: str | os.PathLike, metrics: "Metrics", classes: Sequence[int] | None = None) -> None:
+def write_metrics_csv(path: str | os.PathLike, metrics: Metrics, classes: Sequence[int] | None = None) -> None:
     """One row per class (default: the classes labelled or predicted); undefined ratios empty."""
 
     def cell(v):
@@ -197,3 +139,56 @@ def write_metrics_csv(path: str | os.PathLike, metrics: "Metrics", classes: Sequ
 
     write_csv(path, METRICS_COLUMNS,
               ([cell(r[c]) for c in METRICS_COLUMNS] for r in metrics.rows(classes)))
+
+
+# -- the format table --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Exportable:
+    """What an export may draw on: the analysis and, when there are any, labels, events, metrics."""
+
+    analysis: Analysis
+    labels: Sequence[Label] | None = None
+    events: Sequence[Event] = ()
+    metrics: Metrics | None = None
+    classes: Sequence[int] | None = None  # score columns to write (None: every class)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str  # the CLI flag is --export-KEY
+    what: str  # "Export <what>" is the save dialog's title
+    menu: str  # Export menu entry (with its & mnemonic)
+    help: str  # CLI help
+    suffix: str  # default file name: <recording stem>.<suffix>
+    file_filter: str
+    write: Callable[[str | os.PathLike, Exportable], None]
+    needs_labels: bool = False  # needs human labels (metrics compare the model with them)
+    shown_menu: str | None = None  # a second menu entry writing only the classes on screen
+
+
+def _metrics_csv(path: str | os.PathLike, x: Exportable) -> None:
+    if x.metrics is None:
+        raise ValueError("the metrics export needs human labels")
+    write_metrics_csv(path, x.metrics, x.metrics.order())
+
+
+FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat("csv", "per-frame scores", "Scores CSV, &all classes…", "per-frame scores of every class",
+                 "scores.csv", "CSV (*.csv)", lambda p, x: write_scores_csv(p, x.analysis, x.classes),
+                 shown_menu="Scores CSV, &shown classes…"),
+    ExportFormat("json", "analysis as JSON", "&JSON (parameters, model, frames)…",
+                 "parameters, model sha256, labels, events, every frame's scores", "json", "JSON (*.json)",
+                 lambda p, x: write_json(p, x.analysis, x.labels or None, x.events)),
+    ExportFormat("audacity", "events as an Audacity label track", "Events as &Audacity labels…",
+                 "events as an Audacity label track", "events.txt", "Text (*.txt)",
+                 lambda p, x: write_events_audacity(p, x.events)),
+    ExportFormat("raven", "events as a Raven selection table", "Events as &Raven table…",
+                 "events as a Raven selection table", "selections.txt", "Raven selection table (*.txt)",
+                 lambda p, x: write_events_raven(p, x.events)),
+    ExportFormat("metrics", "the metrics table", "&Metrics CSV…", "the metrics table as CSV (needs --labels)",
+                 "metrics.csv", "CSV (*.csv)", _metrics_csv, needs_labels=True),
+)
+
+
+def export_format(key: str) -> ExportFormat:
+    return next(f for f in FORMATS if f.key == key)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from yamview.core.files import read_text, write_text
+
 FORMATS = ("audacity", "raven", "csv")
 RAVEN_BEGIN, RAVEN_END, RAVEN_LABEL = "Begin Time (s)", "End Time (s)", "Annotation"
 RAVEN_HEADER = ("Selection", "View", "Channel", RAVEN_BEGIN, RAVEN_END,
@@ -45,22 +47,7 @@ def _where(path, line: int | None) -> str:
 
 
 def _read_text(path: str | os.PathLike) -> str:
-    """The file as text: UTF-8 (a BOM is fine), not empty; anything else is one LabelError."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise LabelError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise LabelError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LabelError(f"{_where(path, line)}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                         "save the file as UTF-8") from None
-    if not text.strip():
-        raise LabelError(f"{path}: the file is empty (no labels)")
-    return text
+    return read_text(path, LabelError, empty="the file is empty (no labels)")
 
 
 def _time(cell: str, what: str, path, line: int) -> float:
@@ -271,12 +258,8 @@ def format_raven(labels: Iterable[Label], scores: Sequence[float] | None = None)
 
 
 def write_audacity(path: str | os.PathLike, labels: Iterable[Label]) -> None:
-    from yamview.core.export import write_text  # atomic writes live with the other writers
-
     write_text(path, format_audacity(labels))
 
 
 def write_raven(path: str | os.PathLike, labels: Iterable[Label], scores: Sequence[float] | None = None) -> None:
-    from yamview.core.export import write_text
-
     write_text(path, format_raven(labels, scores))

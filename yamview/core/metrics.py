@@ -26,6 +26,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from yamview.core.events import thresholds_for
+from yamview.core.files import read_text, unescape_cell, write_csv
 from yamview.core.labels_io import Label
 
 # Outcome codes: predicted + 2 * labelled, so one add builds the whole [frames, classes] map.
@@ -102,6 +103,12 @@ class Metrics:
         """Class indices that were labelled or predicted somewhere: the rows worth showing."""
         return np.flatnonzero(self.hits + self.misses + self.false_alarms > 0)
 
+    def order(self) -> list[int]:
+        """The rows to show, in the one order every table uses: labelled classes first (most
+        labelled frames first), then classes that only raised false alarms."""
+        return sorted((int(i) for i in self.relevant()),
+                      key=lambda i: (-(self.hits[i] + self.misses[i]), -self.false_alarms[i], i))
+
     def micro(self) -> dict:
         """Totals over all classes, and the precision / recall / F1 of those totals."""
         tp, fn, fp = int(self.hits.sum()), int(self.misses.sum()), int(self.false_alarms.sum())
@@ -172,21 +179,13 @@ def thresholds_dict(thresholds, labels: Sequence[str], default: float | None = N
 
 def save_thresholds(path: str | os.PathLike, thresholds, labels: Sequence[str]) -> None:
     """``class,threshold`` for every class, written atomically."""
-    from yamview.core.export import write_csv
-
     thr = thresholds_for(thresholds, len(labels))
     write_csv(path, ["class", "threshold"], ([name, f"{float(t):.6g}"] for name, t in zip(labels, thr)))
 
 
 def load_thresholds(path: str | os.PathLike, labels: Sequence[str], default: float = 0.5) -> np.ndarray:
     """float32 [classes]: the file's value for the classes it lists, ``default`` for the rest."""
-    from yamview.core.export import unescape_cell
-    from yamview.core.labels_io import LabelError, _read_text
-
-    try:
-        text = _read_text(path)
-    except LabelError as exc:
-        raise ThresholdError(str(exc)) from None
+    text = read_text(path, ThresholdError)
     index = {name.lower(): i for i, name in enumerate(labels)}
     thr = np.full(len(labels), default, np.float32)
     for n, row in enumerate(csv.reader(io.StringIO(text)), 1):

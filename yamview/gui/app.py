@@ -109,17 +109,6 @@ def make_app(argv=None):
     return app
 
 
-def fit_to_screen(window, width: int, height: int) -> None:
-    """Resize to ``width`` x ``height``, or to 90 % of a smaller screen (a laptop, a projector)."""
-    from PySide6.QtGui import QGuiApplication
-
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, int(area.width() * 0.9)), min(height, int(area.height() * 0.9))
-    window.resize(width, height)
-
-
 def resource_path(name: str) -> Path | None:
     """A file from resources/ (source tree or app bundle), or None."""
     base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
@@ -127,23 +116,52 @@ def resource_path(name: str) -> Path | None:
     return path if path.exists() else None
 
 
+class Windows:
+    """The app's top-level windows. Each window gets a callback to open the other kind, so the
+    live window and the inspector never import each other."""
+
+    def __init__(self, settings=None, output_device: str | None = None) -> None:
+        from yamview.gui.settings import Settings
+
+        self.settings = settings or Settings()
+        self.output_device = output_device
+        self.live_windows: list = []
+        self.inspectors: list = []
+
+    def live(self):
+        """Raise the live window, or open one (``yamview FILE`` starts with the inspector only)."""
+        from yamview.gui.main_window import MainWindow
+
+        for w in self.live_windows:
+            if w.isVisible():
+                w.raise_()
+                w.activateWindow()
+                return w
+        window = MainWindow(self.settings, output_device=self.output_device, open_inspector=self.inspect)
+        self.live_windows = [window]
+        window.show()
+        return window
+
+    def inspect(self, path: str | None = None):
+        """A new inspector window (kept alive here), on ``path`` or asking for a file."""
+        from yamview.gui.inspector import InspectorWindow
+
+        window = InspectorWindow(self.settings, output_device=self.output_device, show_live=self.live)
+        self.inspectors = [w for w in self.inspectors if w.isVisible()] + [window]
+        window.show()
+        if path:
+            window.open_file(path)
+        else:
+            window.open_file_dialog()
+        return window
+
+
 def run_app(file: str | None = None, debug: bool = False) -> int:
     log_path = setup_logging(debug)
     app = make_app()
     install_qt_message_handler()
-    if file:  # `yamview FILE`: the recording opens in the inspector
-        from yamview.gui.inspector import InspectorWindow
-
-        inspector = InspectorWindow()
-        sys.excepthook = ExceptionDialog(lambda: inspector, log_path)
-        inspector.show()
-        inspector.open_file(file)
-        return app.exec()
-    from yamview.gui.main_window import MainWindow
-
-    window = MainWindow()
-    sys.excepthook = ExceptionDialog(lambda: window, log_path)
-    window.show()
-    if file:
-        window.open_file(file)
+    windows = Windows()
+    # `yamview FILE`: the recording opens in the inspector
+    first = windows.inspect(file) if file else windows.live()
+    sys.excepthook = ExceptionDialog(lambda: first, log_path)
     return app.exec()

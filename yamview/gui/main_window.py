@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -30,9 +31,9 @@ from PySide6.QtWidgets import (
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.core.audio import AudioError
-from yamview.gui.app import fit_to_screen
 from yamview.gui import palette
 from yamview.gui.banner import Banner
+from yamview.gui.chrome import fit_to_screen
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode
 from yamview.gui.settings import Settings
@@ -68,9 +69,11 @@ class MainWindow(QMainWindow):
     request_hop = Signal(float)
     request_ring = Signal(object)
 
-    def __init__(self, settings: Settings | None = None, output_device: str | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, output_device: str | None = None,
+                 open_inspector: Callable[[str | None], object] | None = None) -> None:
         super().__init__()
         self.settings = settings or Settings()
+        self._open_inspector = open_inspector  # given by the app, which owns every window
         self.output_device = output_device  # "none": file playback paced by the clock, silent
         self.setWindowTitle("yamview — what YAMNet hears")
         self.setAcceptDrops(True)
@@ -106,7 +109,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         file_menu = self.menuBar().addMenu("&File")
         _menu_action(file_menu, "&Open audio file…", self.open_file_dialog, QKeySequence.StandardKey.Open)
-        _menu_action(file_menu, "&Inspect a recording…", lambda: self.open_inspector(), "Ctrl+I")
+        inspect_item = _menu_action(file_menu, "&Inspect a recording…", lambda: self.open_inspector(), "Ctrl+I")
         file_menu.addSeparator()
         _menu_action(file_menu, "&Reset settings to defaults…", self.reset_settings)
         file_menu.addSeparator()
@@ -143,6 +146,8 @@ class MainWindow(QMainWindow):
         inspect_action.setToolTip("Open a recording in the inspector: whole-file timeline, labels, errors (Ctrl+I)")
         inspect_action.triggered.connect(lambda: self.open_inspector())
         bar.addAction(inspect_action)
+        for a in (inspect_item, inspect_action):
+            a.setEnabled(self._open_inspector is not None)
         bar.addSeparator()
         self.position = QSlider(Qt.Orientation.Horizontal)
         self.position.setRange(0, 1000)
@@ -597,17 +602,8 @@ class MainWindow(QMainWindow):
         self.about_box().exec()
 
     def open_inspector(self, path: str | None = None):
-        """A new inspector window (kept alive here), on ``path`` or asking for a file."""
-        from yamview.gui.inspector import InspectorWindow
-
-        window = InspectorWindow(self.settings, output_device=self.output_device)
-        self.inspectors = [w for w in getattr(self, "inspectors", []) if w.isVisible()] + [window]
-        window.show()
-        if path:
-            window.open_file(path)
-        else:
-            window.open_file_dialog()
-        return window
+        """An inspector window on ``path`` (or asking for a file), opened by the app."""
+        return self._open_inspector(path) if self._open_inspector is not None else None
 
     def reset_settings(self) -> None:
         """Every setting back to its default (after asking): the window restarts its controls."""

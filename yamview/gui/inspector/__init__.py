@@ -3,7 +3,6 @@
     window.py            InspectorWindow: layout, menus, wiring, cursor, zoom, playback
     actions.py           labels and mapping, thresholds, error navigation, exports
     job.py               AnalysisJob (thread: cache or analysis + overview), Background jobs
-    overview.py          waveform envelope + spectrogram at bounded resolution (no Qt)
     session.py           scores, labels, thresholds -> metrics, outcomes, events (no Qt)
     timeline.py          waveform, spectrogram, class heat map, score curves
     lanes.py             label, event and error lanes

@@ -3,19 +3,20 @@ mapping, per-class thresholds and event settings, error navigation, and every ex
 
 A mixin of InspectorWindow (it uses the window's session, banner and status line). Every
 reader runs to completion before anything changes, so a bad file is one message and no change;
-every writer goes through yamview.core.export (temporary file, then rename).
+every writer goes through yamview.core.files (temporary file, then rename); the exports
+are the rows of yamview.core.export.FORMATS.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QWidget
 
-from yamview.core import export, labels_io
+from yamview.core import export, files, labels_io
 from yamview.core import metrics as metrics_mod
-from yamview.gui.inspector.metrics_table import metric_order
+from yamview.gui.chrome import png_bytes
 
 LABEL_FILTER = "Label tracks (*.txt *.tsv *.csv);;All files (*)"
 
@@ -58,8 +59,8 @@ class InspectorActions:
 
     def _raven_column_for(self, path: str, wanted: str) -> str | None:
         try:
-            text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
-        except OSError:
+            text = files.read_text(path)
+        except files.TextFileError:
             return wanted  # the reader says what is wrong with the file
         header = [h.strip() for h in next((l for l in text.splitlines() if l.strip()), "").split("\t")]
         if wanted in header:
@@ -217,75 +218,27 @@ class InspectorActions:
             return None
         return s
 
-    def export_scores_csv(self, path: str | None = None, shown_only: bool = False) -> bool:
+    def export(self, key: str, path: str | None = None, shown_only: bool = False) -> bool:
+        """Write the export format ``key`` (a row of ``export.FORMATS``), asking for a path if none."""
+        fmt = export.export_format(key)
         s = self._complete()
         if s is None:
             return False
-        path = path or self._save_path("Export per-frame scores", "scores.csv", "CSV (*.csv)")
+        m = s.metrics() if fmt.needs_labels else None
+        if fmt.needs_labels and m is None:
+            self.show_message("Import human labels first: metrics compare the model with them.", "warning")
+            return False
+        path = path or self._save_path(f"Export {fmt.what}", fmt.suffix, fmt.file_filter)
         if not path:
             return False
         classes = sorted(set(self.shown_classes()) | set(self.curve_classes())) if shown_only else None
-        return self._write(path, lambda p: export.write_scores_csv(p, s.analysis, classes))
-
-    def export_json(self, path: str | None = None) -> bool:
-        s = self._complete()
-        if s is None:
-            return False
-        path = path or self._save_path("Export analysis as JSON", "json", "JSON (*.json)")
-        if not path:
-            return False
-        return self._write(path, lambda p: export.write_json(p, s.analysis, s.labels or None, s.events()))
-
-    def export_events_audacity(self, path: str | None = None) -> bool:
-        s = self._complete()
-        if s is None:
-            return False
-        path = path or self._save_path("Export events as an Audacity label track", "events.txt", "Text (*.txt)")
-        if not path:
-            return False
-        return self._write(path, lambda p: export.write_events_audacity(p, s.events()))
-
-    def export_events_raven(self, path: str | None = None) -> bool:
-        s = self._complete()
-        if s is None:
-            return False
-        path = path or self._save_path("Export events as a Raven selection table", "selections.txt",
-                                       "Raven selection table (*.txt)")
-        if not path:
-            return False
-        return self._write(path, lambda p: export.write_events_raven(p, s.events()))
-
-    def export_metrics_csv(self, path: str | None = None) -> bool:
-        s = self._complete()
-        if s is None:
-            return False
-        m = s.metrics()
-        if m is None:
-            self.show_message("Import human labels first: metrics compare the model with them.", "warning")
-            return False
-        path = path or self._save_path("Export the metrics table", "metrics.csv", "CSV (*.csv)")
-        if not path:
-            return False
-        return self._write(path, lambda p: export.write_metrics_csv(p, m, metric_order(m)))
+        data = export.Exportable(s.analysis, s.labels or None, s.events(), m, classes)
+        return self._write(path, lambda p: fmt.write(p, data))
 
     def export_png(self, path: str | None = None, widget: QWidget | None = None) -> bool:
         path = path or self._save_path("Save a picture of the views", "png", "PNG (*.png)")
         if not path:
             return False
         data = png_bytes(widget or self.views_box)
+        return self._write(path, lambda p: files.write_bytes(p, data))
 
-        def write(p):
-            with export.atomic_write(p, "wb") as f:
-                f.write(data)
-
-        return self._write(path, write)
-
-
-def png_bytes(widget: QWidget) -> bytes:
-    pixmap = widget.grab()
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    pixmap.save(buf, "PNG")
-    buf.close()
-    return bytes(data.data())

@@ -24,11 +24,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from yamview.core import assets, cache
-from yamview.core.analysis import Analysis, analyze
+from yamview.core.analysis import Analysis
 from yamview.core.audio import AudioError, AudioFile
+from yamview.core.cache import CachedAnalysis
 from yamview.core.framing import Framing
 from yamview.core.model import Model, ModelError
-from yamview.gui.inspector import overview as ov
+from yamview.core import overview as ov
 
 log = logging.getLogger(__name__)
 
@@ -157,17 +158,14 @@ class AnalysisJob(QObject):
             self.phase = "loading model"
             self.model = load_model(self.spec)
         model = self.model
-        framing = Framing.create(model.window, model.sample_rate, hop_seconds=self.hop_seconds)
         self.total_samples = int(round(audio.duration() * model.sample_rate))
+        self.phase = "hashing"
+        lookup = CachedAnalysis(audio, model, self.hop_seconds, self.use_cache, name=self.path)
+        framing = lookup.framing
         self.expected = framing.count(self.total_samples)
-        key = content = None
-        analysis = overview = None
-        if self.use_cache:
-            self.phase = "hashing"
-            content = cache.file_hash(self.path)
-            key = cache.make_key(content, model.sha256, framing.hop, model.kernels.value)
-            analysis = cache.load(key, name=self.path)
-            side = ov.sidecar_path(cache.cache_dir(), content, model.sample_rate)
+        analysis, overview = lookup.cached, None
+        if lookup.content is not None:
+            side = ov.sidecar_path(cache.cache_dir(), lookup.content, model.sample_rate)
             overview = ov.load(side) if analysis is not None else None
         self._mark("cache lookup")
         if self._cancel.is_set():
@@ -182,7 +180,7 @@ class AnalysisJob(QObject):
 
         if analysis is None:
             self.phase = "analysing"
-            run = analyze(_Tap(audio, self.overview), model, hop_seconds=self.hop_seconds)
+            run = lookup.run(_Tap(audio, self.overview))
             self._run = run
             if self._cancel.is_set():
                 run.cancel()
@@ -204,7 +202,7 @@ class AnalysisJob(QObject):
             analysis = run.result()
             self.overview.finish()
             self._mark("analysis")
-            self._store(key, content, analysis, model)
+            self._store(lookup, analysis)
         elif overview is None:
             self.phase = "overview"  # scores were cached (e.g. by `yamview analyze`), pictures not
             for block in audio.blocks(model.sample_rate):
@@ -213,19 +211,20 @@ class AnalysisJob(QObject):
                     return
                 self.overview.push(block)
             self.overview.finish()
-            self._store(None, content, analysis, model)
+            self._store(lookup, None)
         self.phase = "done"
         self._mark("done")
         self.finished.emit(self, analysis)
 
-    def _store(self, key, content, analysis: Analysis, model: Model) -> None:
+    def _store(self, lookup: CachedAnalysis, analysis: Analysis | None) -> None:
+        """File the new analysis (if any) and the overview beside it."""
         if self._cancel.is_set():
             return
         try:
-            if key is not None:
-                cache.store(key, analysis)
-            if content is not None:
-                ov.save(self.overview, ov.sidecar_path(cache.cache_dir(), content, model.sample_rate))
+            if analysis is not None:
+                lookup.store(analysis)
+            if lookup.content is not None:
+                ov.save(self.overview, ov.sidecar_path(cache.cache_dir(), lookup.content, self.model.sample_rate))
         except OSError as exc:  # a cache is a shortcut: failing to fill it is not an error
             log.warning("cannot write the results cache: %s", exc)
 

@@ -20,11 +20,6 @@ NO_LABELS = "Import human labels (Labels menu, or drop a label file) to see hits
 COLUMNS = ["Class", "Thr", "Hits", "Miss", "F.A.", "Prec", "Recall", "F1"]
 
 
-def metric_order(m: Metrics) -> list[int]:
-    """Labelled classes first (most labelled frames first), then false-alarm-only classes."""
-    return sorted(m.relevant(), key=lambda i: (-(m.hits[i] + m.misses[i]), -m.false_alarms[i], i))
-
-
 def _ratio(v: float) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
 
@@ -43,7 +38,8 @@ class MetricsModel(QAbstractTableModel):
             self.rows.append(["All (micro avg.)", "", t["hits"], t["misses"], t["false_alarms"],
                               t["precision"], t["recall"], t["f1"]])
             self.classes.append(None)
-            for r, i in zip(m.rows(metric_order(m)), metric_order(m)):
+            order = m.order()
+            for r, i in zip(m.rows(order), order):
                 self.rows.append([r["class"], r["threshold"], r["hits"], r["misses"], r["false_alarms"],
                                   r["precision"], r["recall"], r["f1"]])
                 self.classes.append(int(i))

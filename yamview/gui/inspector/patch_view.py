@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from yamview.gui import palette
-from yamview.gui.inspector.overview import frame_samples
+from yamview.core.overview import frame_samples
 
 LOG_MEL_LEVELS = (-6.0, 2.5)  # YAMNet's log(mel + 0.001): silence is -6.9
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.core.spectrum import FrequencyScale
 from yamview.gui import palette
-from yamview.gui.inspector.overview import NFFT, Detail, Overview
+from yamview.core.overview import NFFT, Detail, Overview
 from yamview.gui.inspector.session import Session, column_max
 from yamview.gui.views.spectrogram import FrequencyAxis
 

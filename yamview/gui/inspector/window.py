@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -18,16 +19,16 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QLabel, QMainWindow, QProgressBar,
     QPushButton, QSizePolicy, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
-from yamview.core import labels_io
+from yamview.core import export, labels_io
 from yamview.core.audio import AudioError, AudioFile
-from yamview.gui.app import fit_to_screen
 from yamview.gui import palette
 from yamview.gui.banner import Banner
-from yamview.gui.inspector import overview as ov
+from yamview.gui.chrome import fit_to_screen
+from yamview.core import overview as ov
 from yamview.gui.inspector.actions import InspectorActions
 from yamview.gui.inspector.job import AnalysisJob, Background, JobInfo, ModelSpec
 from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, HIT_COLOUR, MISS_COLOUR, ErrorLane, EventLane, LabelLane
-from yamview.gui.inspector.metrics_table import MetricsPanel, metric_order
+from yamview.gui.inspector.metrics_table import MetricsPanel
 from yamview.gui.inspector.panels import ClassesPanel, EventsPanel
 from yamview.gui.inspector.patch_view import PatchComputer, PatchView
 from yamview.gui.inspector.session import Session
@@ -48,8 +49,10 @@ OVERLAPS = ((0.5, "50 %"), (0.75, "75 %"), (0.9, "90 %"), (0.0, "none"))
 
 class InspectorWindow(InspectorActions, QMainWindow):
     def __init__(self, settings: Settings | None = None, output_device: str | None = None,
-                 model_spec: ModelSpec | None = None, use_cache: bool = True) -> None:
+                 model_spec: ModelSpec | None = None, use_cache: bool = True,
+                 show_live: Callable[[], object] | None = None) -> None:
         super().__init__()
+        self._show_live = show_live  # given by the app, which owns every window
         self.settings = settings or Settings()
         s = self.settings
         self.model_spec = model_spec or ModelSpec(s.get("model/path"), s.get("model/kernels"),
@@ -224,26 +227,16 @@ class InspectorWindow(InspectorActions, QMainWindow):
         return a
 
     def show_live_view(self):
-        """Raise the live window, or open one (``yamview FILE`` starts with the inspector only)."""
-        from PySide6.QtWidgets import QApplication
-
-        from yamview.gui.main_window import MainWindow
-
-        for w in QApplication.topLevelWidgets():
-            if isinstance(w, MainWindow) and w.isVisible():
-                w.raise_()
-                w.activateWindow()
-                return w
-        self._live = MainWindow(self.settings, output_device=self.output_device)
-        self._live.show()
-        return self._live
+        """Raise the live window, or open one (through the app, which owns every window)."""
+        return self._show_live() if self._show_live is not None else None
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
         f = bar.addMenu("&File")
         self.open_action = self._action(f, "&Open recording…", self.open_file_dialog, QKeySequence.StandardKey.Open)
-        self._action(f, "&Live view", self.show_live_view, "Ctrl+L",
-                     "The live window: microphone or file playback with scrolling views")
+        live = self._action(f, "&Live view", self.show_live_view, "Ctrl+L",
+                            "The live window: microphone or file playback with scrolling views")
+        live.setEnabled(self._show_live is not None)
         f.addSeparator()
         self._action(f, "&Close window", self.close, QKeySequence.StandardKey.Close)
 
@@ -256,14 +249,12 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self._action(lab, "&Clear labels", self.clear_labels)
 
         ex = bar.addMenu("&Export")
-        self.export_actions = [
-            self._action(ex, "Scores CSV, &all classes…", lambda: self.export_scores_csv()),
-            self._action(ex, "Scores CSV, &shown classes…", lambda: self.export_scores_csv(shown_only=True)),
-            self._action(ex, "&JSON (parameters, model, frames)…", lambda: self.export_json()),
-            self._action(ex, "Events as &Audacity labels…", lambda: self.export_events_audacity()),
-            self._action(ex, "Events as &Raven table…", lambda: self.export_events_raven()),
-            self._action(ex, "&Metrics CSV…", lambda: self.export_metrics_csv()),
-        ]
+        self.export_actions = []
+        for fmt in export.FORMATS:
+            self.export_actions.append(self._action(ex, fmt.menu, lambda k=fmt.key: self.export(k)))
+            if fmt.shown_menu:
+                self.export_actions.append(
+                    self._action(ex, fmt.shown_menu, lambda k=fmt.key: self.export(k, shown_only=True)))
         ex.addSeparator()
         self._action(ex, "&PNG of the views…", lambda: self.export_png())
         th = bar.addMenu("&Thresholds")
@@ -616,7 +607,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         rows = set(s.overrides) | set(s.labelled_classes()) | set(self.shown_classes())
         m = s.metrics()
         if m is not None:
-            rows |= set(metric_order(m)[:40])
+            rows |= set(m.order()[:40])
         order = sorted(rows, key=lambda c: s.classes[c].lower())
         self.thresholds_panel.set_rows(order, s.classes, s.thresholds(), set(s.overrides))
 

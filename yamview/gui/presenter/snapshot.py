@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from yamview.core.files import write_bytes
+from yamview.gui.chrome import png_bytes
+
 
 def pictures_dir() -> Path:
     import platformdirs
@@ -25,7 +28,8 @@ def save_snapshot(widget, folder: Path | None = None, prefix: str = "yamview") -
     while path.exists():  # two snapshots in one second
         path = folder / f"{prefix}-{stamp}-{n}.png"
         n += 1
-    image = widget.grab()
-    if image.isNull() or not image.save(str(path), "PNG"):
+    data = png_bytes(widget)
+    if not data:
         raise OSError(f"could not write {path}")
+    write_bytes(path, data)
     return path

@@ -1,4 +1,4 @@
-"""Whole-file display data, built while the file is decoded once (no Qt here).
+"""Whole-file display data for the inspector, built while the file is decoded once.
 
 Nothing keeps the samples: each block updates a min/max waveform envelope (at most ``max_bins``
 bins for the whole file) and an averaged power spectrogram (at most ``max_columns`` columns),
@@ -9,6 +9,7 @@ The same builder, given a time range, makes the detail spectrogram of a zoomed v
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from yamview.core.audio import AudioFile
+from yamview.core.files import write_atomic
+
+log = logging.getLogger(__name__)
 NFFT = 512
 _VERSION = 1
 MIN_DB = -140.0
@@ -190,11 +195,9 @@ def sidecar_path(directory: Path, content_hash: str, rate: int) -> Path:
 
 def save(overview: Overview, path: Path) -> None:
     """Atomically, like the analysis cache entry it accompanies."""
-    from yamview.core.export import atomic_write
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as f:
-        np.savez(f, **overview.arrays())
+    arrays = overview.arrays()
+    write_atomic(path, lambda f: np.savez(f, **arrays), binary=True)
 
 
 def load(path: Path) -> Overview | None:
@@ -205,9 +208,7 @@ def load(path: Path) -> Overview | None:
         with np.load(path, allow_pickle=False) as z:
             return Overview.from_arrays(z)
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
-        import logging
-
-        logging.getLogger(__name__).warning("overview %s unusable (%s); recomputing", path.name, exc)
+        log.warning("overview %s unusable (%s); recomputing", path.name, exc)
         path.unlink(missing_ok=True)
         return None
 
@@ -228,8 +229,6 @@ def compute_detail(path: str | os.PathLike, rate: int, t0: float, t1: float, col
     Memory is bounded whatever the range (the builder keeps no samples). Returns None when
     ``stale()`` turns true mid-way (the view moved on).
     """
-    from yamview.core.audio import AudioFile
-
     audio = AudioFile(path)
     native = audio.rate
     first = int(round(max(0.0, t0) * native))
@@ -256,8 +255,6 @@ def frame_samples(path: str | os.PathLike, rate: int, start_sample: int, window:
     sample, so the streaming resampler is in the same state as in the full pass (measured:
     within 3e-7 of the full decode); past the end of the file, zeros (as the last frame is padded).
     """
-    from yamview.core.audio import AudioFile
-
     audio = AudioFile(path)
     native = audio.rate
     g = math.gcd(native, rate)
