@@ -98,9 +98,9 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.01)
         views = {
-            "waveform": Timed(w.waveform, "update"),
-            "spectrogram": Timed(w.spectrogram, "update"),
-            "timeline (draw)": Timed(w.timeline, "update"),
+            "waveform": Timed(w.waveform, "on_tick"),
+            "spectrogram": Timed(w.spectrogram, "on_tick"),
+            "timeline (draw)": Timed(w.timeline, "on_tick"),
             "class bars (scores + fade)": Timed(w.bars, "show_scores"),
             "class bars (refresh)": Timed(w.bars, "refresh"),
             "level meter": Timed(w.level, "set_level"),

@@ -451,7 +451,7 @@ def test_right_click_pins_and_hides_in_presenter_and_main_timeline(make_window, 
     # Right-click on the main window's timeline, first row (the pinned Cat): unpin from there.
     tl = w.timeline
     scene = tl.plot.getViewBox().mapViewToScene(QPointF(-5.0, 0.5))
-    w.talk._timeline_menu(tl.widget.mapFromScene(scene))
+    w.talk._view_menu(tl, tl.widget.mapFromScene(scene))
     actions()["Unpin “Cat”"].trigger()
     assert w.talk.config.focus_labels() == [] and cat not in w.bars.pinned
     # Hide from the presenter: gone from its bars, still in the main window's.

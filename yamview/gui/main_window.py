@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -40,6 +40,8 @@ from yamview.gui.settings import Settings
 from yamview.gui.views.class_bars import ClassBars
 from yamview.gui.views.class_timeline import ClassTimeline
 from yamview.gui.views.level_meter import LevelMeter
+from yamview.gui.views.live import LiveView, Tick, idle_tick
+from yamview.gui.views.registry import live_views
 from yamview.gui.views.spectrogram import SpectrogramView
 from yamview.gui.views.waveform import Waveform
 from yamview.gui.worker import InferenceWorker, ModelInfo, Scored, WorkerThread
@@ -64,6 +66,13 @@ class _Bridge(QObject):
 
 
 class MainWindow(QMainWindow):
+    # The live views (made from views/registry.py; these names wire the controls to them).
+    waveform: Waveform
+    spectrogram: SpectrogramView
+    timeline: ClassTimeline
+    bars: ClassBars
+    level: LevelMeter
+
     # Requests to the worker: queued across threads, so they run on the worker's thread.
     request_model = Signal(str, str, int)
     request_hop = Signal(float)
@@ -118,7 +127,7 @@ class MainWindow(QMainWindow):
         _menu_action(self.view_menu, "&Full screen", self.toggle_full_screen, "F11")
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About yamview", self.show_about)
-        bar = QToolBar("Transport")
+        bar = self.transport_bar = QToolBar("Transport")
         bar.setObjectName("transport")
         bar.setMovable(False)
         self.addToolBar(bar)
@@ -171,30 +180,22 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         outer.addWidget(self.banner)
 
-        self.waveform = Waveform(seconds=5.0)
-        self.spectrogram = SpectrogramView(FALLBACK_SAMPLE_RATE, seconds=10.0, scale=s.get("spectrogram/scale"),
-                                           db_range=(s.get("spectrogram/db_low"), s.get("spectrogram/db_high")),
-                                           colormap=s.get("spectrogram/colormap"))
-        self.timeline = ClassTimeline(seconds=10.0, rows=s.get("classify/max_results"),
-                                      colormap=s.get("timeline/colormap"))
-        self.bars = ClassBars(max_results=s.get("classify/max_results"), threshold=s.get("classify/threshold"))
-        self.bars.set_placeholder("Loading model…")
         self.controls = Controls(s)
-        self.level = LevelMeter()
+        placed = live_views(s, FALLBACK_SAMPLE_RATE)
+        self.views: list[LiveView] = [p.view for p in placed]  # what every tick and frame reaches
+        for p in placed:  # named too, for the controls wired to them below
+            setattr(self, p.name, p.view)
+        self.bars.set_placeholder("Loading model…")
 
         left = QSplitter(Qt.Orientation.Vertical)
-        for title, widget, stretch in (
-            ("Waveform · last 5 s", self.waveform.widget, 2),
-            ("Spectrogram · last 10 s", self.spectrogram.widget, 4),
-            ("Class timeline · same 10 s", self.timeline.widget, 3),
-        ):
-            left.addWidget(_titled(title, widget))
-            left.setStretchFactor(left.count() - 1, stretch)
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(_titled("Top classes", self.bars.widget, big=True))
+        for p in placed:
+            if p.place in ("left", "right"):
+                column = left if p.place == "left" else right
+                column.addWidget(_titled(p.title, p.view.widget, big=p.place == "right"))
+                column.setStretchFactor(column.count() - 1, p.stretch)
         right.addWidget(self.controls)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
+        right.setStretchFactor(right.count() - 1, 2)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
@@ -210,8 +211,10 @@ class MainWindow(QMainWindow):
         self.status_label = QLabel("Loading model…")
         status.addWidget(self.busy)
         status.addWidget(self.status_label, 1)
-        status.addPermanentWidget(QLabel("Input"))
-        status.addPermanentWidget(self.level)
+        for p in placed:
+            if p.place == "status":
+                status.addPermanentWidget(QLabel(p.title))
+                status.addPermanentWidget(p.view.widget)
 
         c = self.controls
         c.model_chosen.connect(self._on_model_chosen)
@@ -250,6 +253,19 @@ class MainWindow(QMainWindow):
     def message(self) -> str:
         return self.banner.message()
 
+    def add_message(self, text: str, kind: str = "warning") -> None:
+        """Say ``text`` too, keeping what the banner already says (and its button)."""
+        self.banner.add(text, kind)
+
+    def add_actions(self, toolbar: Sequence[QAction], menu: Sequence[QAction]) -> None:
+        """Actions of a mode (talk mode) in the transport toolbar and the View menu."""
+        self.transport_bar.addSeparator()
+        for a in toolbar:
+            self.transport_bar.addAction(a)
+        self.view_menu.addSeparator()
+        for a in menu:
+            self.view_menu.addAction(a)
+
     # == model ===================================================================================
     def _load_model(self, path: str) -> None:
         self._pending_model = path
@@ -283,9 +299,9 @@ class MainWindow(QMainWindow):
         self.settings.set("model/path", self._pending_model or "")
         self.controls.show_model(self._pending_model or "", Path(info.path).name)
         self.controls.set_window_seconds(info.window / info.sample_rate)
-        self.bars.set_labels(info.labels)
-        self.timeline.set_labels(info.labels)
-        self.talk.set_labels(info.labels)
+        for view in self.views:
+            view.set_classes(info.labels)
+        self.talk.set_classes(info.labels)
         self.timeline.set_hop(self.controls.hop_seconds())
         self.request_hop.emit(self.controls.hop_seconds())
         self.start_button.setEnabled(True)
@@ -416,10 +432,8 @@ class MainWindow(QMainWindow):
             self.source.stop(timeout=STOP_TIMEOUT)
         self.source = source
         self.request_ring.emit(None)
-        self.spectrogram.clear()
-        self.waveform.clear()
-        self.timeline.clear()
-        self.level.reset()
+        for view in self.views:
+            view.clear()
         self._show_file_widgets(isinstance(source, FilePlayback))
         self._update_status()
 
@@ -550,8 +564,8 @@ class MainWindow(QMainWindow):
         self.frames_scored += 1
         self.talk.on_scored(s)
         if not self.talk.frozen:  # frozen: the views hold (or replay) what was live
-            self.bars.show_scores(s.scores)
-            self.timeline.add(s.centre, s.scores)
+            for view in self.views:
+                view.on_scored(s.centre, s.scores)
         self._inference_ms.append(s.inference_ms)
         if len(self._inference_ms) > 200:
             del self._inference_ms[:100]
@@ -568,20 +582,15 @@ class MainWindow(QMainWindow):
         if self.talk.redraw():  # frozen, replaying, or under a full-screen presenter
             return
         src = self.source
+        live = src is not None and src.ring.total > 0 and src.running
+        tick = Tick(src.ring, src.rate, src.stream_time, src.level) if live else idle_tick(self.rate)
+        for view in self.views:
+            view.on_tick(tick)
         if src is not None and src.ring.total > 0:
-            rate = src.rate
-            if src.running:
-                self.waveform.update(src.ring, rate)
-                self.spectrogram.update(src.ring, rate)
-                self.timeline.update(src.stream_time)
-                lv = src.level
-                self.level.set_level(lv.peak_db, lv.rms_db, lv.clipped)
             if isinstance(src, FilePlayback) and src.duration:
                 if not self.position.isSliderDown():
                     self.position.setValue(int(1000 * src.position / src.duration))
                 self.position_label.setText(f"{_clock(src.position)} / {_clock(src.duration)}")
-        if self.bars.animating:
-            self.bars.refresh()
 
     # == other handlers ==============================================================================
     def _on_max_results(self, n: int) -> None:

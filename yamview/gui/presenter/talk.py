@@ -1,9 +1,11 @@
 """Talk mode: the presenter window, focus/hide lists, freeze and instant replay, snapshots.
 
-``TalkMode(window)`` attaches to a MainWindow. The window forwards each Scored frame
-(``on_scored``), its display tick (``redraw``: returns True when the main views must not draw
-live, because they are frozen, replaying or hidden under a full-screen presenter), model loads
-(``set_labels``) and source changes (``source_changed``). Everything else lives here: toolbar
+``TalkMode(window)`` attaches to a live window: anything with the ``LiveWindow`` interface below
+(talk mode uses nothing else of it). The window forwards each Scored frame (``on_scored``), its
+display tick (``redraw``: returns True when the main views must not draw live, because they are
+frozen, replaying or hidden under a full-screen presenter), model loads (``set_classes``) and
+source changes (``source_changed``). Freeze and replay drive the window's live views through the
+same ``LiveView`` interface the window uses. Everything else lives here: toolbar
 actions, shortcuts (F5 presenter, Esc leave, Pause freeze, R replay, Ctrl+S snapshot; Space keeps
 start/stop in both windows), context menus to pin or hide a class, and the settings dialog.
 
@@ -18,9 +20,11 @@ import time
 from collections import deque
 from pathlib import Path
 
+from typing import Callable, Protocol, Sequence
+
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QScreen, QShortcut
+from PySide6.QtWidgets import QMenu, QStatusBar
 
 from yamview.core.ontology import LabelOntology, load_default, unmatched_message
 from yamview.gui.presenter import replay as replay_mod
@@ -28,6 +32,8 @@ from yamview.gui.presenter.board import Board
 from yamview.gui.presenter.config import PresenterConfig
 from yamview.gui.presenter.snapshot import save_snapshot
 from yamview.gui.presenter.themes import theme as theme_named
+from yamview.gui.settings import Settings
+from yamview.gui.views.live import ClassRows, LiveView, Tick, idle_tick
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +44,42 @@ ONTOLOGY_PATH: str | None = None
 KEYS_HINT = "Esc leave · Space start/stop · Pause freeze · R replay · Ctrl+S snapshot · right-click a bar: pin / hide"
 
 
+class LiveWindow(Protocol):
+    """What talk mode uses of the live window: its views, its source, a few window services."""
+
+    settings: Settings
+    views: list[LiveView]
+    output_device: str | None
+
+    @property
+    def source(self): ...  # the current source (None, a microphone, a file) or None
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def rate(self) -> int: ...
+
+    def toggle(self) -> None: ...  # start / stop (Space)
+
+    def message(self) -> str: ...
+
+    def show_message(self, text: str, kind: str = "info", action: str | None = None,
+                     callback: Callable[[], None] | None = None) -> None: ...
+
+    def add_message(self, text: str, kind: str = "warning") -> None: ...  # keeps what is shown
+
+    def add_actions(self, actions: Sequence[QAction], menu_order: Sequence[QAction]) -> None: ...
+
+    def statusBar(self) -> QStatusBar: ...  # noqa: N802 (Qt naming)
+
+    def screen(self) -> QScreen: ...
+
+    def activateWindow(self) -> None: ...  # noqa: N802
+
+
 class TalkMode(QObject):
-    def __init__(self, window) -> None:
+    def __init__(self, window: LiveWindow) -> None:
         super().__init__(window)
         self.w = window
         self.settings = window.settings
@@ -77,11 +117,10 @@ class TalkMode(QObject):
     def _add_banner(self, text: str, kind: str = "warning") -> None:
         """Add a line to the main window's banner, keeping what it already says (and its button)."""
         if text not in self.w.message():
-            self.w.banner.add(text, kind)
+            self.w.add_message(text, kind)
 
     def _install(self) -> None:
         w = self.w
-        bar = w.findChild(QToolBar, "transport")
         self.freeze_action = QAction("❚❚ Freeze", w)
         self.freeze_action.setCheckable(True)
         self.freeze_action.setToolTip("Freeze the last 10 s with the scores that were live (Pause key); again: back to live")
@@ -96,19 +135,14 @@ class TalkMode(QObject):
         self.classes_action = QAction("Classes…", w)
         self.classes_action.setToolTip("Search all classes; pin (focus) or hide them; presenter settings")
         self.classes_action.triggered.connect(lambda _=False: self.open_editor())
-        if bar is not None:
-            bar.addSeparator()
-            for a in (self.freeze_action, self.replay_action, self.presenter_action, self.classes_action):
-                bar.addAction(a)
-        view_menu = getattr(w, "view_menu", None)
-        if view_menu is not None:  # the same actions in the menu, where keyboard users look
-            view_menu.addSeparator()
-            for a in (self.presenter_action, self.freeze_action, self.replay_action, self.classes_action):
-                view_menu.addAction(a)
+        # In the toolbar, and in the menu where keyboard users look.
+        w.add_actions([self.freeze_action, self.replay_action, self.presenter_action, self.classes_action],
+                      [self.presenter_action, self.freeze_action, self.replay_action, self.classes_action])
         self._shortcuts(w, main=True)
-        for widget, handler in ((w.bars.widget, self._bars_menu), (w.timeline.widget, self._timeline_menu)):
-            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            widget.customContextMenuRequested.connect(handler)
+        for view in w.views:
+            if isinstance(view, ClassRows):  # right-click a class: pin or hide it
+                view.widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+                view.widget.customContextMenuRequested.connect(lambda pos, v=view: self._view_menu(v, pos))
 
     def _shortcuts(self, widget, main: bool) -> None:
         keys = [(Qt.Key.Key_F5, self.toggle_presenter), (Qt.Key.Key_Escape, self.leave_presenter),
@@ -121,7 +155,7 @@ class TalkMode(QObject):
             QShortcut(seq, widget, slot, context=Qt.ShortcutContext.WindowShortcut)
 
     # == model, source, config =======================================================================
-    def set_labels(self, labels: list[str]) -> None:
+    def set_classes(self, labels: Sequence[str]) -> None:
         self.labels = list(labels)
         self.lo = None
         if self.ontology is not None:
@@ -176,8 +210,8 @@ class TalkMode(QObject):
         """Focus classes are pinned in the main window's bars and timeline too."""
         index = {lab: i for i, lab in enumerate(self.labels)}
         pinned = [index[f] for f in self.config.focus_labels() if f in index]
-        for view in (self.w.bars, self.w.timeline):
-            if hasattr(view, "set_pinned"):
+        for view in self.w.views:
+            if isinstance(view, ClassRows):
                 view.set_pinned(pinned)
 
     def _refresh_editor(self) -> None:
@@ -228,15 +262,13 @@ class TalkMode(QObject):
         for s in r.due():
             if self.board is not None:
                 self.board.feed(s.scores, now, count=False)
-            w.bars.show_scores(s.scores)
-            w.timeline.add(s.centre - fz.t0, s.scores)
+            for view in w.views:
+                view.on_scored(s.centre - fz.t0, s.scores)
         src = r.source
-        if draw_main and src is not None and src.ring.total > 0:
-            w.waveform.update(src.ring, src.rate)
-            w.spectrogram.update(src.ring, src.rate)
-            w.timeline.update(r.time)
-        if w.bars.animating:
-            w.bars.refresh()
+        live = draw_main and src is not None and src.ring.total > 0
+        tick = Tick(src.ring, src.rate, r.time) if live else idle_tick(w.rate)
+        for view in w.views:
+            view.on_tick(tick)
         if r.finished and not self._replay_done:
             self._replay_done = True
             self._say_state()
@@ -258,7 +290,7 @@ class TalkMode(QObject):
         self._sync_state()
         src = self.replay.source if self.replay is not None else (self.w.source if self.frozen is None else None)
         if self.config.spectrogram and src is not None and src.ring.total > 0:
-            p.strip.update(src.ring, src.rate)
+            p.strip.on_tick(Tick(src.ring, src.rate))
         src = self.w.source
         name = ""
         if src is not None:
@@ -408,9 +440,8 @@ class TalkMode(QObject):
         if self.board is not None:  # start from what was live when the frozen seconds began
             before = self.frozen.before
             self.board.reset(before.scores if before is not None else None)
-        w.spectrogram.clear()
-        w.waveform.clear()
-        w.timeline.clear()
+        for view in w.views:
+            view.clear()
         if self.presenter is not None:
             self.presenter.strip.clear()
         self._say_state()
@@ -426,15 +457,11 @@ class TalkMode(QObject):
         if not was_frozen:
             return
         # Back to live: the views catch up from the live ring and the kept history.
-        w.spectrogram.clear()
-        w.waveform.clear()
-        w.timeline.clear()
-        last = None
+        for view in w.views:
+            view.clear()
         for s in self.history:
-            w.timeline.add(s.centre, s.scores)
-            last = s
-        if last is not None:
-            w.bars.show_scores(last.scores)
+            for view in w.views:
+                view.on_scored(s.centre, s.scores)
         if self.presenter is not None:
             self.presenter.strip.clear()
         src, self._paused_source = self._paused_source, None
@@ -496,29 +523,15 @@ class TalkMode(QObject):
         menu.addAction("Back to live" if self.frozen is not None else "Freeze (Pause)", self.toggle_freeze)
         menu.addAction("Replay the last 10 s (R)", self.start_replay)
 
-    def _bars_menu(self, pos) -> None:
-        bars = self.w.bars
-        y = bars.plot.getViewBox().mapSceneToView(bars.widget.mapToScene(pos)).y()
-        shown = bars.shown()
-        row = int(round(y))
+    def _view_menu(self, view: ClassRows, pos) -> None:
+        """Right-click on a live view that lists classes: pin or hide the one under the mouse."""
         menu = QMenu(self.w)
-        if 0 <= row < len(shown):
-            self._class_menu(menu, shown[row][0])
+        name = view.class_at(pos)
+        if name is not None:
+            self._class_menu(menu, name)
             menu.addSeparator()
         self._common_menu(menu)
-        self.exec_menu(menu, bars.widget.mapToGlobal(pos))
-
-    def _timeline_menu(self, pos) -> None:
-        tl = self.w.timeline
-        y = tl.plot.getViewBox().mapSceneToView(tl.widget.mapToScene(pos)).y()
-        shown = tl.shown_classes()
-        row = int(y) if y >= 0 else -1
-        menu = QMenu(self.w)
-        if 0 <= row < len(shown):
-            self._class_menu(menu, shown[row])
-            menu.addSeparator()
-        self._common_menu(menu)
-        self.exec_menu(menu, tl.widget.mapToGlobal(pos))
+        self.exec_menu(menu, view.widget.mapToGlobal(pos))
 
     def _presenter_menu(self, key, global_pos) -> None:
         menu = QMenu(self.presenter)

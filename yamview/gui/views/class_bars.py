@@ -9,14 +9,16 @@ the one that takes its place instead of vanishing.
 from __future__ import annotations
 
 import time
+from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QFont
 
 from yamview.core.smoothing import StableRanking
 from yamview.gui import palette
+from yamview.gui.views.live import Tick
 
 FADE_SECONDS = 0.35
 SCORE_COLUMN = 1.13  # scores are written right of the bars (x up to 1.0), never on them
@@ -26,6 +28,9 @@ RANK_HYSTERESIS = 0.005
 
 
 class ClassBars:
+    """A LiveView (and ClassRows): the newest frame's top classes; a frame's bars stay until the
+    next frame replaces them."""
+
     def __init__(self, max_results: int = 5, threshold: float = 0.1) -> None:
         self.widget = pg.PlotWidget(background=palette.BACKGROUND)
         self.plot = self.widget.getPlotItem()
@@ -61,9 +66,9 @@ class ClassBars:
         self.widget.getViewBox().sigResized.connect(self._resize_fonts)
 
     # -- configuration ----------------------------------------------------------------------------
-    def set_labels(self, labels: list[str]) -> None:
-        self.labels = list(labels)
-        self._scores = np.zeros(len(labels), np.float32)
+    def set_classes(self, classes: Sequence[str]) -> None:
+        self.labels = list(classes)
+        self._scores = np.zeros(len(classes), np.float32)
         self._ranking.reset()
         for row in self._rows:
             row.update(cls=-1, prev=-1, since=0.0)
@@ -121,6 +126,21 @@ class ClassBars:
         self._placeholder.setFont(ph)
 
     # -- data -------------------------------------------------------------------------------------
+    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+        self.show_scores(scores)
+
+    def on_tick(self, tick: Tick) -> None:
+        if self.animating:  # a fade in progress: advance it (with or without audio)
+            self.refresh()
+
+    def clear(self) -> None:
+        pass  # the last frame's bars stay until the next frame (they are not on a time axis)
+
+    def class_at(self, pos: QPoint) -> str | None:
+        y = self.plot.getViewBox().mapSceneToView(self.widget.mapToScene(pos)).y()
+        shown, row = self.shown(), int(round(y))
+        return shown[row][0] if 0 <= row < len(shown) else None
+
     def show_scores(self, scores: np.ndarray) -> None:
         self._scores = np.asarray(scores, np.float32)
         now = time.monotonic()

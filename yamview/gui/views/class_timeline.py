@@ -7,11 +7,15 @@ vertically, and a change of hop (or a skipped frame) leaves no stripes or holes.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPoint
 
 from yamview.core.smoothing import StableRanking
 from yamview.gui.views.common import scrolling_plot
+from yamview.gui.views.live import Tick
 
 HISTORY = 512  # frames kept: 10 s at the smallest hop (0.1 s) is 100; at 0.01 s, 5 s
 COLUMN_SECONDS = 0.025  # image resolution: fine enough for a 0.1 s hop, cheap to rebuild
@@ -20,6 +24,8 @@ ROW_HYSTERESIS = 0.05  # rows (ranked by recent max) swap only for a clear diffe
 
 
 class ClassTimeline:
+    """A LiveView (and ClassRows): recent scores of the top classes, on the spectrogram's time axis."""
+
     def __init__(self, seconds: float = 10.0, rows: int = 6, colormap: str = "viridis") -> None:
         self.seconds, self.rows = seconds, rows
         self.widget = scrolling_plot(seconds)
@@ -39,9 +45,9 @@ class ClassTimeline:
         self._ranking = StableRanking(rows, hysteresis=ROW_HYSTERESIS)
         self.set_rows(rows)
 
-    def set_labels(self, labels: list[str]) -> None:
-        self.labels = list(labels)
-        self._scores = np.zeros((HISTORY, len(labels)), np.float32)
+    def set_classes(self, classes: Sequence[str]) -> None:
+        self.labels = list(classes)
+        self._scores = np.zeros((HISTORY, len(classes)), np.float32)
         self.clear()
 
     def set_rows(self, rows: int) -> None:
@@ -72,7 +78,7 @@ class ClassTimeline:
         self.image.clear()
         self.plot.getAxis("left").setTicks([[]])
 
-    def add(self, centre: float, scores: np.ndarray) -> None:
+    def on_scored(self, centre: float, scores: np.ndarray) -> None:
         if self._scores is None or len(scores) != self._scores.shape[1]:
             return
         slot = self._n % HISTORY
@@ -83,10 +89,17 @@ class ClassTimeline:
     def shown_classes(self) -> list[str]:
         return [self.labels[i] for i in self._shown]
 
-    def update(self, now: float) -> None:
-        """Redraw for stream time ``now`` (the right edge of the plot)."""
-        if self._scores is None or self._n == 0:
+    def class_at(self, pos: QPoint) -> str | None:
+        y = self.plot.getViewBox().mapSceneToView(self.widget.mapToScene(pos)).y()
+        shown = self.shown_classes()
+        row = int(y) if y >= 0 else -1
+        return shown[row] if 0 <= row < len(shown) else None
+
+    def on_tick(self, tick: Tick) -> None:
+        """Redraw for stream time ``tick.now`` (the right edge of the plot)."""
+        if tick.ring is None or self._scores is None or self._n == 0:
             return
+        now = tick.now
         visible = self._centres > now - self.seconds
         if not visible.any():
             self.image.clear()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Sequence
 
+import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from yamview.gui import palette
+from yamview.gui.views.live import Tick
 
 FLOOR_DB = -60.0
 CLIP_HOLD_SECONDS = 2.0
@@ -16,8 +19,11 @@ PEAK_HOLD_SECONDS = 1.5  # the peak tick stays put this long, so short transient
 
 
 class LevelMeter(QWidget):
+    """A LiveView of the input level (the widget is itself)."""
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.widget = self
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(160)
         self.setToolTip("Input level (dBFS): bar = RMS, tick = peak (held 1.5 s); CLIP lights when samples hit full scale")
@@ -28,6 +34,20 @@ class LevelMeter(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(240, 22)
+
+    def set_classes(self, classes: Sequence[str]) -> None:
+        pass
+
+    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+        pass
+
+    def on_tick(self, tick: Tick) -> None:
+        if tick.level is not None:
+            lv = tick.level
+            self.set_level(lv.peak_db, lv.rms_db, lv.clipped)
+
+    def clear(self) -> None:
+        self.reset()
 
     def set_level(self, peak_db: float, rms_db: float, clipped_total: int) -> None:
         self.peak_db, self.rms_db = float(peak_db), float(rms_db)

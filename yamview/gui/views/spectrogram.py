@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 
 from yamview.core.spectrum import Spectrogram
 from yamview.gui import palette
 from yamview.gui.views.common import LEFT_AXIS_WIDTH, scrolling_plot
+from yamview.gui.views.live import Tick
 
 COLORMAPS = ("inferno", "viridis", "magma", "plasma", "cividis", "CET-L16")
 _NICE_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000, 16000, 24000)
@@ -53,7 +56,7 @@ class FrequencyAxis(pg.AxisItem):
 
 
 class SpectrogramView:
-    """The widget; ``update(ring, rate)`` appends new columns and scrolls."""
+    """A LiveView: each tick appends the columns new audio completed, and scrolls."""
 
     def __init__(self, rate: int, seconds: float = 10.0, scale: str = "mel",
                  db_range: tuple[float, float] = (-90.0, -10.0), colormap: str = "inferno") -> None:
@@ -112,7 +115,16 @@ class SpectrogramView:
     def _draw(self) -> None:
         self.image.setImage(self.data, levels=self.db_range, autoLevels=False)
 
-    def update(self, ring, rate: int) -> None:
+    def set_classes(self, classes: Sequence[str]) -> None:
+        pass  # samples only
+
+    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+        pass
+
+    def on_tick(self, tick: Tick) -> None:
+        ring, rate = tick.ring, tick.rate
+        if ring is None:
+            return
         if rate != self.rate:
             self.configure(rate, self.scale_name)
         hop, nfft = self.spec.hop, self.spec.nfft

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 
 from yamview.core.decimate import peak_decimate
 from yamview.gui import palette
 from yamview.gui.views.common import scrolling_plot
+from yamview.gui.views.live import Tick
 
 
 class Waveform:
-    """The widget and its one curve; ``update(ring, rate)`` redraws the newest ``seconds``."""
+    """A LiveView: the widget and its one curve, redrawn from the newest ``seconds`` each tick."""
 
     def __init__(self, seconds: float = 5.0, columns: int = 700) -> None:
         self.seconds, self.columns = seconds, columns
@@ -24,9 +27,18 @@ class Waveform:
         self.widget.setToolTip("Waveform: the last seconds of input, newest on the right")
         self._x_cache: dict[tuple[int, float, int], np.ndarray] = {}
 
-    def update(self, ring, rate: int) -> None:
+    def set_classes(self, classes: Sequence[str]) -> None:
+        pass  # samples only
+
+    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+        pass
+
+    def on_tick(self, tick: Tick) -> None:
+        if tick.ring is None:
+            return
+        rate = tick.rate
         n = int(self.seconds * rate)
-        samples = ring.latest(n)
+        samples = tick.ring.latest(n)
         x_idx, y = peak_decimate(samples, self.columns)
         key = (len(x_idx), self.seconds, rate)
         x = self._x_cache.get(key)
