@@ -152,3 +152,25 @@ def test_summary_only_run_matches_full_run(model, corpus_dir):
     np.testing.assert_allclose(lean.mean(), full.mean(), atol=1e-6)
     np.testing.assert_array_equal(lean.max(), full.max())
     assert [n for n, _ in lean.top(5)] == [n for n, _ in full.top(5)]
+
+
+def test_embeddings_per_frame_are_the_models_and_cost_nothing_in_scores(model, corpus_dir, tmp_path):
+    from yamview.core import cache
+
+    clip = AudioFile(corpus_dir / "esc10/001_Dog_bark__2-114280-A.ogg")
+    plain = analyze(clip, model).result()
+    a = analyze(clip, model, embeddings=True).result()
+    assert a.embeddings.shape == (a.n_frames, 1024) and a.embeddings.dtype == np.float32
+    assert np.array_equal(a.scores, plain.scores)
+    assert plain.embeddings is None
+    # Frame 3's embedding is what the model computes for frame 3's samples.
+    samples = clip.read(model.sample_rate)
+    f = a.framing
+    frame = samples[3 * f.hop : 3 * f.hop + f.window]
+    assert np.array_equal(model.with_embeddings().classify_frame(frame).embedding, a.embeddings[3])
+    assert a.source_rate == 44100
+    # Cached with the analysis.
+    key = cache.key_for(clip.path, model, a.framing)
+    cache.store(key, a, tmp_path)
+    back = cache.load(key, tmp_path)
+    assert np.array_equal(back.embeddings, a.embeddings) and back.source_rate == 44100

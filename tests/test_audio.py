@@ -99,3 +99,22 @@ def test_array_source_resamples(tmp_path):
     assert abs(len(y) - 16000) <= 1
     spectrum = np.abs(np.fft.rfft(y[:16000]))
     assert abs(np.argmax(spectrum) - 1000) <= 1  # 1 Hz bins: the tone stays at 1 kHz
+
+
+def test_truncated_flac_is_analysed_as_far_as_it_decodes(scape, model, tmp_path):
+    from yamview.core.analysis import analyze
+
+    full = tmp_path / "full.flac"
+    sf.write(full, sf.read(scape.wav, dtype="float32")[0], 16000, format="FLAC")
+    data = full.read_bytes()
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(data[: len(data) * 6 // 10])
+    whole = analyze(AudioFile(full), model).result()
+    part = analyze(AudioFile(cut), model).result()
+    assert not whole.warnings
+    assert len(part.warnings) == 1 and "damaged" in part.warnings[0] and "only the first" in part.warnings[0]
+    assert 0.4 * whole.duration < part.duration < 0.7 * whole.duration
+    # Every frame inside the decoded part scores exactly as in the whole file.
+    inside = int(np.searchsorted(part.starts + part.framing.window_seconds, part.duration, side="right"))
+    assert inside > 10
+    assert np.array_equal(part.scores[:inside], whole.scores[:inside])

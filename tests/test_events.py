@@ -21,9 +21,28 @@ def as_tuples(events):
     return [(e.class_index, round(e.start, 9), round(e.end, 9), round(e.peak, 6)) for e in events]
 
 
+def hand_cells(st, window, duration=None):
+    """Each frame's cell by hand: halfway between neighbouring centres, ends at the file's ends."""
+    n = len(st)
+    hop = float(st[1] - st[0]) if n > 1 else window
+    half = min(hop, window) / 2
+    cells = []
+    for i in range(n):
+        lo, hi = float(st[i]) + window / 2 - half, float(st[i]) + window / 2 + half
+        if hop <= window and i == 0:
+            lo = float(st[0])
+        if hop <= window and i == n - 1:
+            hi = float(st[i]) + window
+        if duration is not None:
+            lo, hi = min(lo, duration), min(hi, duration)
+        cells.append((lo, hi))
+    return cells
+
+
 def reference_events(scores, st, window, thr, k=1, min_duration=0.0, merge_gap=0.0):
     """The same definition written with loops over frames, as a person would."""
     n, c = len(scores), len(scores[0])
+    cells = hand_cells(st, window)
     out = []
     for j in range(c):
         sm = []
@@ -36,7 +55,7 @@ def reference_events(scores, st, window, thr, k=1, min_duration=0.0, merge_gap=0
                 b = i
                 while i < n and sm[i] >= thr[j]:
                     i += 1
-                runs.append([float(st[b]), float(st[i - 1]) + window, max(float(scores[x][j]) for x in range(b, i))])
+                runs.append([cells[b][0], cells[i - 1][1], max(float(scores[x][j]) for x in range(b, i))])
             else:
                 i += 1
         merged = []
@@ -61,28 +80,38 @@ def test_smooth_is_a_centred_moving_average_without_edge_loss():
     assert smooth(x, 3).dtype == np.float32
 
 
-def test_runs_times_peaks_and_overlapping_windows_merge():
+def test_runs_span_their_frames_cells_with_peak_frames():
     s = np.zeros((12, 2), np.float32)
-    s[1:4, 0] = [0.6, 0.9, 0.7]  # frames 1-3
-    s[5, 0] = 0.8  # frame 5: window [2.5, 3.5] overlaps run 1's end (2.5) only at the edge
+    s[1:4, 0] = [0.6, 0.9, 0.7]  # frames 1-3: cells [0.75, 1.25] .. [1.75, 2.25]
+    s[5, 0] = 0.8  # frame 5, one inactive frame later: a separate event
     s[8, 1] = 0.55
     ev = find_events(s, starts(12), WIN, 0.5, labels=["A", "B"])
-    assert ev == [Event(0, "A", 0.5, 2.5, pytest.approx(0.9)), Event(0, "A", 2.5, 3.5, pytest.approx(0.8)),
-                  Event(1, "B", 4.0, 5.0, pytest.approx(0.55))]
-    # Hop 0.25: frame 5's window [1.25, 2.25] overlaps run 1's [0.25, 1.75]: always one event.
+    assert ev == [Event(0, "A", 0.75, 2.25, pytest.approx(0.9)), Event(0, "A", 2.75, 3.25, pytest.approx(0.8)),
+                  Event(1, "B", 4.25, 4.75, pytest.approx(0.55))]
+    assert [(e.first, e.last, e.peak_frame) for e in ev] == [(1, 3, 2), (5, 5, 5), (8, 8, 8)]
+    # Hop 0.25: cells are 0.25 s wide, still one event per run of active frames.
     ev = find_events(s, np.arange(12) * 0.25, WIN, 0.5)
-    assert [(e.class_index, e.start, e.end) for e in ev] == [(0, 0.25, 2.25), (1, 2.0, 3.0)]
+    assert [(e.class_index, e.start, e.end) for e in ev] == [(0, 0.625, 1.375), (0, 1.625, 1.875),
+                                                             (1, 2.375, 2.625)]
+
+
+def test_events_at_the_file_edges_start_at_zero_and_are_clipped_to_the_end():
+    s = np.zeros((6, 1), np.float32)
+    s[0, 0] = s[5, 0] = 0.9  # the last frame's window [2.5, 3.5] runs past a 2.9 s file
+    ev = find_events(s, starts(6), WIN, 0.5, duration=2.9)
+    assert [(e.start, e.end) for e in ev] == [(0.0, 0.75), (2.75, 2.9)]
+    assert find_events(s, starts(6), WIN, 0.5)[-1].end == 3.5  # no duration: the window's end
 
 
 def test_merge_gap_min_duration_per_class_thresholds_and_subset():
     s = np.zeros((20, 3), np.float32)
-    s[0, 0] = s[4, 0] = 0.9  # [0,1] and [2,3]: gap 1 s
-    s[10:14, 1] = 0.4  # 4 frames: [5, 7.5]
+    s[0, 0] = s[4, 0] = 0.9  # cells [0, 0.75] and [2.25, 2.75]: gap 1.5 s
+    s[10:14, 1] = 0.4  # 4 frames: [5.25, 7.25]
     s[15, 2] = 0.2
     st = starts(20)
-    assert len(find_events(s, st, WIN, 0.5, merge_gap=1.0)) == 2  # gap must be shorter than merge_gap
-    merged = find_events(s, st, WIN, 0.5, merge_gap=1.01)
-    assert [(e.start, e.end) for e in merged] == [(0.0, 3.0)]
+    assert len(find_events(s, st, WIN, 0.5, merge_gap=1.5)) == 2  # gap must be shorter than merge_gap
+    merged = find_events(s, st, WIN, 0.5, merge_gap=1.51)
+    assert [(e.start, e.end, e.first, e.last, e.peak_frame) for e in merged] == [(0.0, 2.75, 0, 4, 0)]
     thr = np.array([0.5, 0.3, 0.1], np.float32)
     assert [e.class_index for e in find_events(s, st, WIN, thr)] == [0, 0, 1, 2]
     assert [e.class_index for e in find_events(s, st, WIN, thr, min_duration=1.5)] == [1]

@@ -134,3 +134,43 @@ def test_audacity_and_raven_writers_round_trip(tmp_path):
     assert first.split("\t")[-1] == "0.900000"
     assert triples(read_raven(tmp_path / "r.txt")) == triples(back)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "r.txt"]  # no temp files left
+
+
+def test_raven_boxes_span_the_given_band(tmp_path):
+    labels = [Label(0.5, 1.5, "Dog"), Label(2.0, 2.0, "Bark")]
+    write_raven(tmp_path / "r.txt", labels, band=(0, 22050))
+    rows = [line.split("\t") for line in (tmp_path / "r.txt").read_text().splitlines()]
+    low, high = rows[0].index("Low Freq (Hz)"), rows[0].index("High Freq (Hz)")
+    assert [(r[low], r[high]) for r in rows[1:]] == [("0", "22050"), ("0", "22050")]
+    assert read_raven(tmp_path / "r.txt") == labels
+
+
+def test_labels_outside_the_file_are_reported(tmp_path):
+    from yamview.core.labels_io import outside_warnings
+
+    path = tmp_path / "t.txt"
+    path.write_text("1\t2\tdog\n79\t84\train\n90\t95\tsiren\n96\t99\tsiren\n", encoding="utf-8")
+    labels = read_audacity(path)
+    warn = outside_warnings(labels, 82.0, path)
+    assert len(warn) == 2
+    assert warn[0].startswith("2 labels start at or after the end of the file (82.00 s)") and "line 3" in warn[0]
+    assert warn[1].startswith("1 label run past the end") and "'rain' 79-84 s" in warn[1]
+    assert outside_warnings(labels[:1], 82.0, path) == []
+
+
+def test_any_of_mapping_reads_and_writes_back(tmp_path):
+    from yamview.core.labels_io import AnyOf, write_mapping
+
+    classes = ["Dog", "Bark", "Chicken, rooster", "Rain"]
+    path = tmp_path / "m.csv"
+    path.write_text('label,class\ndog,Dog | Bark\nrooster,"Chicken, rooster"\nwet,Rain\nwet,Bark\n', encoding="utf-8")
+    mapping = read_mapping(path, classes)
+    assert isinstance(mapping["dog"], AnyOf) and tuple(mapping["dog"]) == (0, 1)
+    assert mapping["wet"] == [3, 1] and not isinstance(mapping["wet"], AnyOf)
+    out = map_labels([Label(0, 1, "Rain"), Label(0, 1, "dog"), Label(1, 2, "wet")], classes, mapping)
+    assert out[0] == (3,) and isinstance(out[1], AnyOf) and out[2] == (3, 1)
+    write_mapping(tmp_path / "back.csv", mapping, classes)
+    assert read_mapping(tmp_path / "back.csv", classes) == mapping
+    path.write_text("dog,Dog | Wolf\n", encoding="utf-8")
+    with pytest.raises(LabelError, match="line 1: 'Wolf' is not a model class"):
+        read_mapping(path, classes)

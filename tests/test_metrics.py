@@ -21,26 +21,35 @@ def analysis(scape_analysis):
 def truth(scape, analysis, model):
     labels = read_audacity(scape.labels_txt)
     classes = map_labels(labels, model.labels, read_mapping(scape.mapping_csv, model.labels), scape.labels_txt)
-    return metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds, model.n_classes)
+    return metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds, model.n_classes,
+                                analysis.duration)
 
 
 # -- the hand computation: plain Python, written from the rule, sharing no code with metrics.py --
-def hand_labelled(seg_start, seg_end, frame_start, window):
-    overlap = min(seg_end, frame_start + window) - max(seg_start, frame_start)
-    return overlap >= 0.5 * min(seg_end - seg_start, window) - 1e-9
+def hand_cell(i, analysis):
+    """Frame i's cell: halfway to the neighbouring centres; the first and last reach the ends."""
+    hop, window = analysis.framing.hop_seconds, analysis.framing.window_seconds
+    centre = i * hop + window / 2
+    lo = 0.0 if i == 0 else centre - hop / 2
+    hi = min(analysis.duration, i * hop + window if i == analysis.n_frames - 1 else centre + hop / 2)
+    return lo, hi
+
+
+def hand_labelled(seg_start, seg_end, cell):
+    overlap = min(seg_end, cell[1]) - max(seg_start, cell[0])
+    return overlap >= 0.5 * min(seg_end - seg_start, cell[1] - cell[0]) - 1e-9
 
 
 def hand_counts(scape, analysis, thresholds):
-    window = analysis.framing.window_seconds
     labels = analysis.labels
     counts = {}
     for c, name in enumerate(labels):
         hits = misses = fas = 0
         for i in range(analysis.n_frames):
-            start = float(analysis.starts[i])
+            cell = hand_cell(i, analysis)
             is_labelled = False
             for a, b, text in scape.segments:
-                if name in scape.mapping[text] and hand_labelled(a, b, start, window):
+                if name in scape.mapping[text] and hand_labelled(a, b, cell):
                     is_labelled = True
             predicted = float(analysis.scores[i][c]) >= thresholds[c]
             if is_labelled and predicted:
@@ -56,10 +65,10 @@ def hand_counts(scape, analysis, thresholds):
 def test_segment_best_class_matches_hand_and_corpus_labels(scape, analysis, model):
     labels = read_audacity(scape.labels_txt)
     assert [(l.start, l.end, l.text) for l in labels] == scape.segments  # frequency row skipped
-    best = metrics.label_best(analysis.scores, labels, analysis.starts, analysis.framing.window_seconds)
-    window = analysis.framing.window_seconds
+    best = metrics.label_best(analysis.scores, labels, analysis.starts, analysis.framing.window_seconds,
+                              analysis.duration)
     for k, (a, b, text) in enumerate(scape.segments):
-        frames = [i for i in range(analysis.n_frames) if hand_labelled(a, b, float(analysis.starts[i]), window)]
+        frames = [i for i in range(analysis.n_frames) if hand_labelled(a, b, hand_cell(i, analysis))]
         assert len(frames) >= 8  # 4.3 to 5 s segments at hop 0.4875 s
         means = [sum(float(analysis.scores[i][c]) for i in frames) / len(frames) for c in range(model.n_classes)]
         hand_best = max(range(model.n_classes), key=lambda c: (means[c], -c))
@@ -125,15 +134,19 @@ def test_outcome_lane_and_next_previous_error(analysis, truth, model):
 
 
 def test_labelled_rule_point_and_short_labels():
-    starts = np.arange(10) * 0.5
+    starts = np.arange(10) * 0.5  # window 1.0: cells [0, 0.75], [0.75, 1.25], ..., [4.75, 5.5]
     from yamview.core.labels_io import Label
 
     point = metrics.label_frames(Label(2.2, 2.2, "x"), starts, 1.0)
-    assert np.flatnonzero(point).tolist() == [3, 4]  # windows [1.5, 2.5] and [2.0, 3.0]
-    short = metrics.label_frames(Label(2.1, 2.3, "x"), starts, 1.0)  # 0.2 s call: needs 0.1 s inside
-    assert np.flatnonzero(short).tolist() == [3, 4]
-    long = metrics.label_frames(Label(0.0, 2.2, "x"), starts, 1.0)  # needs half the window inside
+    assert np.flatnonzero(point).tolist() == [3]  # cell [1.75, 2.25]
+    short = metrics.label_frames(Label(2.1, 2.3, "x"), starts, 1.0)  # 0.2 s call: 0.15 s in cell 3
+    assert np.flatnonzero(short).tolist() == [3]
+    split = metrics.label_frames(Label(2.15, 2.35, "x"), starts, 1.0)  # half in each of two cells
+    assert np.flatnonzero(split).tolist() == [3, 4]
+    long = metrics.label_frames(Label(0.0, 2.2, "x"), starts, 1.0)  # needs half a cell inside
     assert np.flatnonzero(long).tolist() == [0, 1, 2, 3]
+    past = metrics.label_frames(Label(4.6, 6.0, "x"), starts, 1.0, duration=5.0)  # last cell [4.75, 5]
+    assert np.flatnonzero(past).tolist() == [9]
 
 
 def test_evaluate_is_vectorised_for_live_sliders():
@@ -181,3 +194,114 @@ def test_thresholds_as_dict(model):
     assert len(metrics.thresholds_dict(thr, model.labels)) == model.n_classes
     with pytest.raises(metrics.ThresholdError, match="'Wolf' is not a model class"):
         metrics.thresholds_from({"Wolf": 0.5}, model.labels)
+
+
+# -- labelled-class averages, ontology-aware scoring, any-of mappings, error regions --------------
+@pytest.fixture(scope="module")
+def label_ontology(model):
+    from yamview.core.ontology import load_default
+
+    onto = load_default()
+    assert onto is not None
+    return onto.for_labels(model.labels)
+
+
+def test_labelled_class_micro_and_macro_averages(analysis, truth, model):
+    m = metrics.evaluate(analysis.scores, truth, 0.3, model.labels)
+    mapped = sorted(model.labels.index(c) for c in
+                    ["Dog", "Bark", "Rain", "Rain on surface", "Speech", "Chicken, rooster",
+                     "Crowing, cock-a-doodle-doo", "Baby cry, infant cry", "Crying, sobbing"])
+    assert m.labelled() == mapped
+    hits = sum(int(m.hits[c]) for c in mapped)
+    fas = sum(int(m.false_alarms[c]) for c in mapped)
+    misses = sum(int(m.misses[c]) for c in mapped)
+    micro = m.micro(mapped)
+    assert (micro["hits"], micro["misses"], micro["false_alarms"]) == (hits, misses, fas)
+    assert micro["precision"] == pytest.approx(hits / (hits + fas))
+    macro = m.macro(mapped)
+    assert macro["recall"] == pytest.approx(sum(hits_c / (hits_c + miss_c) for hits_c, miss_c in
+                                                ((int(m.hits[c]), int(m.misses[c])) for c in mapped)) / len(mapped))
+    # The point of the labelled scope: unlabelled parents (Animal, Silence...) drag the
+    # all-class precision down, the labelled classes' own precision is much higher.
+    assert micro["precision"] > m.micro()["precision"] + 0.1
+
+
+def test_lenient_hits_and_explained_false_alarms_equal_hand_counts(analysis, truth, model, label_ontology):
+    related = metrics.relatives(label_ontology, model.n_classes)
+    m = metrics.evaluate(analysis.scores, truth, 0.3, model.labels, related=related)
+    exact = metrics.evaluate(analysis.scores, truth, 0.3, model.labels)
+    assert np.array_equal(m.hits, exact.hits) and np.array_equal(m.false_alarms, exact.false_alarms)
+    names = model.labels
+    family = {c: set(label_ontology.ancestors(names[c])) | set(label_ontology.descendants(names[c]))
+              for c in range(model.n_classes)}
+    labelled = [c for c in range(model.n_classes) if truth[:, c].any()]
+    for c in labelled:
+        hand = 0
+        for i in range(analysis.n_frames):
+            near = any(analysis.scores[i, names.index(n)] >= 0.3 for n in family[c] if n in names)
+            if truth[i, c] and analysis.scores[i, c] < 0.3 and near:
+                hand += 1
+        assert m.lenient_hits[c] == hand, names[c]
+    animal = names.index("Animal")
+    hand_ex = sum(1 for i in range(analysis.n_frames)
+                  if analysis.scores[i, animal] >= 0.3 and not truth[i, animal]
+                  and any(truth[i, c] and "Animal" in family[c] for c in labelled))
+    assert m.explained[animal] == hand_ex > 0  # Animal fires on the dog and the rooster
+    lenient = m.micro(m.labelled())
+    assert lenient["lenient_precision"] >= lenient["precision"]
+
+
+def test_any_of_mapping_is_right_when_one_class_fires(scape, analysis, model, tmp_path):
+    mapping_csv = tmp_path / "any.csv"
+    mapping_csv.write_text('label,class\ndog bark,Dog | Howl\nrain,Rain\nrooster,"Chicken, rooster"\n'
+                           'baby cry,"Baby cry, infant cry"\n', encoding="utf-8")
+    mapping = read_mapping(mapping_csv, model.labels)
+    labels = read_audacity(scape.labels_txt)
+    classes = map_labels(labels, model.labels, mapping, scape.labels_txt)
+    args = (analysis.starts, analysis.framing.window_seconds)
+    truth = metrics.truth_matrix(labels, classes, *args, model.n_classes, analysis.duration)
+    groups = metrics.any_of_groups(labels, classes, *args, analysis.duration)
+    assert len(groups) == 1
+    m = metrics.evaluate(analysis.scores, truth, 0.3, model.labels, any_of=groups)
+    dog, bark = model.labels.index("Dog"), model.labels.index("Howl")  # Howl hardly fires here
+    hand = {"Dog": [0, 0], "Bark": [0, 0]}  # [hits, misses]
+    rows = groups[0][0]
+    for i in np.flatnonzero(rows):
+        d, b = analysis.scores[i, dog] >= 0.3, analysis.scores[i, bark] >= 0.3
+        hand["Dog"][0] += d
+        hand["Bark"][0] += b
+        hand["Dog"][1] += not (d or b)
+    assert (m.hits[dog], m.misses[dog]) == tuple(hand["Dog"])
+    assert (m.hits[bark], m.misses[bark]) == (hand["Bark"][0], 0)
+    all_of = metrics.evaluate(analysis.scores, truth | _both(rows, dog, bark, truth.shape), 0.3, model.labels)
+    assert all_of.misses[bark] == np.count_nonzero(rows) - m.hits[bark] > 0 and m.misses[bark] == 0
+
+
+def _both(rows, a, b, shape):
+    t = np.zeros(shape, bool)
+    t[rows, a] = t[rows, b] = True
+    return t
+
+
+def test_error_regions_are_runs_of_one_kind_and_class(analysis, truth, model):
+    codes = metrics.outcomes(analysis.scores, truth, 0.3)
+    regions = metrics.error_regions(codes)
+    cells = sum(r.frames for r in regions)
+    assert cells == int(np.count_nonzero((codes == metrics.MISS) | (codes == metrics.FALSE_ALARM)))
+    for r in regions:
+        run = codes[r.first : r.last + 1, r.class_index]
+        assert (run == r.kind).all()
+        assert r.first == 0 or codes[r.first - 1, r.class_index] != r.kind
+        assert r.last == len(codes) - 1 or codes[r.last + 1, r.class_index] != r.kind
+    assert [(r.first, r.class_index) for r in regions] == sorted((r.first, r.class_index) for r in regions)
+    # Far fewer steps than frames: crossing a long miss is one step.
+    assert len(regions) < cells
+    first = metrics.next_region(regions, -1)
+    assert first == regions[0]
+    later = metrics.next_region(regions, first.first)
+    assert later is not None and later.first > first.first
+    assert metrics.next_region(regions, later.first, step=-1).first < later.first
+    assert metrics.next_region(regions, regions[-1].first) is None
+    dog = model.labels.index("Dog")
+    only_dog = metrics.error_regions(codes, [dog])
+    assert only_dog == [r for r in regions if r.class_index == dog]

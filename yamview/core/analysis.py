@@ -51,12 +51,13 @@ class Analysis:
     kernels: str
     threads: int
     framing: Framing
-    embeddings: np.ndarray | None = None
+    embeddings: np.ndarray | None = None  # float32 [n_frames, embedding size] when asked for
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     # Running aggregates, set when the run did not keep per-frame scores (memory stays flat).
     mean_scores: np.ndarray | None = None
     max_scores: np.ndarray | None = None
+    source_rate: int | None = None  # the file's own rate (its band is 0 to source_rate / 2)
 
     @property
     def n_frames(self) -> int:
@@ -127,18 +128,20 @@ class AnalysisRun:
     GIL), so the pipeline costs about the larger of the two rather than their sum.
     """
 
-    def __init__(self, source: Source, model: Model, framing: Framing, keep_embeddings: bool = False,
+    def __init__(self, source: Source, model: Model, framing: Framing, embeddings: bool = False,
                  keep_scores: bool = True) -> None:
         if framing.window != model.window or framing.rate != model.sample_rate:
             raise ValueError("framing does not match the model's window and rate")
+        if embeddings:
+            model = model.with_embeddings()
         self.source, self.model, self.framing = source, model, framing
-        self.keep_embeddings = keep_embeddings and model.has_embedding
+        self.keep_embeddings = embeddings
         # keep_scores=False: only running sum and max, so memory does not grow with the file.
         self._scores = _Rows(model.n_classes, self._capacity_hint()) if keep_scores else None
         self._sum = np.zeros(model.n_classes, np.float64)
         self._max = np.full(model.n_classes, -np.inf, np.float32)
         self._n = 0
-        self._embeddings = _Rows(1024, self._capacity_hint()) if self.keep_embeddings else None
+        self._embeddings = _Rows(model.embedding_size, self._capacity_hint()) if self.keep_embeddings else None
         self._framer = Framer(framing)
         self._cancel = threading.Event()  # the user asked to stop
         self._stop = threading.Event()  # the decoder must stop (cancel, error, or early exit)
@@ -270,6 +273,7 @@ class AnalysisRun:
             embeddings=self._embeddings.array() if self._embeddings is not None else None,
             warnings=warnings,
             timings=self.timings,
+            source_rate=getattr(self.source, "rate", None),
             **summary,
         )
 
@@ -287,13 +291,15 @@ def analyze(
     model: Model,
     hop_seconds: float | None = None,
     overlap: float | None = None,
-    keep_embeddings: bool = False,
+    embeddings: bool = False,
     keep_scores: bool = True,
 ) -> AnalysisRun:
     """Score ``source`` frame by frame with ``model``; iterate the run, or call ``result()``.
 
-    ``keep_scores=False`` keeps only the mean and max per class (``Analysis.scores`` is then
+    ``embeddings=True`` also keeps each frame's embedding (``Analysis.embeddings``, float32
+    [n_frames, 1024] for YAMNet): the model's inner representation, for similarity search and for
+    training new heads. It costs no measurable inference time. ``keep_scores=False`` keeps only the mean and max per class (``Analysis.scores`` is then
     empty): memory stays flat however long the source is.
     """
     framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds, overlap=overlap)
-    return AnalysisRun(source, model, framing, keep_embeddings, keep_scores)
+    return AnalysisRun(source, model, framing, embeddings, keep_scores)

@@ -30,9 +30,10 @@ class InputReport:
 
     nonfinite: int = 0  # NaN / Inf samples, replaced by 0
     clipped: int = 0  # samples beyond [-1, 1] (float files), clipped
+    damaged: str = ""  # why decoding stopped before the end (a truncated or corrupt file)
 
     def warnings(self) -> list[str]:
-        out = []
+        out = [self.damaged] if self.damaged else []
         if self.nonfinite:
             out.append(f"{self.nonfinite} NaN/Inf samples replaced by silence")
         if self.clipped:
@@ -159,7 +160,12 @@ class AudioFile:
                         break
         except (sf.LibsndfileError, RuntimeError) as exc:
             at = decoded / self.rate
-            raise AudioError(f"decoding failed after {at:.2f} s: {_friendly(exc)}") from None
+            if decoded == 0:
+                raise AudioError(f"decoding failed at the start: {_friendly(exc)}") from None
+            # A truncated or damaged file: what decoded is real audio, so analyse it and say so.
+            self.report.damaged = (
+                f"the file is damaged: decoding stopped at {start + at:.2f} s of {self.duration():.2f} s "
+                f"({_friendly(exc)}); only the first {start + at:.2f} s were analysed")
         tail = resampler.push(np.zeros(0, np.float32), last=True)
         if tail.size:
             yield tail

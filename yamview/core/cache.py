@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-from yamview.core.analysis import Analysis, AnalysisRun, analyze
+from yamview.core.analysis import Analysis, AnalysisRun, Timings, analyze
 from yamview.core.audio import AudioFile, Source
 from yamview.core.files import write_atomic
 from yamview.core.framing import Framing
@@ -74,6 +74,7 @@ def store(key: str, analysis: Analysis, directory: str | os.PathLike | None = No
         "duration": analysis.duration, "model_name": analysis.model_name,
         "model_sha256": analysis.model_sha256, "kernels": analysis.kernels, "threads": analysis.threads,
         "window": fr.window, "hop": fr.hop, "rate": fr.rate, "warnings": list(analysis.warnings),
+        "source_rate": analysis.source_rate, "inference_s": analysis.timings.inference,
     }
     arrays = {"scores": analysis.scores, "starts": analysis.starts, "centres": analysis.centres,
               "meta": np.array(json.dumps(meta))}
@@ -119,6 +120,7 @@ def load(key: str, directory: str | os.PathLike | None = None, name: str | None 
             threads=int(meta["threads"]),
             framing=Framing(window=int(meta["window"]), hop=int(meta["hop"]), rate=int(meta["rate"])),
             embeddings=embeddings, warnings=list(meta.get("warnings", [])),
+            source_rate=meta.get("source_rate"), timings=Timings(inference=float(meta.get("inference_s", 0.0))),
         )
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
         log.warning("cache entry %s unusable (%s); it will be recomputed", path.name, exc)

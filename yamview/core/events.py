@@ -1,15 +1,20 @@
 """Thresholded scores become events: smooth, threshold, merge close runs, drop short ones.
 
 All steps are numpy over [frames, classes]; Python only loops over the (few) events found.
-An event spans from the start of its first frame to the end of its last frame's window.
+An event spans its frames' cells (``framing.frame_cells``): from halfway between its first frame's
+centre and the previous frame's centre to halfway after its last frame's centre, clipped to the
+file. Not window to window: windows overlap, so window edges reach half a window into frames
+that did not fire, and an exported event read back as a label would claim them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+
+from yamview.core.framing import frame_cells
 
 # Slack for float seconds: hop arithmetic like 2 * 0.4875 vs 0.975 must not decide a merge.
 _EPS = 1e-9
@@ -17,13 +22,20 @@ _EPS = 1e-9
 
 @dataclass(frozen=True)
 class Event:
-    """One class active from ``start`` to ``end`` (seconds); ``peak`` is the highest raw score."""
+    """One class active from ``start`` to ``end`` (seconds); ``peak`` is the highest raw score.
+
+    ``first``..``last`` are the frames it spans and ``peak_frame`` the one with the peak score
+    (-1 when unknown): a view jumping to an event shows the frame that produced it.
+    """
 
     class_index: int
     label: str
     start: float
     end: float
     peak: float
+    first: int = field(default=-1, compare=False)
+    last: int = field(default=-1, compare=False)
+    peak_frame: int = field(default=-1, compare=False)
 
     @property
     def duration(self) -> float:
@@ -70,14 +82,16 @@ def find_events(
     min_duration: float = 0.0,
     merge_gap: float = 0.0,
     classes: Sequence[int] | None = None,
+    duration: float | None = None,
 ) -> list[Event]:
     """Events per class, sorted by start time then class.
 
     scores: [frames, classes]; starts: frame start times (s); window: frame length (s).
     A frame is active for a class when its smoothed score >= the class's threshold. Runs of active
-    frames become events; events of one class whose gap is shorter than ``merge_gap`` (or that
-    overlap, which overlapping windows cause) are merged; then events shorter than
-    ``min_duration`` are dropped. ``classes`` limits the search to those class indices.
+    frames become events; events of one class whose gap is shorter than ``merge_gap`` are merged;
+    then events shorter than
+    ``min_duration`` are dropped. ``classes`` limits the search to those class indices;
+    ``duration`` (s) clips events to the file (the last window is zero-padded past its end).
     """
     scores = np.asarray(scores, dtype=np.float32)
     starts = np.asarray(starts, dtype=np.float64)
@@ -99,13 +113,9 @@ def find_events(
     if len(row_b) == 0:
         return []
 
-    # Peak raw score of each run in one reduceat over the class-major flattened scores.
-    flat = np.append(raw.T.ravel(), np.float32(0))
-    bounds = np.column_stack((col_b * n + row_b, col_b * n + row_e)).ravel()
-    peak = np.maximum.reduceat(flat, bounds)[::2]
-
-    t0 = starts[row_b]
-    t1 = starts[row_e - 1] + window
+    lo, hi = frame_cells(starts, window, duration)
+    t0 = lo[row_b]
+    t1 = hi[row_e - 1]
     # Merge a run into the previous one of the same class when the gap is short enough.
     gap = np.empty_like(t0)
     gap[0], gap[1:] = np.inf, t0[1:] - t1[:-1]
@@ -113,21 +123,25 @@ def find_events(
     new = ~(same & (gap < merge_gap - _EPS))
     group = np.flatnonzero(new)
     g_col = col_b[group]
-    g_t0 = t0[group]
-    g_t1 = np.maximum.reduceat(t1, group)
-    g_peak = np.maximum.reduceat(peak, group)
+    g_first = row_b[group]
+    g_last = np.append(row_e[group[1:] - 1], row_e[-1]) - 1
+    g_t0, g_t1 = lo[g_first], hi[g_last]
 
-    keep = (g_t1 - g_t0) >= min_duration - _EPS
+    keep = np.flatnonzero((g_t1 - g_t0) >= min_duration - _EPS)
     names = labels if labels is not None else [f"class {i}" for i in range(c)]
-    events = [
-        Event(int(cols[k]), names[int(cols[k])], float(a), float(b), float(p))
-        for k, a, b, p in zip(g_col[keep], g_t0[keep], g_t1[keep], g_peak[keep])
-    ]
+    events = []
+    for k in keep:
+        j, a, b = int(g_col[k]), int(g_first[k]), int(g_last[k])
+        run = np.where(active[a : b + 1, j], raw[a : b + 1, j], -np.inf)  # not the merged gaps
+        p = int(np.argmax(run))
+        events.append(Event(int(cols[j]), names[int(cols[j])], float(g_t0[k]), float(g_t1[k]),
+                            float(run[p]), a, b, a + p))
     events.sort(key=lambda e: (e.start, e.class_index))
     return events
 
 
 def events_from_analysis(analysis, threshold, **kwargs) -> list[Event]:
     """``find_events`` on an Analysis (frame starts and the model window come from it)."""
+    kwargs.setdefault("duration", analysis.duration)
     return find_events(analysis.scores, analysis.starts, analysis.framing.window_seconds,
                        threshold, labels=analysis.labels, **kwargs)

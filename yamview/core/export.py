@@ -55,8 +55,12 @@ def write_json(
     analysis: Analysis,
     labels: Sequence[Label] | None = None,
     events: Sequence[Event] | None = None,
+    settings: dict | None = None,
 ) -> None:
     """Parameters, model sha256, classes, optional human labels and events, every frame's scores.
+
+    ``settings`` (from ``event_settings``) records how the events and metrics were made, so the
+    export holds everything needed to reproduce them.
 
     Scores are JSON numbers printed from the float32 value (as a double), which reads back to
     the identical float32: exact, and still readable by any tool.
@@ -72,6 +76,7 @@ def write_json(
         "classes": list(analysis.labels),
         "labels": [{"start_s": l.start, "end_s": l.end, "text": l.text} for l in labels or []],
         "events": [{"class": e.label, "start_s": e.start, "end_s": e.end, "peak": e.peak} for e in events or []],
+        "settings": settings or {},
         "warnings": list(analysis.warnings),
         "frames": [
             {"index": i, "start_s": float(s), "centre_s": float(c), "scores": row}
@@ -81,6 +86,24 @@ def write_json(
     }
     # dumps then one write: json.dump streams through the slower pure-Python encoder (~3x).
     write_text(path, json.dumps(doc, allow_nan=False, separators=(",", ":")))
+
+
+def event_settings(labels: Sequence[str], thresholds, default: float, smoothing: int, min_duration: float,
+                   merge_gap: float, mapping: dict | None = None) -> dict:
+    """The event and metric parameters as JSON: default threshold plus the classes that differ,
+    smoothing (frames), minimum duration and merge gap (s), label -> classes mapping."""
+    from yamview.core.labels_io import AnyOf
+    from yamview.core.metrics import thresholds_dict
+
+    return {
+        "threshold": float(default),
+        "class_thresholds": thresholds_dict(thresholds, labels, default),
+        "smoothing_frames": int(smoothing),
+        "min_duration_s": float(min_duration),
+        "merge_gap_s": float(merge_gap),
+        "mapping": {k: {"any_of" if isinstance(v, AnyOf) else "all_of": [labels[i] for i in v]}
+                    for k, v in (mapping or {}).items()},
+    }
 
 
 def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
@@ -120,9 +143,15 @@ def write_events_audacity(path: str | os.PathLike, events: Sequence[Event]) -> N
     write_audacity(path, _event_labels(events))
 
 
-def write_events_raven(path: str | os.PathLike, events: Sequence[Event]) -> None:
-    """Raven selection table; ``Score`` is each event's peak score."""
-    write_raven(path, _event_labels(events), [e.peak for e in events])
+def write_events_raven(path: str | os.PathLike, events: Sequence[Event],
+                       band: tuple[float, float] = (0.0, 0.0)) -> None:
+    """Raven selection table; ``Score`` is each event's peak score, ``band`` the boxes' Hz."""
+    write_raven(path, _event_labels(events), [e.peak for e in events], band)
+
+
+def full_band(analysis: Analysis) -> tuple[float, float]:
+    """0 to the file's Nyquist frequency (the model's when the file's rate is unknown)."""
+    return 0.0, (analysis.source_rate or analysis.framing.rate) / 2
 
 
 METRICS_COLUMNS = ["class", "threshold", "hits", "misses", "false_alarms", "true_negatives",

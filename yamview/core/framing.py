@@ -120,3 +120,31 @@ class Framer:
             yield frame
             self._next += hop
             self.frames_out += 1
+
+
+def frame_cells(starts: np.ndarray, window: float, duration: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each frame's *cell*: the stretch of time nearer its centre than any other frame's centre.
+
+    (lo, hi) float64 [frames]. With overlapping or touching windows the cells tile the file:
+    cell ``i`` ends where cell ``i+1`` begins (halfway between centres), the first starts at the
+    first window's start and the last ends at the last window's end. With gaps between windows
+    (hop > window) a cell is the window itself. Everything is clipped to ``[0, duration]``.
+
+    Events are unions of cells and labels are matched against cells (see metrics), so an event
+    exported as a label and read back labels exactly the frames that made it, never a neighbour.
+    """
+    starts = np.asarray(starts, dtype=np.float64)
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    hop = float(starts[1] - starts[0]) if n > 1 else window
+    half = min(hop, window) / 2
+    centres = starts + window / 2
+    lo, hi = centres - half, centres + half
+    if hop <= window:
+        hi[:-1] = lo[1:]  # exactly shared edges: no sliver of overlap from float rounding
+        lo[0], hi[-1] = starts[0], starts[-1] + window
+    if duration is not None:
+        np.clip(lo, 0.0, duration, out=lo)
+        np.clip(hi, 0.0, duration, out=hi)
+    return lo, hi

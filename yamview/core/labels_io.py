@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from yamview.core.files import read_text, write_text
+from yamview.core.files import read_text, write_csv, write_text
 
 FORMATS = ("audacity", "raven", "csv")
 RAVEN_BEGIN, RAVEN_END, RAVEN_LABEL = "Begin Time (s)", "End Time (s)", "Annotation"
@@ -182,14 +182,47 @@ def read_labels(path: str | os.PathLike, fmt: str | None = None, column: str = R
     raise ValueError(f"unknown label format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-# -- class mapping -------------------------------------------------------------------------------
-def read_mapping(path: str | os.PathLike, classes: Sequence[str]) -> dict[str, list[int]]:
-    """A ``label,class`` CSV (header optional, several rows per label) -> {label.lower(): [class index]}.
+def outside_warnings(labels: Sequence[Label], duration: float, source: str | os.PathLike = "labels") -> list[str]:
+    """Warnings for labels that lie past the end of a ``duration``-second file, or run past it.
 
+    Such labels usually belong to another recording (or to the untruncated file): say so, once.
+    """
+    after = [l for l in labels if l.start >= duration]
+    across = [l for l in labels if l.start < duration < l.end]
+    out = []
+    for group, what in ((after, "start at or after"), (across, "run past")):
+        if group:
+            first = group[0]
+            where = _where(source, first.line)
+            many = f"{len(group)} labels" if len(group) > 1 else "1 label"
+            out.append(f"{many} {what} the end of the file ({duration:.2f} s), first: {where}: "
+                       f"'{first.text}' {first.start:g}-{first.end:g} s; are these the labels of this "
+                       "recording?")
+    return out
+
+
+# -- class mapping -------------------------------------------------------------------------------
+ANY_OF_SEPARATOR = "|"
+
+
+class AnyOf(tuple):
+    """A label's classes when any one of them firing is right ("Dog | Bark"), not all of them.
+
+    A tuple of class indices like any other mapping, so code that only lists a label's classes
+    (colours, the labelled set) needs no change; metrics.any_of_groups resolves it per frame.
+    """
+
+
+def read_mapping(path: str | os.PathLike, classes: Sequence[str]) -> dict[str, list[int] | AnyOf]:
+    """A ``label,class`` CSV (header optional) -> {label.lower(): class indices}.
+
+    Several rows for one label: the label means all of those classes. A class cell listing
+    classes separated by ``|`` ("Dog | Bark"): any one of them is right (an ``AnyOf``).
     Class names must be model classes (case-insensitive); names with commas need CSV quotes.
     """
     index = {c.lower(): i for i, c in enumerate(classes)}
     mapping: dict[str, list[int]] = {}
+    any_of: set[str] = set()
     rows = list(csv.reader(io.StringIO(_read_text(path))))
     for n, row in enumerate(rows, 1):
         if not any(c.strip() for c in row):
@@ -199,15 +232,34 @@ def read_mapping(path: str | os.PathLike, classes: Sequence[str]) -> dict[str, l
         if len(row) != 2:
             hint = " (quote class names that contain commas)" if len(row) > 2 else ""
             raise LabelError(f"{_where(path, n)}: expected label,class, got {len(row)} columns{hint}")
-        label, cls = row[0].strip(), row[1].strip()
-        if cls.lower() not in index:
-            raise LabelError(f"{_where(path, n)}: '{cls}' is not a model class")
+        label = row[0].strip()
+        names = [c.strip() for c in row[1].split(ANY_OF_SEPARATOR)]
+        if len(names) > 1:
+            any_of.add(label.lower())
         targets = mapping.setdefault(label.lower(), [])
-        if index[cls.lower()] not in targets:
-            targets.append(index[cls.lower()])
+        for cls in names:
+            if cls.lower() not in index:
+                raise LabelError(f"{_where(path, n)}: '{cls}' is not a model class")
+            if index[cls.lower()] not in targets:
+                targets.append(index[cls.lower()])
     if not mapping:
         raise LabelError(f"{path}: no label,class rows")
-    return mapping
+    return {k: AnyOf(v) if k in any_of else v for k, v in mapping.items()}
+
+
+def mapping_rows(mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -> list[tuple[str, str]]:
+    """(label, class cell) rows that ``read_mapping`` reads back to ``mapping``."""
+    rows = []
+    for label, targets in mapping.items():
+        if isinstance(targets, AnyOf):
+            rows.append((label, f" {ANY_OF_SEPARATOR} ".join(classes[i] for i in targets)))
+        else:
+            rows += [(label, classes[i]) for i in targets]
+    return rows
+
+
+def write_mapping(path: str | os.PathLike, mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -> None:
+    write_csv(path, ["label", "class"], mapping_rows(mapping, classes))
 
 
 def map_labels(
@@ -224,7 +276,11 @@ def map_labels(
     out, unknown = [], []
     for lab in labels:
         key = lab.text.strip().lower()
-        hit = tuple(mapping[key]) if key in mapping else ((index[key],) if key in index else ())
+        if key in mapping:
+            targets = mapping[key]
+            hit = AnyOf(targets) if isinstance(targets, AnyOf) else tuple(targets)
+        else:
+            hit = (index[key],) if key in index else ()
         if not hit:
             unknown.append(lab)
         out.append(hit)
@@ -248,12 +304,18 @@ def format_audacity(labels: Iterable[Label]) -> str:
     return "".join(f"{l.start:.6f}\t{l.end:.6f}\t{_tsv_text(l.text)}\n" for l in labels)
 
 
-def format_raven(labels: Iterable[Label], scores: Sequence[float] | None = None) -> str:
-    """One row per selection (Spectrogram view, channel 1); frequencies 0 (YAMNet has no band)."""
+def format_raven(labels: Iterable[Label], scores: Sequence[float] | None = None,
+                 band: tuple[float, float] = (0.0, 0.0)) -> str:
+    """One row per selection (Spectrogram view, channel 1); ``band`` is Low/High Freq (Hz).
+
+    Raven draws a selection as a box over that band: exports pass the file's whole band (0 to
+    Nyquist) since a classifier's label has no band of its own, and a 0-0 box is invisible.
+    """
+    low, high = (f"{f:.6g}" for f in band)
     lines = ["\t".join(RAVEN_HEADER)]
     for i, l in enumerate(labels):
         score = f"{scores[i]:.6f}" if scores is not None else ""
-        lines.append(f"{i + 1}\tSpectrogram 1\t1\t{l.start:.6f}\t{l.end:.6f}\t0\t0\t{_tsv_text(l.text)}\t{score}")
+        lines.append(f"{i + 1}\tSpectrogram 1\t1\t{l.start:.6f}\t{l.end:.6f}\t{low}\t{high}\t{_tsv_text(l.text)}\t{score}")
     return "\n".join(lines) + "\n"
 
 
@@ -261,5 +323,6 @@ def write_audacity(path: str | os.PathLike, labels: Iterable[Label]) -> None:
     write_text(path, format_audacity(labels))
 
 
-def write_raven(path: str | os.PathLike, labels: Iterable[Label], scores: Sequence[float] | None = None) -> None:
-    write_text(path, format_raven(labels, scores))
+def write_raven(path: str | os.PathLike, labels: Iterable[Label], scores: Sequence[float] | None = None,
+                band: tuple[float, float] = (0.0, 0.0)) -> None:
+    write_text(path, format_raven(labels, scores, band))

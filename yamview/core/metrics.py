@@ -1,14 +1,27 @@
 """Frames against human labels: hits, misses, false alarms, precision / recall / F1 per class.
 
 The labelled rule (one place, used by every count):
-    frame i, whose window is [start_i, start_i + window], is *labelled* with class c when a label
-    mapped to c overlaps that window by at least half of the shorter of the two (label or window).
-    A point label (start == end) labels the frames whose window contains its instant.
-Half of the shorter one means a long label claims the frames it mostly covers (a window
-straddling the label's edge by a sliver is not counted), and a short call inside a window still
-labels it. Then, per frame and class, with ``predicted = score >= threshold``:
+    each frame stands for its *cell* (``framing.frame_cells``): the stretch of time nearer its
+    centre than any other frame's centre (at 50 % overlap, the middle half of its window, the
+    first and last cells reaching to the file's ends). Frame i is *labelled* with class c when a
+    label mapped to c overlaps its cell by at least half of the shorter of the two (label or
+    cell). A point label (start == end) labels the frame whose cell contains its instant.
+For long labels this is "the frame's centre lies inside the label", as with windows; a short
+call labels the frame nearest to it. Cells tile the file, so an event (a union of cells, see
+events.py) exported as a label and read back labels exactly the frames that made it: the
+app's own exports round-trip with no errors. Then, per frame and class, with
+``predicted = score >= threshold``:
     hit = labelled and predicted, miss = labelled and not predicted,
     false alarm = not labelled and predicted, true negative = neither.
+
+Two readings of "right" besides the exact one:
+    any of: a label mapped to ``AnyOf`` classes ("Dog | Bark") is a hit on the frames where any
+        one of them fires (those that fire are hits, the others are not misses); where none
+        fires it is one miss, on its first class.
+    lenient (ontology-aware): a miss is a *lenient hit* when a relative of the labelled class
+        (an ancestor or descendant in the AudioSet ontology, e.g. Vehicle for Helicopter) fires
+        on that frame; a false alarm is *explained* when a relative of it is labelled there.
+        Both are counted apart from the exact counts, which they never change.
 
 The truth matrix is built once per label set; ``evaluate`` is pure numpy over [frames, classes]
 so a GUI can rerun it on every move of a threshold slider.
@@ -16,6 +29,7 @@ so a GUI can rerun it on every move of a threshold slider.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import math
@@ -27,7 +41,8 @@ import numpy as np
 
 from yamview.core.events import thresholds_for
 from yamview.core.files import read_text, unescape_cell, write_csv
-from yamview.core.labels_io import Label
+from yamview.core.framing import frame_cells
+from yamview.core.labels_io import AnyOf, Label
 
 # Outcome codes: predicted + 2 * labelled, so one add builds the whole [frames, classes] map.
 TRUE_NEGATIVE, FALSE_ALARM, MISS, HIT = 0, 1, 2, 3
@@ -37,12 +52,15 @@ class ThresholdError(ValueError):
     """A thresholds CSV cannot be used; the message names the file and line."""
 
 
-def label_frames(label: Label, starts: np.ndarray, window: float) -> np.ndarray:
+def label_frames(label: Label, starts: np.ndarray, window: float, duration: float | None = None) -> np.ndarray:
     """bool [frames]: the frames ``label`` labels under the rule in the module docstring."""
-    starts = np.asarray(starts, dtype=np.float64)
-    overlap = np.minimum(label.end, starts + window) - np.maximum(label.start, starts)
-    need = 0.5 * min(label.end - label.start, window)
-    # 1e-9 s slack: a label edge computed as 5.0 must match a frame edge of 10 * 0.5.
+    return _labelled(label, *frame_cells(starts, window, duration))
+
+
+def _labelled(label: Label, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    overlap = np.minimum(label.end, hi) - np.maximum(label.start, lo)
+    need = 0.5 * np.minimum(label.end - label.start, hi - lo)
+    # 1e-9 s slack: a label edge written as 5.0 must match a cell edge computed as 10 * 0.5.
     return overlap >= need - 1e-9
 
 
@@ -52,19 +70,99 @@ def truth_matrix(
     starts: np.ndarray,
     window: float,
     n_classes: int,
+    duration: float | None = None,
 ) -> np.ndarray:
-    """bool [frames, classes]; ``label_classes[k]`` are the class indices of ``labels[k]``."""
+    """bool [frames, classes]; ``label_classes[k]`` are the class indices of ``labels[k]``.
+
+    ``AnyOf`` labels are left out: they depend on the scores (``any_of_groups``, ``evaluate``).
+    """
     truth = np.zeros((len(starts), n_classes), bool)
+    lo, hi = frame_cells(starts, window, duration)
     for lab, cls in zip(labels, label_classes):  # a loop over labels, vectorised over frames
-        if len(cls):
-            truth[np.ix_(label_frames(lab, starts, window), np.asarray(cls, np.intp))] = True
+        if len(cls) and not isinstance(cls, AnyOf):
+            rows = _labelled(lab, lo, hi)
+            truth[np.ix_(rows, np.asarray(cls, np.intp))] = True
     return truth
 
 
-def outcomes(scores: np.ndarray, truth: np.ndarray, thresholds) -> np.ndarray:
+AnyOfGroups = list[tuple[np.ndarray, tuple[int, ...]]]
+
+
+def any_of_groups(
+    labels: Sequence[Label],
+    label_classes: Sequence[Sequence[int]],
+    starts: np.ndarray,
+    window: float,
+    duration: float | None = None,
+) -> AnyOfGroups:
+    """(frames it labels: bool [frames], its classes) for every ``AnyOf`` label."""
+    lo, hi = frame_cells(starts, window, duration)
+    return [(_labelled(lab, lo, hi), tuple(cls)) for lab, cls in zip(labels, label_classes)
+            if isinstance(cls, AnyOf) and len(cls)]
+
+
+def resolve_truth(truth: np.ndarray, pred: np.ndarray, any_of: AnyOfGroups | None) -> np.ndarray:
+    """``truth`` plus the any-of labels, given what was predicted (see the module docstring)."""
+    if not any_of:
+        return truth
+    out = truth.copy()
+    for rows, cls in any_of:
+        rows = rows[: len(pred)]
+        idx = np.asarray(cls, np.intp)
+        fired = pred[rows][:, idx]
+        sub = fired.copy()
+        sub[~fired.any(axis=1), 0] = True  # none fired: one miss, on the first class
+        out[np.ix_(np.flatnonzero(rows), idx)] |= sub
+    return out
+
+
+def outcomes(scores: np.ndarray, truth: np.ndarray, thresholds, any_of: AnyOfGroups | None = None) -> np.ndarray:
     """int8 [frames, classes] of TRUE_NEGATIVE / FALSE_ALARM / MISS / HIT (for the error lane)."""
     pred = np.asarray(scores) >= thresholds_for(thresholds, truth.shape[1])
+    truth = resolve_truth(truth, pred, any_of)
     return pred.astype(np.int8) + 2 * truth.astype(np.int8)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A run of frames ``first``..``last`` with the same error ``kind`` (MISS or FALSE_ALARM)
+    for one class: what N / P step through, one mistake at a time."""
+
+    kind: int
+    class_index: int
+    first: int
+    last: int
+
+    @property
+    def frames(self) -> int:
+        return self.last - self.first + 1
+
+
+def error_regions(codes: np.ndarray, classes: Sequence[int] | None = None) -> list[Region]:
+    """Every error region of ``codes`` (optionally only those classes), by first frame then class."""
+    cols = np.arange(codes.shape[1]) if classes is None else np.asarray(classes, np.intp)
+    out = []
+    for kind in (MISS, FALSE_ALARM):
+        on = codes[:, cols] == kind
+        busy = np.flatnonzero(on.any(axis=0))  # only columns with errors: cheap for 521 classes
+        if not len(busy):
+            continue
+        edges = np.diff(np.pad(on[:, busy], ((1, 1), (0, 0))).astype(np.int8), axis=0)
+        col_b, row_b = np.nonzero(edges.T == 1)
+        _, row_e = np.nonzero(edges.T == -1)
+        out += [Region(kind, int(cols[busy[c]]), int(a), int(b) - 1) for c, a, b in zip(col_b, row_b, row_e)]
+    out.sort(key=lambda r: (r.first, r.class_index, r.kind))
+    return out
+
+
+def next_region(regions: Sequence[Region], frame: int, step: int = 1) -> Region | None:
+    """The first region starting after ``frame`` (step 1), or the last starting before it (-1)."""
+    firsts = [r.first for r in regions]
+    if step > 0:
+        i = bisect.bisect_right(firsts, frame)
+        return regions[i] if i < len(regions) else None
+    i = bisect.bisect_left(firsts, frame) - 1
+    return regions[i] if i >= 0 else None
 
 
 def next_error(codes: np.ndarray, frame: int, step: int = 1, classes: Sequence[int] | None = None) -> int | None:
@@ -98,6 +196,21 @@ class Metrics:
     precision: np.ndarray
     recall: np.ndarray
     f1: np.ndarray
+    # Ontology-aware counts (zeros without an ontology): misses a relative covered, false alarms
+    # a labelled relative explains.
+    lenient_hits: np.ndarray | None = None
+    explained: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        zero = np.zeros(len(self.labels), np.int64)
+        if self.lenient_hits is None:
+            self.lenient_hits = zero
+        if self.explained is None:
+            self.explained = zero.copy()
+
+    def labelled(self) -> list[int]:
+        """Classes with labelled frames (hits or misses), in class order."""
+        return [int(i) for i in np.flatnonzero(self.hits + self.misses > 0)]
 
     def relevant(self) -> np.ndarray:
         """Class indices that were labelled or predicted somewhere: the rows worth showing."""
@@ -109,30 +222,81 @@ class Metrics:
         return sorted((int(i) for i in self.relevant()),
                       key=lambda i: (-(self.hits[i] + self.misses[i]), -self.false_alarms[i], i))
 
-    def micro(self) -> dict:
-        """Totals over all classes, and the precision / recall / F1 of those totals."""
-        tp, fn, fp = int(self.hits.sum()), int(self.misses.sum()), int(self.false_alarms.sum())
-        p = tp / (tp + fp) if tp + fp else math.nan
-        r = tp / (tp + fn) if tp + fn else math.nan
-        f = math.nan if math.isnan(p) or math.isnan(r) else (2 * p * r / (p + r) if p + r else 0.0)
-        return {"hits": tp, "misses": fn, "false_alarms": fp, "precision": p, "recall": r, "f1": f}
+    def micro(self, classes: Sequence[int] | None = None) -> dict:
+        """Totals over all classes (or the given ones), and the precision / recall / F1 of those
+        totals; ``lenient_*`` count lenient hits and explained false alarms as right."""
+        idx = slice(None) if classes is None else np.asarray(classes, np.intp)
+        tp, fn, fp = (int(x[idx].sum()) for x in (self.hits, self.misses, self.false_alarms))
+        lh, ex = int(self.lenient_hits[idx].sum()), int(self.explained[idx].sum())
+        p, r, f = _prf(tp, tp + fp, tp, tp + fn)
+        lp, lr, lf = _prf(tp + ex, tp + fp, tp + lh, tp + fn)
+        return {"hits": tp, "misses": fn, "false_alarms": fp, "precision": p, "recall": r, "f1": f,
+                "lenient_hits": lh, "explained": ex, "lenient_precision": lp, "lenient_recall": lr,
+                "lenient_f1": lf}
+
+    def macro(self, classes: Sequence[int]) -> dict:
+        """Unweighted means of the per-class precision, recall and F1 over ``classes`` (classes
+        where a ratio is undefined are left out of that mean); NaN for no classes."""
+        idx = np.asarray(classes, np.intp)
+        out = {"classes": len(idx)}
+        for name, values in (("precision", self.precision), ("recall", self.recall), ("f1", self.f1),
+                             ("lenient_recall", self.lenient_recall()), ("lenient_precision", self.lenient_precision())):
+            v = values[idx]
+            v = v[~np.isnan(v)]
+            out[name] = float(v.mean()) if len(v) else math.nan
+        return out
+
+    def lenient_recall(self) -> np.ndarray:
+        return _ratio(self.hits + self.lenient_hits, self.hits + self.misses)
+
+    def lenient_precision(self) -> np.ndarray:
+        return _ratio(self.hits + self.explained, self.hits + self.false_alarms)
 
     def rows(self, classes: Sequence[int] | None = None) -> list[dict]:
         """One dict per class (default: the relevant ones), in class order."""
         idx = self.relevant() if classes is None else classes
+        lp, lr = self.lenient_precision(), self.lenient_recall()
         return [
             {"class": self.labels[i], "threshold": float(self.thresholds[i]),
              "hits": int(self.hits[i]), "misses": int(self.misses[i]),
              "false_alarms": int(self.false_alarms[i]), "true_negatives": int(self.true_negatives[i]),
-             "precision": float(self.precision[i]), "recall": float(self.recall[i]), "f1": float(self.f1[i])}
+             "precision": float(self.precision[i]), "recall": float(self.recall[i]), "f1": float(self.f1[i]),
+             "lenient_hits": int(self.lenient_hits[i]), "explained": int(self.explained[i]),
+             "lenient_precision": float(lp[i]), "lenient_recall": float(lr[i])}
             for i in idx
         ]
 
 
-def evaluate(scores: np.ndarray, truth: np.ndarray, thresholds, labels: Sequence[str]) -> Metrics:
-    """Counts and P/R/F1 per class; ``thresholds`` is one float or one per class."""
+def _prf(tp_p: int, pred: int, tp_r: int, true: int) -> tuple[float, float, float]:
+    """Precision tp_p / pred, recall tp_r / true, F1 of the two; NaN where undefined."""
+    p = tp_p / pred if pred else math.nan
+    r = tp_r / true if true else math.nan
+    f = math.nan if math.isnan(p) or math.isnan(r) else (2 * p * r / (p + r) if p + r else 0.0)
+    return p, r, f
+
+
+def relatives(lo, n_classes: int) -> np.ndarray:
+    """bool [classes, classes]: [c, r] when r is an ancestor or a descendant of c (not c itself),
+    from a ``LabelOntology``; a symmetric relation, since c is then a descendant or ancestor of r."""
+    rel = np.zeros((n_classes, n_classes), bool)
+    index = {name: i for i, name in enumerate(lo.labels[:n_classes])}
+    for c, name in enumerate(lo.labels[:n_classes]):
+        for other in (*lo.ancestors(name), *lo.descendants(name)):
+            r = index.get(other)
+            if r is not None and r != c:
+                rel[c, r] = rel[r, c] = True
+    return rel
+
+
+def evaluate(scores: np.ndarray, truth: np.ndarray, thresholds, labels: Sequence[str],
+             any_of: AnyOfGroups | None = None, related: np.ndarray | None = None) -> Metrics:
+    """Counts and P/R/F1 per class; ``thresholds`` is one float or one per class.
+
+    ``any_of`` from ``any_of_groups``; ``related`` (from ``relatives``) adds the lenient counts.
+    """
     thr = thresholds_for(thresholds, truth.shape[1])
     pred = np.asarray(scores) >= thr
+    truth = resolve_truth(truth, pred, any_of)
     tp = np.count_nonzero(pred & truth, axis=0)
     fn = np.count_nonzero(truth, axis=0) - tp
     fp = np.count_nonzero(pred, axis=0) - tp
@@ -141,15 +305,34 @@ def evaluate(scores: np.ndarray, truth: np.ndarray, thresholds, labels: Sequence
     # F1 is 0 when both are defined and 0 (all wrong), NaN when either is undefined.
     f1 = np.where(np.isnan(precision) | np.isnan(recall), np.nan, 0.0)
     np.divide(2 * precision * recall, precision + recall, out=f1, where=precision + recall > 0)
-    return Metrics(list(labels), thr, tp, fn, fp, tn, precision, recall, f1)
+    lenient = _lenient(pred, truth, related) if related is not None else (None, None)
+    return Metrics(list(labels), thr, tp, fn, fp, tn, precision, recall, f1, *lenient)
 
 
-def label_best(scores: np.ndarray, labels: Sequence[Label], starts: np.ndarray, window: float) -> list[tuple[int, float]]:
+def _lenient(pred: np.ndarray, truth: np.ndarray, related: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lenient hits, explained false alarms) per class; only labelled classes' columns are
+    touched, so a slider can rerun it on an hour of frames."""
+    n = truth.shape[1]
+    lenient, explained = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    labelled = np.flatnonzero(truth.any(axis=0))
+    if not len(labelled):
+        return lenient, explained
+    for c in labelled:
+        near = pred[:, related[c]].any(axis=1)
+        lenient[c] = np.count_nonzero(truth[:, c] & ~pred[:, c] & near)
+    # A false alarm of r is explained where a labelled relative of r is labelled.
+    rel_labelled = truth[:, labelled].astype(np.int32) @ related[labelled].astype(np.int32) > 0
+    explained[:] = np.count_nonzero(pred & ~truth & rel_labelled, axis=0)
+    return lenient, explained
+
+
+def label_best(scores: np.ndarray, labels: Sequence[Label], starts: np.ndarray, window: float,
+               duration: float | None = None) -> list[tuple[int, float]]:
     """Per label: (class index, mean score) of the best class over the frames it labels;
     (-1, nan) for a label too short to label any frame."""
     out = []
     for lab in labels:
-        rows = label_frames(lab, starts, window)
+        rows = label_frames(lab, starts, window, duration)
         if not rows.any():
             out.append((-1, math.nan))
             continue

@@ -237,11 +237,13 @@ class Model:
 
         self._extra_index: dict[str, int] = {}
         self._embedding_quant = (1.0, 0)
+        self._embedding_size = 0
         if self.extras:
             for d in self._interpreter.get_tensor_details():
                 if d["name"] in (LOG_MEL_TENSOR, EMBEDDING_TENSOR):
                     self._extra_index[d["name"]] = d["index"]
                     if d["name"] == EMBEDDING_TENSOR:
+                        self._embedding_size = int(np.prod(d["shape"]))
                         scale, zero = d["quantization"]
                         self._embedding_quant = (float(scale) or 1.0, int(zero))
 
@@ -265,6 +267,21 @@ class Model:
     @property
     def has_embedding(self) -> bool:
         return EMBEDDING_TENSOR in self._extra_index
+
+    @property
+    def embedding_size(self) -> int:
+        """Length of one frame's embedding (1024 for YAMNet); 0 without the embedding tensor."""
+        return self._embedding_size
+
+    def with_embeddings(self) -> "Model":
+        """This model if it already yields embeddings, else a sibling that does.
+
+        Raises ModelError for a model that has no embedding tensor (not YAMNet-like).
+        """
+        model = self if self.extras else self.reconfigured(extras=True)
+        if not model.has_embedding:
+            raise ModelError(f"{self.path.name} has no embedding tensor ({EMBEDDING_TENSOR})")
+        return model
 
     @property
     def has_log_mel(self) -> bool:

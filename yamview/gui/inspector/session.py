@@ -72,10 +72,13 @@ class Session:
     def finish(self, analysis: Analysis) -> None:
         self.analysis = analysis
         self.scores, self.n = analysis.scores, analysis.n_frames
-        self.duration = max(self.duration, analysis.duration)
+        # What was analysed: shorter than the header said for a damaged file, whose last frame
+        # (and its cell) then ends earlier.
+        resized = analysis.duration != self.duration or self.expected != self.n
+        self.duration, self.expected = analysis.duration, self.n
         self._sum = analysis.scores.sum(axis=0, dtype=np.float64)
         self._max = analysis.max().astype(np.float32)
-        if self._truth is not None and len(self._truth) < self.n:
+        if self._truth is not None and (resized or len(self._truth) < self.n):
             self._build_truth()
         self._changed()
 
@@ -187,7 +190,7 @@ class Session:
         # For every frame the file will have, so arriving frames need no recomputation.
         frames = max(self.expected, self.n)
         self._truth = metrics_mod.truth_matrix(self.labels, self.label_classes, self.framing.starts(frames),
-                                               self.window_seconds, self.n_classes)
+                                               self.window_seconds, self.n_classes, self.duration)
 
     def truth(self) -> np.ndarray | None:
         if self._truth is None:
@@ -260,10 +263,11 @@ class Session:
         scores, starts, thr = self.scores[:n], self.starts(), self.thresholds()
         window, labels = self.window_seconds, list(self.classes)
         smoothing, min_duration, merge_gap = self.smoothing, self.min_duration, self.merge_gap
+        duration = self.duration
 
         def compute(*, stale=lambda: False):
             return version, events_mod.find_events(scores, starts, window, thr, labels=labels, smoothing=smoothing,
-                                                   min_duration=min_duration, merge_gap=merge_gap)
+                                                   min_duration=min_duration, merge_gap=merge_gap, duration=duration)
 
         return version, compute
 

@@ -1,0 +1,61 @@
+"""A/B compare on the same frames: real model twice (fast vs reference kernels), real soundscape."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from yamview.core import compare, metrics
+from yamview.core.analysis import analyze
+from yamview.core.audio import AudioFile
+from yamview.core.labels_io import map_labels, read_audacity, read_mapping
+
+
+@pytest.fixture(scope="module")
+def truth(scape, scape_analysis, model):
+    labels = read_audacity(scape.labels_txt)
+    classes = map_labels(labels, model.labels, read_mapping(scape.mapping_csv, model.labels))
+    a = scape_analysis
+    return metrics.truth_matrix(labels, classes, a.starts, a.framing.window_seconds, model.n_classes, a.duration)
+
+
+@pytest.fixture(scope="module")
+def reference(scape, reference_model):
+    return analyze(AudioFile(scape.wav), reference_model).result()
+
+
+def test_a_model_agrees_with_itself(scape_analysis, truth):
+    c = compare.compare(scape_analysis, scape_analysis, truth)
+    assert c.top1_agreement == 1.0 and not c.disagreement.any()
+    assert all(r["d_recall"] == 0 or math.isnan(r["d_recall"]) for r in c.rows())
+
+
+def test_fast_and_reference_kernels_differ_where_scores_differ(scape_analysis, reference, truth, model):
+    a, b = scape_analysis, reference
+    c = compare.compare(a, b, truth, 0.3)
+    top_a, top_b = a.scores.argmax(1), b.scores.argmax(1)
+    assert np.array_equal(c.top_differs, top_a != top_b)
+    assert c.top1_agreement == pytest.approx(float(np.mean(top_a == top_b)))
+    assert c.top1_agreement > 0.8
+    # The labelled lane, by hand: a labelled class is a hit for one model and a miss for the other.
+    hand = np.zeros(a.n_frames, bool)
+    for i in range(a.n_frames):
+        for k in np.flatnonzero(truth[i]):
+            hand[i] |= (a.scores[i, k] >= 0.3) != (b.scores[i, k] >= 0.3)
+    assert np.array_equal(c.labelled_differs, hand)
+    ma = metrics.evaluate(a.scores, truth, 0.3, model.labels)
+    mb = metrics.evaluate(b.scores, truth, 0.3, model.labels)
+    rows = {r["class"]: r for r in c.rows()}
+    for name in ("Dog", "Speech", "Rain"):
+        i = model.labels.index(name)
+        assert rows[name]["recall_a"] == pytest.approx(ma.recall[i])
+        assert rows[name]["d_f1"] == pytest.approx(mb.f1[i] - ma.f1[i])
+    assert c.ms_per_frame(a) > 0 and c.ms_per_frame(b) > 0
+
+
+def test_other_frames_cannot_be_compared(scape, scape_analysis, model):
+    other = analyze(AudioFile(scape.wav), model, hop_seconds=0.25).result()
+    with pytest.raises(compare.CompareError, match="do not score the same frames"):
+        compare.compare(scape_analysis, other)

@@ -1,0 +1,103 @@
+"""A/B: two models (or one model with other kernels, hop or head) on the same frames of a file.
+
+Everything is by class *name*, so a model with another label list (a custom head) compares on
+the classes the two share. The frames must be the same: same frame starts and window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from yamview.core import metrics as metrics_mod
+from yamview.core.analysis import Analysis
+from yamview.core.events import thresholds_for
+
+
+class CompareError(ValueError):
+    """The two analyses cannot be compared frame by frame; the message says why."""
+
+
+@dataclass
+class Comparison:
+    a: Analysis
+    b: Analysis
+    classes: list[str]  # the class names both models have, in A's order
+    top_a: np.ndarray  # int [frames]: A's top class (index into A's labels)
+    top_b: np.ndarray  # int [frames]: B's top class (index into B's labels)
+    top_differs: np.ndarray  # bool [frames]: the top class names differ
+    labelled_differs: np.ndarray  # bool [frames]: a labelled class is a hit for one, a miss for the other
+    metrics_a: metrics_mod.Metrics | None  # on the shared classes, in ``classes`` order
+    metrics_b: metrics_mod.Metrics | None
+
+    @property
+    def disagreement(self) -> np.ndarray:
+        """bool [frames]: the disagreement lane."""
+        return self.top_differs | self.labelled_differs
+
+    @property
+    def top1_agreement(self) -> float:
+        return float(1.0 - self.top_differs.mean()) if len(self.top_differs) else math.nan
+
+    @staticmethod
+    def ms_per_frame(a: Analysis) -> float:
+        """Inference time per frame (ms); NaN when unknown (a result loaded from an old cache)."""
+        return 1000 * a.timings.inference / a.n_frames if a.n_frames and a.timings.inference else math.nan
+
+    def rows(self) -> list[dict]:
+        """Per class labelled or predicted by either model: P / R / F1 of A and B and B - A."""
+        if self.metrics_a is None or self.metrics_b is None:
+            return []
+        ma, mb = self.metrics_a, self.metrics_b
+        idx = sorted(set(ma.relevant().tolist()) | set(mb.relevant().tolist()),
+                     key=lambda i: (-(ma.hits[i] + ma.misses[i]), -(ma.false_alarms[i] + mb.false_alarms[i]), i))
+        out = []
+        for i in idx:
+            row = {"class": self.classes[i], "labelled": int(ma.hits[i] + ma.misses[i])}
+            for key in ("precision", "recall", "f1"):
+                va, vb = float(getattr(ma, key)[i]), float(getattr(mb, key)[i])
+                row[f"{key}_a"], row[f"{key}_b"], row[f"d_{key}"] = va, vb, vb - va
+            out.append(row)
+        return out
+
+
+def compare(a: Analysis, b: Analysis, truth: np.ndarray | None = None, thresholds=0.3,
+            any_of: metrics_mod.AnyOfGroups | None = None) -> Comparison:
+    """Compare ``b`` with ``a`` frame by frame; ``truth`` (bool [frames, A's classes]) adds the
+    labelled lane and per-class metrics. ``thresholds`` is one value or one per A class."""
+    if a.n_frames != b.n_frames or a.framing.window_seconds != b.framing.window_seconds or not np.allclose(
+            a.starts, b.starts):
+        raise CompareError(
+            f"the models do not score the same frames (A: {a.n_frames} frames of "
+            f"{a.framing.window_seconds:.3f} s every {a.framing.hop_seconds:.4g} s; B: {b.n_frames} of "
+            f"{b.framing.window_seconds:.3f} s every {b.framing.hop_seconds:.4g} s)")
+    index_b = {name: j for j, name in enumerate(b.labels)}
+    shared = [i for i, name in enumerate(a.labels) if name in index_b]
+    if not shared:
+        raise CompareError("the two models have no class name in common")
+    cols_a = np.array(shared, np.intp)
+    cols_b = np.array([index_b[a.labels[i]] for i in shared], np.intp)
+    names = [a.labels[i] for i in shared]
+    top_a, top_b = a.scores.argmax(axis=1), b.scores.argmax(axis=1)
+    names_a, names_b = np.array(a.labels, object), np.array(b.labels, object)
+    top_differs = names_a[top_a] != names_b[top_b]
+    labelled = np.zeros(a.n_frames, bool)
+    ma = mb = None
+    if truth is not None:
+        thr = thresholds_for(thresholds, len(a.labels))[cols_a]
+        sa, sb = a.scores[:, cols_a], b.scores[:, cols_b]
+        # any-of labels are resolved in A's class space, then cut to the shared classes
+        pred_a = a.scores >= thresholds_for(thresholds, len(a.labels))
+        t_a = metrics_mod.resolve_truth(truth, pred_a, any_of)[:, cols_a]
+        remap = {int(c): k for k, c in enumerate(cols_a)}
+        groups = [(rows, tuple(remap[c] for c in cls if c in remap)) for rows, cls in (any_of or [])]
+        groups = [(r, c) for r, c in groups if c]
+        t = truth[:, cols_a]
+        ma = metrics_mod.evaluate(sa, t, thr, names, any_of=groups)
+        mb = metrics_mod.evaluate(sb, t, thr, names, any_of=groups)
+        hit_a, hit_b = (sa >= thr) & t_a, (sb >= thr) & metrics_mod.resolve_truth(t, sb >= thr, groups)
+        on = t_a.any(axis=0)
+        labelled = (hit_a[:, on] != hit_b[:, on]).any(axis=1)
+    return Comparison(a, b, names, top_a, top_b, top_differs, labelled, ma, mb)
