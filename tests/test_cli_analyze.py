@@ -39,7 +39,7 @@ def test_full_run_prints_and_exports(capsys, cdir, tmp_path, scape):
     assert code == 0, err
     assert "49 frames" in out and "hop 0.4875 s" in out
     assert "events (" in out and "metrics per class" in out and "micro-average" in out
-    metric_lines = {l.split(None, 7)[-1]: l.split() for l in out.splitlines() if l.startswith("  0.400")}
+    metric_lines = {l.rsplit("  ", 1)[-1]: l.split() for l in out.splitlines() if l.startswith("  0.400")}
     assert int(metric_lines["Speech"][1]) >= 8  # hits column
     assert sorted(p.name for p in out_dir.iterdir()) == ["a.json", "e.selections.txt", "e.txt", "m.csv", "s.csv"]
     a, labels = export.read_json(out_dir / "a.json")
@@ -131,3 +131,54 @@ def test_json_export_matches_fresh_analysis(capsys, cdir, tmp_path, audio_dir, m
     a, _ = export.read_json(tmp_path / "s.json")
     fresh = analysis_module.analyze(AudioFile(audio_dir / "speech.wav"), model).result()
     assert np.array_equal(a.scores, fresh.scores)
+
+
+def test_metrics_print_labelled_averages_and_lenient_counts(capsys, cdir, scape):
+    code, out, err = run(capsys, "analyze", scape.wav, "--labels", scape.labels_txt, "--mapping",
+                         scape.mapping_csv, "--metrics")
+    assert code == 0, err
+    lines = out.splitlines()
+    labelled = next(l for l in lines if "(labelled classes (9), micro-average)" in l).split()
+    everything = next(l for l in lines if "(all classes, micro-average)" in l).split()
+    assert next(l for l in lines if "(labelled classes, macro-average)" in l)
+    # hits are the same, the false alarms of unlabelled parents only count in "all classes"
+    assert labelled[0] == everything[0] and int(labelled[2]) < int(everything[2])
+    assert float(labelled[3]) > float(everything[3])  # precision
+    assert "len." in out and "ancestor or descendant" in out
+    animal = next(l for l in lines if l.startswith("  0.300") and l.endswith("  Animal")).split()
+    assert int(animal[3]) > 0 and int(animal[9]) > 0  # false alarms, some explained by a labelled child
+
+
+def test_json_records_event_settings_and_mapping_raven_spans_the_band(capsys, cdir, tmp_path, scape):
+    import json
+
+    th = tmp_path / "thr.csv"
+    th.write_text("class,threshold\nDog,0.6\n", encoding="utf-8")
+    code, _, err = run(capsys, "analyze", scape.wav, "--labels", scape.labels_txt, "--mapping", scape.mapping_csv,
+                       "--threshold", "0.35", "--thresholds", th, "--smooth", "3", "--min-duration", "0.5",
+                       "--merge-gap", "1.0", "--export-json", tmp_path / "a.json", "--export-raven", tmp_path / "r.txt")
+    assert code == 0, err
+    settings = json.loads((tmp_path / "a.json").read_text())["settings"]
+    assert settings["threshold"] == 0.35 and settings["class_thresholds"] == {"Dog": pytest.approx(0.6)}
+    assert (settings["smoothing_frames"], settings["min_duration_s"], settings["merge_gap_s"]) == (3, 0.5, 1.0)
+    assert settings["mapping"]["dog bark"] == {"all_of": ["Dog", "Bark"]}
+    rows = (tmp_path / "r.txt").read_text().splitlines()
+    assert all(r.split("\t")[5:7] == ["0", "8000"] for r in rows[1:])  # a 16 kHz file: 0 to 8 kHz
+
+
+def test_labels_past_the_end_warn(capsys, cdir, tmp_path, scape):
+    truth = tmp_path / "t.txt"
+    truth.write_text(scape.labels_txt.read_text() + "30\t35\tSpeech\n", encoding="utf-8")
+    code, _, err = run(capsys, "analyze", scape.wav, "--labels", truth, "--mapping", scape.mapping_csv)
+    assert code == 0
+    assert "warning: 1 label start at or after the end of the file" in err and "line 7" in err
+
+
+def test_compare_prints_agreement_time_and_deltas(capsys, cdir, scape, model_path, tmp_path):
+    code, out, err = run(capsys, "analyze", scape.wav, "--labels", scape.labels_txt, "--mapping",
+                         scape.mapping_csv, "--compare", model_path, "--kernels", "fast")
+    assert code == 0, err
+    assert "top-1 agreement 1.000" in out and "time per frame A" in out
+    assert "dF1" in out and next(l for l in out.splitlines() if l.endswith("  Speech") and "+0.000" in l)
+    code, _, err = run(capsys, "analyze", scape.wav, "--compare", tmp_path / "missing.tflite")
+    assert code == 1 and "cannot load --compare model" in err

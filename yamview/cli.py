@@ -122,6 +122,8 @@ def _add_analyze_parser(sub) -> None:
                    help="merge events of one class closer than this")
     from yamview.core.export import FORMATS
 
+    g.add_argument("--compare", metavar="MODEL2", help="also analyse with a second .tflite model (same "
+                   "frames) and print top-1 agreement, time per frame and per-class metric deltas")
     x = a.add_argument_group("exports (each written atomically)")
     for fmt in FORMATS:
         x.add_argument(f"--export-{fmt.key}", metavar="PATH", help=fmt.help)
@@ -337,9 +339,8 @@ class _Writer:
 def _analyze(args) -> int:
     """Whole-file analysis; inputs (labels, mapping, thresholds) are all checked before any
     work, so a bad file changes nothing: no analysis, no cache entry, no export."""
-    from yamview.core import events, metrics
+    from yamview.core import events, export, metrics
     from yamview.core.audio import AudioError, AudioFile
-    from yamview.core.cache import CachedAnalysis
     from yamview.core.export import FORMATS, Exportable
     from yamview.core.labels_io import LabelError, map_labels, read_labels, read_mapping
 
@@ -369,41 +370,56 @@ def _analyze(args) -> int:
         _say(str(exc))
         return EXIT_FAILED
 
-    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file)
-    analysis = job.cached
-    if analysis is None:
+    model_b = None
+    if args.compare:
+        from yamview.core.model import Model, ModelError
+
         try:
-            run = job.run()
-            bar = _ProgressBar(args.file, run.expected_frames, sys.stderr.isatty() and source.duration() > 30)
-            for frame in run:
-                bar.update(frame.index + 1)
-            bar.close()
-            analysis = run.result()
-        except AudioError as exc:
-            _say(f"cannot read '{args.file}': {exc}")
+            model_b = Model(args.compare, kernels=args.kernels, threads=args.threads)
+        except ModelError as exc:
+            _say(f"cannot load --compare model: {exc}")
             return EXIT_FAILED
-        try:
-            job.store(analysis)
-        except OSError as exc:  # a cache is a shortcut: failing to fill it is not an error
-            _say(f"warning: cannot write the results cache: {exc}")
+    analysis = _cached_analysis(args, source, model)
+    if isinstance(analysis, int):
+        return analysis
     for w in analysis.warnings:
         _say(f"warning: '{args.file}': {w}")
+    if args.labels:
+        from yamview.core.labels_io import outside_warnings
+
+        for w in outside_warnings(labels, analysis.duration, args.labels):
+            _say(f"warning: {w}")
 
     found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
                                         min_duration=args.min_duration, merge_gap=args.merge_gap)
     scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0)
     _Writer(scores_table, sys.stdout).file(analysis, [])
     _print_events(found, args)
-    result = None
+    result = truth = groups = None
     if args.labels:
-        truth = metrics.truth_matrix(labels, label_classes, analysis.starts,
-                                     analysis.framing.window_seconds, len(analysis.labels))
-        result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels)
+        frames = (analysis.starts, analysis.framing.window_seconds)
+        truth = metrics.truth_matrix(labels, label_classes, *frames, len(analysis.labels), analysis.duration)
+        groups = metrics.any_of_groups(labels, label_classes, *frames, analysis.duration)
+        related = _relatives(analysis.labels)
+        result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels, groups, related)
         if args.metrics:
-            _print_metrics(result)
+            _print_metrics(result, lenient=related is not None)
+    if model_b is not None:
+        other = _cached_analysis(args, source, model_b)
+        if isinstance(other, int):
+            return other
+        from yamview.core.compare import CompareError, compare
+
+        try:
+            _print_compare(compare(analysis, other, truth, thresholds, groups))
+        except CompareError as exc:
+            _say(f"cannot compare: {exc}")
+            return EXIT_FAILED
 
     status = EXIT_OK
-    data = Exportable(analysis, labels if args.labels else None, found, result)
+    settings = export.event_settings(analysis.labels, thresholds, args.threshold, args.smooth, args.min_duration,
+                                     args.merge_gap, mapping if args.labels else None)
+    data = Exportable(analysis, labels if args.labels else None, found, result, settings=settings)
     for fmt, path in exports:
         try:
             fmt.write(path, data)
@@ -411,6 +427,40 @@ def _analyze(args) -> int:
             _say(f"cannot write '{path}': {exc.strerror or exc}")
             status = EXIT_FAILED
     return status
+
+
+def _cached_analysis(args, source, model):
+    """The file's analysis by ``model`` through the cache; an exit code after one message."""
+    from yamview.core.audio import AudioError
+    from yamview.core.cache import CachedAnalysis
+
+    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file)
+    if job.cached is not None:
+        return job.cached
+    try:
+        run = job.run()
+        bar = _ProgressBar(args.file, run.expected_frames, sys.stderr.isatty() and source.duration() > 30)
+        for frame in run:
+            bar.update(frame.index + 1)
+        bar.close()
+        analysis = run.result()
+    except AudioError as exc:
+        _say(f"cannot read '{args.file}': {exc}")
+        return EXIT_FAILED
+    try:
+        job.store(analysis)
+    except OSError as exc:  # a cache is a shortcut: failing to fill it is not an error
+        _say(f"warning: cannot write the results cache: {exc}")
+    return analysis
+
+
+def _relatives(labels):
+    """The ontology's ancestor/descendant relation over the model's classes, or None without it."""
+    from yamview.core import metrics
+    from yamview.core.ontology import load_default
+
+    onto = load_default(report=lambda message: _say(f"note: {message}; no lenient counts"))
+    return metrics.relatives(onto.for_labels(labels), len(labels)) if onto is not None else None
 
 
 def _print_events(found, args) -> None:
@@ -423,19 +473,63 @@ def _print_events(found, args) -> None:
     print()
 
 
-def _print_metrics(m) -> None:
-    def pct(v):
-        return "    -" if v != v else f"{v:5.3f}"
+def _pct(v) -> str:
+    return "    -" if v != v else f"{v:5.3f}"
 
-    print("metrics per class (frame counts; a frame is labelled when a label covers half its window "
-          "or half the label)")
-    print(f"  {'thr':>5}  {'hits':>5}  {'miss':>5}  {'f.a.':>5}  {'prec':>5}  {'rec':>5}  {'F1':>5}  class")
+
+def _print_metrics(m, lenient: bool = False) -> None:
+    pct = _pct
+    print("metrics per class (frame counts; a frame is labelled when a label covers half of its cell, "
+          "the time nearer its centre than any other frame's, or half the label)")
+    extra = f"  {'len.':>5}  {'l.rec':>5}  {'expl.':>5}  {'l.prec':>6}" if lenient else ""
+    print(f"  {'thr':>5}  {'hits':>5}  {'miss':>5}  {'f.a.':>5}  {'prec':>5}  {'rec':>5}  {'F1':>5}{extra}  class")
+
+    def more(r) -> str:
+        if not lenient:
+            return ""
+        return (f"  {r['lenient_hits']:5d}  {pct(r['lenient_recall'])}  {r['explained']:5d}  "
+                f"{pct(r['lenient_precision']):>6}")
+
     for r in m.rows(m.order()):
         print(f"  {r['threshold']:5.3f}  {r['hits']:5d}  {r['misses']:5d}  {r['false_alarms']:5d}  "
-              f"{pct(r['precision'])}  {pct(r['recall'])}  {pct(r['f1'])}  {r['class']}")
-    t = m.micro()
-    print(f"  {'':>5}  {t['hits']:5d}  {t['misses']:5d}  {t['false_alarms']:5d}  "
-          f"{pct(t['precision'])}  {pct(t['recall'])}  {pct(t['f1'])}  (all classes, micro-average)")
+              f"{pct(r['precision'])}  {pct(r['recall'])}  {pct(r['f1'])}{more(r)}  {r['class']}")
+    labelled = m.labelled()
+    for name, t in ((f"labelled classes ({len(labelled)}), micro-average", m.micro(labelled)),
+                    ("all classes, micro-average", m.micro())):
+        r = {**t, "lenient_recall": t["lenient_recall"], "lenient_precision": t["lenient_precision"]}
+        print(f"  {'':>5}  {t['hits']:5d}  {t['misses']:5d}  {t['false_alarms']:5d}  "
+              f"{pct(t['precision'])}  {pct(t['recall'])}  {pct(t['f1'])}{more(r)}  ({name})")
+    mac = m.macro(labelled)
+    print(f"  {'':>5}  {'':>5}  {'':>5}  {'':>5}  {pct(mac['precision'])}  {pct(mac['recall'])}  "
+          f"{pct(mac['f1'])}  (labelled classes, macro-average)")
+    if lenient:
+        print("  len. = misses where an ancestor or descendant of the labelled class fired (AudioSet "
+              "ontology); expl. = false alarms of a relative of a labelled class")
+    print()
+
+
+def _print_compare(c) -> None:
+    from yamview.core.compare import Comparison
+
+    pct = _pct
+    a, b = c.a, c.b
+    print(f"compare A = {a.model_name} ({a.kernels}) with B = {b.model_name} ({b.kernels}) "
+          f"on {a.n_frames} frames, {len(c.classes)} shared classes")
+    print(f"  top-1 agreement {c.top1_agreement:.3f}; frames that disagree {int(c.disagreement.sum())} "
+          f"(top class {int(c.top_differs.sum())}, labelled hit/miss {int(c.labelled_differs.sum())})")
+    print(f"  time per frame A {Comparison.ms_per_frame(a):.3f} ms, B {Comparison.ms_per_frame(b):.3f} ms")
+    rows = c.rows()
+    if rows:
+        print(f"  {'lab.':>5}  {'P A':>5}  {'P B':>5}  {'dP':>6}  {'R A':>5}  {'R B':>5}  {'dR':>6}  "
+              f"{'F1 A':>5}  {'F1 B':>5}  {'dF1':>6}  class")
+
+        def d(v):
+            return "     -" if v != v else f"{v:+6.3f}"
+
+        for r in rows:
+            print(f"  {r['labelled']:5d}  {pct(r['precision_a'])}  {pct(r['precision_b'])}  {d(r['d_precision'])}  "
+                  f"{pct(r['recall_a'])}  {pct(r['recall_b'])}  {d(r['d_recall'])}  "
+                  f"{pct(r['f1_a'])}  {pct(r['f1_b'])}  {d(r['d_f1'])}  {r['class']}")
     print()
 
 

@@ -134,11 +134,14 @@ class CachedAnalysis:
     Creating it hashes the file and looks the result up (``cached``: an Analysis or None);
     on a miss, ``run()`` starts the analysis (optionally on a ``source`` that taps the decoded
     blocks) and ``store()`` files its result. With ``use_cache`` False nothing is read or written.
+    ``embeddings`` asks for per-frame embeddings too: an entry stored without them is a miss.
     """
 
     def __init__(self, audio: AudioFile, model, hop_seconds: float | None = None, use_cache: bool = True,
-                 name: str | None = None, directory: str | os.PathLike | None = None) -> None:
+                 name: str | None = None, directory: str | os.PathLike | None = None,
+                 embeddings: bool = False) -> None:
         self.audio, self.model, self.hop_seconds, self.directory = audio, model, hop_seconds, directory
+        self.embeddings = embeddings
         self.framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds)
         self.content: str | None = file_hash(audio.path) if use_cache else None
         self.key: str | None = None
@@ -147,9 +150,11 @@ class CachedAnalysis:
             kernels = getattr(model.kernels, "value", model.kernels)
             self.key = make_key(self.content, model.sha256, self.framing.hop, kernels)
             self.cached = load(self.key, directory, name=name)
+            if embeddings and self.cached is not None and self.cached.embeddings is None:
+                self.cached = None
 
     def run(self, source: Source | None = None) -> AnalysisRun:
-        return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds)
+        return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds, embeddings=self.embeddings)
 
     def store(self, analysis: Analysis) -> Path | None:
         """File ``analysis`` (raises OSError if the cache cannot be written); None if not caching."""

@@ -20,8 +20,8 @@ from yamview.core.analysis import Analysis
 from yamview.core.events import Event
 from yamview.core.files import write_csv, write_text
 from yamview.core.framing import Framing
-from yamview.core.labels_io import Label, write_audacity, write_raven
-from yamview.core.metrics import Metrics
+from yamview.core.labels_io import AnyOf, Label, write_audacity, write_raven
+from yamview.core.metrics import Metrics, thresholds_dict
 
 JSON_FORMAT, JSON_VERSION = "yamview-analysis", 1
 
@@ -92,9 +92,6 @@ def event_settings(labels: Sequence[str], thresholds, default: float, smoothing:
                    merge_gap: float, mapping: dict | None = None) -> dict:
     """The event and metric parameters as JSON: default threshold plus the classes that differ,
     smoothing (frames), minimum duration and merge gap (s), label -> classes mapping."""
-    from yamview.core.labels_io import AnyOf
-    from yamview.core.metrics import thresholds_dict
-
     return {
         "threshold": float(default),
         "class_thresholds": thresholds_dict(thresholds, labels, default),
@@ -180,6 +177,7 @@ class Exportable:
     events: Sequence[Event] = ()
     metrics: Metrics | None = None
     classes: Sequence[int] | None = None  # score columns to write (None: every class)
+    settings: dict | None = None  # how events and metrics were made (``event_settings``)
 
 
 @dataclass(frozen=True)
@@ -207,13 +205,13 @@ FORMATS: tuple[ExportFormat, ...] = (
                  shown_menu="Scores CSV, &shown classes…"),
     ExportFormat("json", "analysis as JSON", "&JSON (parameters, model, frames)…",
                  "parameters, model sha256, labels, events, every frame's scores", "json", "JSON (*.json)",
-                 lambda p, x: write_json(p, x.analysis, x.labels or None, x.events)),
+                 lambda p, x: write_json(p, x.analysis, x.labels or None, x.events, x.settings)),
     ExportFormat("audacity", "events as an Audacity label track", "Events as &Audacity labels…",
                  "events as an Audacity label track", "events.txt", "Text (*.txt)",
                  lambda p, x: write_events_audacity(p, x.events)),
     ExportFormat("raven", "events as a Raven selection table", "Events as &Raven table…",
                  "events as a Raven selection table", "selections.txt", "Raven selection table (*.txt)",
-                 lambda p, x: write_events_raven(p, x.events)),
+                 lambda p, x: write_events_raven(p, x.events, full_band(x.analysis))),
     ExportFormat("metrics", "the metrics table", "&Metrics CSV…", "the metrics table as CSV (needs --labels)",
                  "metrics.csv", "CSV (*.csv)", _metrics_csv, needs_labels=True),
 )

@@ -232,7 +232,9 @@ class InspectorActions:
         if not path:
             return False
         classes = sorted(set(self.shown_classes()) | set(self.curve_classes())) if shown_only else None
-        data = export.Exportable(s.analysis, s.labels or None, s.events(), m, classes)
+        settings = export.event_settings(s.classes, s.thresholds(), s.default_threshold, s.smoothing,
+                                         s.min_duration, s.merge_gap, self.mapping if s.labels else None)
+        data = export.Exportable(s.analysis, s.labels or None, s.events(), m, classes, settings)
         return self._write(path, lambda p: fmt.write(p, data))
 
     def export_png(self, path: str | None = None, widget: QWidget | None = None) -> bool:
