@@ -7,7 +7,8 @@ import pytest
 import soundfile as sf
 
 from tflite_builder import image_like_model, tiny_classifier
-from yamview.core.model import Kernels, Model, ModelError, max_threads
+from yamview.core.tflite.model_settings import ModelSettings
+from yamview.core.model import MissingSettingsError, Kernels, Model, ModelError, max_threads
 
 WINDOW = 15600
 
@@ -85,28 +86,38 @@ def test_frame_of_wrong_length_is_refused(model):
 
 def test_other_classifier_with_labels(tmp_path):
     p = tmp_path / "tiny.tflite"
-    p.write_bytes(tiny_classifier(8000, 4, labels=["low", "mid", "high", "top"]))
+    p.write_bytes(tiny_classifier(8000, 4, labels=["low", "mid", "high", "top"], rate=8000))
     m = Model(p)
-    assert (m.window, m.n_classes, m.labels) == (8000, 4, ["low", "mid", "high", "top"])
-    assert any("sample rate" in w for w in m.warnings)
+    assert (m.window, m.n_classes, m.labels, m.sample_rate) == (8000, 4, ["low", "mid", "high", "top"], 8000)
+    assert m.warnings == []
     x = np.repeat(np.array([0.1, 0.2, 0.3, 0.4], np.float32), 2000)
     np.testing.assert_allclose(m.classify(x), [0.1, 0.2, 0.3, 0.4], atol=1e-6)
+
+
+def test_bare_model_without_a_rate_names_the_flag(tmp_path):
+    p = tmp_path / "bare.tflite"
+    p.write_bytes(tiny_classifier(8000, 4))
+    with pytest.raises(MissingSettingsError, match=r"does not state its sample rate: pass --rate HZ") as e:
+        Model(p)
+    assert e.value.missing == ("sample_rate",)
 
 
 def test_classifier_without_labels_is_numbered(tmp_path):
     p = tmp_path / "nolabels.tflite"
     p.write_bytes(tiny_classifier(8000, 4))
-    m = Model(p)
+    m = Model(p, settings=ModelSettings(sample_rate=16000))
     assert m.labels == ["class 0", "class 1", "class 2", "class 3"]
+    assert m.setting_origins["sample_rate"] == "given"
     assert any("no label file" in w for w in m.warnings)
 
 
-def test_label_count_mismatch_falls_back_to_numbers(tmp_path):
+def test_label_file_that_does_not_fit_is_refused(tmp_path):
     p = tmp_path / "mismatch.tflite"
-    p.write_bytes(tiny_classifier(8000, 4, labels=["a", "b"]))
-    m = Model(p)
-    assert m.labels[0] == "class 0"
-    assert any("2 names for 4 outputs" in w for w in m.warnings)
+    p.write_bytes(tiny_classifier(8000, 4))
+    labels = tmp_path / "two.txt"
+    labels.write_text("a\nb\n")
+    with pytest.raises(ModelError, match="two.txt has 2 lines but the model has 4 outputs"):
+        Model(p, settings=ModelSettings(sample_rate=16000, labels_file=str(labels)))
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def test_a_model_that_is_not_yamnet_fails_the_tone_check(tmp_path):
     from tflite_builder import tiny_classifier  # tests/ is on sys.path (conftest)
 
     model = tmp_path / "other.tflite"
-    model.write_bytes(tiny_classifier(classes=4, labels=["alpha", "beta", "gamma", "delta"]))
+    model.write_bytes(tiny_classifier(classes=4, labels=["alpha", "beta", "gamma", "delta"], rate=16000))
     result = run_self_test(tmp_path, YAMVIEW_MODEL=str(model))
     assert result.returncode == 1
     line = result.stdout.strip()

@@ -116,9 +116,20 @@ def build_model(input_shape, reshape_to, reduce_axis: int, labels: list[str] | N
     return data
 
 
-def tiny_classifier(window: int = 8000, classes: int = 4, labels: list[str] | None = None) -> bytes:
-    """A waveform classifier: [window] -> [classes] (mean of each of ``classes`` equal chunks)."""
-    return build_model([window], [classes, window // classes], 1, labels)
+def tiny_classifier(
+    window: int = 8000, classes: int = 4, labels: list[str] | None = None, rate: int | None = None
+) -> bytes:
+    """A waveform classifier: [window] -> [classes] (mean of each of ``classes`` equal chunks).
+
+    With ``rate`` (and ``labels``) it carries real TFLite metadata, written by yamview's own
+    writer; without, it is a bare model (labels, if any, zipped after it with no metadata).
+    """
+    if rate is None:
+        return build_model([window], [classes, window // classes], 1, labels)
+    from yamview.core.tflite import Head, write_audio_classifier_metadata
+
+    bare = build_model([window], [classes, window // classes], 1)
+    return write_audio_classifier_metadata(bare, [Head("scores", tuple(labels or ()))], sample_rate=rate)
 
 
 def image_like_model() -> bytes:

@@ -14,7 +14,7 @@ from typing import Sequence, TextIO
 from yamview import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = {"classify", "analyze", "fetch"}
+COMMANDS = {"classify", "analyze", "fetch", "export-model"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +50,24 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernels", choices=["fast", "reference"], default="fast",
                    help="fast: XNNPACK (default); reference: builtin kernels, Google's exact values")
     p.add_argument("--threads", type=_positive_int, default=1, help="inference threads (1..cores)")
+    _add_model_settings(p)
+
+
+def _add_model_settings(p: argparse.ArgumentParser) -> None:
+    """For models whose file does not say everything (no TFLite metadata, e.g. BirdNET)."""
+    g = p.add_argument_group("models without metadata")
+    g.add_argument("--rate", type=_positive_int, metavar="HZ",
+                   help="the model's sample rate (when its metadata or sidecar does not state it)")
+    g.add_argument("--labels-file", metavar="FILE", help="class names, one per line, in output order")
+    g.add_argument("--activation", choices=["none", "sigmoid", "softmax"],
+                   help="turn raw outputs into scores: sigmoid for logits (BirdNET), softmax, or none")
+
+
+def _model_settings(args):
+    from yamview.core.tflite.model_settings import ModelSettings
+
+    return ModelSettings(getattr(args, "rate", None), getattr(args, "labels_file", None),
+                         getattr(args, "activation", None))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     _add_analyze_parser(sub)
+
+    m = sub.add_parser("export-model", help="write a copy of a model with TFLite metadata (rate, "
+                       "labels, sigmoid) that MediaPipe and the TFLite Android example load")
+    m.add_argument("--model", metavar="PATH", required=True, help="the .tflite model to describe")
+    m.add_argument("-o", "--output", metavar="PATH", required=True, help="the new .tflite file")
+    _add_model_settings(m)
+    m.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     f = sub.add_parser("fetch", help="obtain the model and ontology (copy ../shared, else download)")
     f.add_argument("--dest", metavar="DIR", help="folder to put them in (default: models/ or user data)")
@@ -197,10 +222,16 @@ def _checked_model(args):
 
 def _load_model(args):
     from yamview.core import assets
-    from yamview.core.model import Model
+    from yamview.core.model import Model, ModelError
+
+    from yamview.core.tflite.model_settings import ModelSettingsError
 
     path = assets.ensure("yamnet", explicit=args.model, progress=_download_progress())
-    return Model(path, kernels=args.kernels, threads=args.threads)
+    try:
+        settings = _model_settings(args)
+    except ModelSettingsError as exc:
+        raise ModelError(str(exc)) from None
+    return Model(path, kernels=args.kernels, threads=args.threads, settings=settings)
 
 
 def _download_progress():
@@ -222,6 +253,7 @@ def _classify(args) -> int:
         return model
 
     writer = _Writer(args, sys.stdout)
+    writer.scientific = {n: s for n, s in zip(model.labels, model.scientific_names) if s}
     failed = 0
     for name in args.files:
         try:
@@ -264,6 +296,8 @@ class _Writer:
     def __init__(self, args, out: TextIO) -> None:
         self.args, self.out = args, out
         self.json_items: list[dict] = []
+        # BirdNET-style models: common name shown, scientific name added to JSON entries.
+        self.scientific: dict[str, str] = {}
         self.csv = None
         if args.format == "csv":
             from yamview.core.files import CsvWriter
@@ -310,17 +344,23 @@ class _Writer:
                 "duration_s": round(a.duration, 6),
                 "frames": a.n_frames,
                 "params": a.params(),
-                "top_mean": [{"class": n, "score": round(s, 6)} for n, s in by_mean],
-                "top_max": [{"class": n, "score": round(s, 6)} for n, s in by_max],
+                "top_mean": [self._entry(n, s) for n, s in by_mean],
+                "top_max": [self._entry(n, s) for n, s in by_max],
                 "warnings": a.warnings,
             }
             if frames:
                 item["per_frame"] = [
                     {"frame": index, "start_s": round(start, 6), "centre_s": round(centre, 6),
-                     "top": [{"class": n, "score": round(s, 6)} for n, s in top]}
+                     "top": [self._entry(n, s) for n, s in top]}
                     for index, start, centre, top in frames
                 ]
             self.json_items.append(item)
+
+    def _entry(self, name: str, score: float) -> dict:
+        entry: dict = {"class": name, "score": round(score, 6)}
+        if name in self.scientific:
+            entry["scientific_name"] = self.scientific[name]
+        return entry
 
     def error(self, name: str, reason: str) -> None:
         if self.args.format == "json":
@@ -576,6 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command == "export-model":
+            return _export_model(args)
         if args.self_test:
             from yamview.selftest import run_self_test
 
@@ -595,6 +637,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         # complaining about the unflushable stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
+
+
+def _export_model(args) -> int:
+    """A bare model (BirdNET, ...) with the metadata yamview resolved for it, written atomically."""
+    from pathlib import Path
+
+    from yamview.core.files import write_bytes
+    from yamview.core.model import ModelError
+    from yamview.core.model_export import with_metadata
+
+    if Path(args.output).resolve() == Path(args.model).resolve():
+        _say("the output would overwrite the model itself: choose another -o path")
+        return EXIT_USAGE
+    args.kernels, args.threads, args.hop = "fast", 1, None
+    model = _checked_model(args)
+    if isinstance(model, int):
+        return model
+    try:
+        data = with_metadata(model)
+        write_bytes(args.output, data)
+    except ModelError as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+    except OSError as exc:
+        _say(f"cannot write '{args.output}': {exc.strerror or exc}")
+        return EXIT_FAILED
+    print(f"{args.output}: {model.name}, {model.sample_rate} Hz, {model.n_classes} classes"
+          f"{', sigmoid as score calibration' if model.activation == 'sigmoid' else ''}")
+    return EXIT_OK
 
 
 def _no_display() -> str | None:

@@ -10,24 +10,25 @@ from __future__ import annotations
 import contextlib
 import enum
 import hashlib
-import io
 import logging
 import os
 import sys
 import tempfile
 import threading
 import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from yamview.core.metadata import read_audio_metadata
+from yamview.core.tflite import model_settings
+from yamview.core.tflite.graph import GraphError
+from yamview.core.tflite.metadata import MetadataError, read_audio_model_metadata
+from yamview.core.tflite.model_settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
-# YAMNet's rate: for a model whose metadata names none, and for views drawn before a model loads.
+# For views drawn before any model has loaded (YAMNet's rate); a loaded model always states its own.
 FALLBACK_SAMPLE_RATE = 16000
 
 # Inner YAMNet tensors, readable after invoke() with experimental_preserve_all_tensors.
@@ -37,6 +38,18 @@ EMBEDDING_TENSOR = "tower0/network/layer28/reduce_mean"
 
 class ModelError(Exception):
     """The model file cannot be used; the message says why, for a person."""
+
+
+class MissingSettingsError(ModelError):
+    """A bare model lacks a setting (its sample rate) that only the user can give.
+
+    ``missing`` names the settings (``sample_rate``): the GUI asks for them in a dialog, the CLI
+    names the flag.
+    """
+
+    def __init__(self, message: str, missing: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 class Kernels(str, enum.Enum):
@@ -98,19 +111,6 @@ def max_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _labels_from_zip(data: bytes, wanted: str | None) -> list[str] | None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return None
-    names = archive.namelist()
-    name = wanted if wanted in names else next((n for n in names if n.endswith(".txt")), None)
-    if name is None:
-        return None
-    text = archive.read(name).decode("utf-8", "replace")
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 @dataclass(frozen=True)
 class FrameOutput:
     """Everything the model computed for one frame; extras are None unless asked for."""
@@ -134,6 +134,7 @@ class Model:
         threads: int = 1,
         extras: bool = False,
         *,
+        settings: ModelSettings | None = None,
         _data: bytes | None = None,
         _sha256: str | None = None,
     ) -> None:
@@ -143,6 +144,7 @@ class Model:
             raise ModelError(f"threads must be between 1 and {max_threads()} (got {threads})")
         self.threads = int(threads)
         self.extras = bool(extras)
+        self.settings = settings
         if _data is None:
             try:
                 _data = self.path.read_bytes()
@@ -208,32 +210,42 @@ class Model:
             )
         self._in_index, self._in_shape = inp["index"], in_shape
         self._out_index = out["index"]
+        self.output_name = str(out["name"]) or "scores"
         self.window = in_shape[-1]
         self.n_classes = out_shape[-1]
 
-        meta = read_audio_metadata(self._data)
-        self.name = meta.model_name or self.path.stem
-        self.warnings: list[str] = []
-        if meta.sample_rate:
-            self.sample_rate = int(meta.sample_rate)
-        else:
-            self.sample_rate = FALLBACK_SAMPLE_RATE
-            self.warnings.append(
-                f"{self.path.name} does not state its sample rate; assuming {FALLBACK_SAMPLE_RATE} Hz"
+        try:
+            meta = read_audio_model_metadata(self._data)
+            resolved = model_settings.resolve(
+                self.path, self._data, self.window, self.n_classes, meta.sample_rate,
+                list(meta.heads[0].labels) if meta.heads and meta.heads[0].labels else None,
+                self.settings,
             )
-        labels = _labels_from_zip(self._data, meta.label_file)
-        if labels is None:
-            self.warnings.append(f"{self.path.name} has no label file; classes are numbered")
-        elif len(labels) != self.n_classes:
-            self.warnings.append(
-                f"label file has {len(labels)} names for {self.n_classes} outputs; classes are numbered"
+        except model_settings.MissingModelSettings as exc:
+            raise MissingSettingsError(str(exc), exc.missing) from None
+        except (model_settings.ModelSettingsError, MetadataError, GraphError) as exc:
+            raise ModelError(str(exc)) from None
+        self.name = meta.name or self.path.stem
+        self.sample_rate = resolved.sample_rate
+        self.activation = resolved.activation
+        # A score calibration in the metadata is part of the model, as MediaPipe applies it.
+        self.calibration = meta.heads[0].calibration if meta.heads else None
+        if self.calibration is not None and resolved.origins.get("activation") != "given":
+            self.activation = "none"  # e.g. BirdNET recognised by shape, with yamview's metadata
+        if self.calibration is not None and self.activation != "none":
+            raise ModelError(
+                f"{self.path.name} calibrates its scores in its metadata; an activation "
+                f"({self.activation}) on top would apply twice (use activation none)"
             )
-            labels = None
-        if labels is None:
-            labels = [f"class {i}" for i in range(self.n_classes)]
-        self.labels: list[str] = labels
-        for w in self.warnings:
-            log.warning(w)
+        self.recognised = resolved.recognised
+        self.setting_origins = resolved.origins
+        self.warnings: list[str] = list(resolved.warnings)
+        self.labels: list[str] = resolved.labels
+        # BirdNET-style "Scientific_Common" labels: views show the common name (``labels``),
+        # tooltips and exports add the scientific one.
+        self.scientific_names: list[str | None] = resolved.scientific_names
+        for w in self.warnings:  # shown by the caller (CLI line, GUI banner): log only
+            log.debug(w)
 
         self._extra_index: dict[str, int] = {}
         self._embedding_quant = (1.0, 0)
@@ -255,11 +267,17 @@ class Model:
             kernels=self.kernels if kernels is None else kernels,
             threads=self.threads if threads is None else threads,
             extras=self.extras if extras is None else extras,
+            settings=self.settings,
             _data=self._data,
             _sha256=self.sha256,
         )
 
     # -- description -------------------------------------------------------------------------
+    @property
+    def data(self) -> bytes:
+        """The model file's bytes, as loaded."""
+        return self._data
+
     @property
     def window_seconds(self) -> float:
         return self.window / self.sample_rate
@@ -307,12 +325,23 @@ class Model:
     def classify(self, frame: np.ndarray) -> np.ndarray:
         """Scores (float32 [n_classes], a copy) for one window of mono audio at ``sample_rate``."""
         self._invoke(frame)
-        return self._interpreter.get_tensor(self._out_index).reshape(-1).copy()
+        return self._scores()
+
+    def _scores(self) -> np.ndarray:
+        raw = self._interpreter.get_tensor(self._out_index).reshape(-1)
+        if self.calibration is not None:
+            return self.calibration.apply(raw)
+        return model_settings.activate(raw, self.activation) if self.activation != "none" else raw.copy()
+
+    def class_name(self, index: int) -> str:
+        """The class's full name as the model's label file has it ("Scientific_Common")."""
+        scientific = self.scientific_names[index]
+        return f"{scientific}_{self.labels[index]}" if scientific else self.labels[index]
 
     def classify_frame(self, frame: np.ndarray) -> FrameOutput:
         """Scores plus, when the model was loaded with ``extras``, embedding and log-mel patch."""
         self._invoke(frame)
-        scores = self._interpreter.get_tensor(self._out_index).reshape(-1).copy()
+        scores = self._scores()
         embedding = log_mel = None
         if EMBEDDING_TENSOR in self._extra_index:
             raw = self._interpreter.get_tensor(self._extra_index[EMBEDDING_TENSOR]).reshape(-1)
