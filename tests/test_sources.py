@@ -77,6 +77,24 @@ def test_clock_paced_playback_lands_in_the_ring_in_real_time(speech):
     assert src.level.peak_db < 0 and src.overflows == 0
 
 
+def test_sources_carry_their_capabilities(audio_dir):
+    """What the GUI asks instead of a source's type: a file seeks, pauses, loops and has a length
+    and a position; a microphone has none of these (None, False, NotImplementedError)."""
+    mic = Microphone(None, 16000)
+    assert (mic.seekable, mic.pausable, mic.loopable) == (False, False, False)
+    assert mic.duration is None and mic.position is None and mic.path is None
+    assert not mic.paused and not mic.finished and not mic.loop
+    for call in (mic.pause, mic.resume, lambda: mic.seek(1.0)):
+        with pytest.raises(NotImplementedError, match="cannot"):
+            call()
+    speech = audio_dir / "speech.wav"
+    src = FilePlayback(speech, 16000, output_device="none")
+    assert (src.seekable, src.pausable, src.loopable) == (True, True, True)
+    assert src.path == speech and src.duration == pytest.approx(AudioFile(speech).duration())
+    src.seek(1.0)
+    assert src.position == pytest.approx(1.0)
+
+
 def test_44k_files_land_at_16k_mono(corpus_dir):
     # ESC-10 clips are 44.1 kHz mono; the librosa robin is 44.1 kHz stereo. Played together.
     paths = [sorted((corpus_dir / "esc10").glob("001_Dog_bark*.ogg"))[0],

@@ -13,30 +13,19 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QProgressBar,
-    QPushButton,
-    QSlider,
-    QSplitter,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+    QFileDialog, QLabel, QMainWindow, QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
-from yamview.core.audio import AudioError
 from yamview.gui import palette
 from yamview.gui.banner import Banner
 from yamview.gui.chrome import fit_to_screen
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode
 from yamview.gui.settings import Settings
+from yamview.gui.transport import Transport
 from yamview.gui.views.class_bars import ClassBars
 from yamview.gui.views.class_timeline import ClassTimeline
 from yamview.gui.views.level_meter import LevelMeter
@@ -45,24 +34,10 @@ from yamview.gui.views.registry import live_views
 from yamview.gui.views.spectrogram import SpectrogramView
 from yamview.gui.views.waveform import Waveform
 from yamview.gui.worker import InferenceWorker, ModelInfo, Scored, WorkerThread
-from yamview.sources import devices
-from yamview.sources.devices import DeviceError
-from yamview.sources.microphone import Microphone
-from yamview.sources.playback import FilePlayback
 
 log = logging.getLogger(__name__)
 
-AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.mp3 *.aiff *.aif *.au *.caf *.w64 *.opus);;All files (*)"
 DISPLAY_FPS = 60
-# A dead or frozen device can hold its stream until it wakes: the GUI never waits longer.
-STOP_TIMEOUT = 1.0
-
-
-class _Bridge(QObject):
-    """Carries callbacks from audio/pump threads to the GUI thread as queued signals."""
-
-    source_error = Signal(str)
-    source_finished = Signal()
 
 
 class MainWindow(QMainWindow):
@@ -86,17 +61,20 @@ class MainWindow(QMainWindow):
         self.output_device = output_device  # "none": file playback paced by the clock, silent
         self.setWindowTitle("yamview — what YAMNet hears")
         self.setAcceptDrops(True)
-        self.source = None
         self.model_info: ModelInfo | None = None
         self._pending_model: str | None = None
         self._inference_ms: list[float] = []
         self.frames_scored = 0
         self.latencies_ms: list[float] = []  # sample-in-ring -> bars drawn, beyond the hop schedule
-        self._bridge = _Bridge()
-        self._bridge.source_error.connect(self._on_source_error)
-        self._bridge.source_finished.connect(self._on_source_finished)
-
+        self.transport = Transport(self, self.settings, output_device, self)
         self._build_ui()
+        t = self.transport
+        t.replacing.connect(self._on_source_replacing)
+        t.replaced.connect(self._on_source_replaced)
+        t.ring_changed.connect(self.request_ring.emit)
+        t.started.connect(self._on_started)
+        t.stopped.connect(self.level.reset)
+        t.status.connect(self.status_label.setText)
         self._build_worker()
         self.talk = TalkMode(self)  # presenter view, focus/hide lists, freeze/replay, snapshots (issue 5)
         self._display = QTimer(self)
@@ -108,7 +86,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.get_bytes("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             fit_to_screen(self, 1280, 800)
-        self._refresh_devices()
+        t.refresh_devices()
         if self.settings.problem:  # more important than the device hint: first, keeping both
             self.banner.add(self.settings.problem)
         self._load_model(self.settings.get("model/path"))
@@ -131,48 +109,15 @@ class MainWindow(QMainWindow):
         bar.setObjectName("transport")
         bar.setMovable(False)
         self.addToolBar(bar)
-        self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Start / stop listening (Space)")
-        self.start_button.setMinimumWidth(90)
-        self.start_button.clicked.connect(self.toggle)
-        self.start_button.setEnabled(False)
-        bar.addWidget(self.start_button)
-        bar.addWidget(QLabel("  Source "))
-        self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(260)
-        self.source_combo.setToolTip("Input device (remembered by name), or the open file")
-        self.source_combo.activated.connect(self._on_source_chosen)
-        bar.addWidget(self.source_combo)
-        refresh = QAction("↻", self)
-        refresh.setToolTip("Look for input devices again")
-        refresh.triggered.connect(lambda: self._refresh_devices(rescan=True))
-        bar.addAction(refresh)
         open_action = QAction("Open file…", self)
         open_action.setToolTip("Play an audio file through the same pipeline (Ctrl+O, or drop a file)")
         open_action.triggered.connect(self.open_file_dialog)
-        bar.addAction(open_action)
         inspect_action = QAction("Inspect file…", self)
         inspect_action.setToolTip("Open a recording in the inspector: whole-file timeline, labels, errors (Ctrl+I)")
         inspect_action.triggered.connect(lambda: self.open_inspector())
-        bar.addAction(inspect_action)
+        self.transport.add_to(bar, [open_action, inspect_action])
         for a in (inspect_item, inspect_action):
             a.setEnabled(self._open_inspector is not None)
-        bar.addSeparator()
-        self.position = QSlider(Qt.Orientation.Horizontal)
-        self.position.setRange(0, 1000)
-        self.position.setMinimumWidth(200)
-        self.position.setToolTip("Position in the file: drag to seek")
-        self.position.sliderReleased.connect(self._seek_to_slider)
-        bar.addWidget(self.position)
-        self.position_label = QLabel("")
-        self.position_label.setMinimumWidth(110)
-        bar.addWidget(self.position_label)
-        self.loop_button = QPushButton("Loop")
-        self.loop_button.setCheckable(True)
-        self.loop_button.setChecked(s.get("source/loop"))
-        self.loop_button.toggled.connect(self._on_loop)
-        bar.addWidget(self.loop_button)
-        self._file_widgets = [self.position, self.position_label, self.loop_button]
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -228,7 +173,6 @@ class MainWindow(QMainWindow):
         c.db_range_changed.connect(self.spectrogram.set_db_range)
 
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle, context=Qt.ShortcutContext.WindowShortcut)
-        self._show_file_widgets(False)
 
     def _build_worker(self) -> None:
         self.worker = InferenceWorker(self.settings.get("classify/hop_seconds"))
@@ -311,8 +255,8 @@ class MainWindow(QMainWindow):
             self.show_message("Model: " + "; ".join(info.warnings), "warning")
         elif old is not None and old.path != info.path:
             self.clear_message()
-        if old is not None and old.sample_rate != info.sample_rate and self.source is not None:
-            self._rebuild_source()  # the ring runs at the model's rate
+        if old is not None and old.sample_rate != info.sample_rate:
+            self.transport.rebuild()  # the ring runs at the model's rate
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
@@ -342,219 +286,67 @@ class MainWindow(QMainWindow):
             f"{i.kernels} kernels · {i.threads} thread{'s' if i.threads > 1 else ''}{src}"
         )
 
-    # == sources =================================================================================
+    # == sources (the transport owns them) ========================================================
     @property
     def rate(self) -> int:
         return self.model_info.sample_rate if self.model_info else FALLBACK_SAMPLE_RATE
 
     @property
+    def model_ready(self) -> bool:
+        return self.model_info is not None
+
+    @property
+    def source(self):
+        return self.transport.source
+
+    @property
     def running(self) -> bool:
         """Audio is flowing (a paused file is not running: Start resumes it)."""
-        src = self.source
-        return src is not None and src.running and not getattr(src, "paused", False)
+        return self.transport.running
 
-    def _refresh_devices(self, rescan: bool = False) -> None:
-        """List input devices. ``rescan`` asks PortAudio again (new hardware), which closes every
-        open stream: only when nothing is streaming, and not while a dead device's stream is
-        still being released (that can block until the device is back: never on this thread)."""
-        if rescan and (self.source is None or not self.source.running):
-            if not devices.rescan(timeout=0):
-                self.show_message("An audio device is still being released; refresh again in a moment.",
-                                  "warning")
-        current = self.source_combo.currentData()
-        self.source_combo.clear()
-        inputs = devices.list_input_devices()
-        for d in inputs:
-            self.source_combo.addItem(f"Microphone: {d.name}", f"mic:{d.name}")
-        file = self.settings.get("source/file")
-        if isinstance(self.source, FilePlayback):
-            file = str(self.source.file.path)
-        if file:
-            self.source_combo.addItem(f"File: {Path(file).name}", f"file:{file}")
-        if not inputs:
-            self.source_combo.insertItem(0, "No input device found", None)
-        wanted = current
-        if not wanted:
-            kind = self.settings.get("source/kind")
-            wanted = f"file:{file}" if kind == "file" and file else f"mic:{self.settings.get('source/device')}"
-        index = self.source_combo.findData(wanted)
-        if index < 0 and wanted.startswith("mic:"):
-            default = devices.default_input_device()
-            index = self.source_combo.findData(f"mic:{default.name}") if default else -1
-        self.source_combo.setCurrentIndex(max(index, 0))
-        if not inputs and self.source is None and not self.source_combo.currentData():
-            problem = devices.portaudio_error()
-            detail = f" ({problem})" if problem else ""
-            self.show_message(f"No input device found{detail}. Open an audio file to see what YAMNet hears.",
-                              "warning", "Open file…", self.open_file_dialog)
+    @property
+    def source_combo(self):
+        return self.transport.combo
+
+    @property
+    def start_button(self):
+        return self.transport.start_button
+
+    def toggle(self) -> None:
+        self.transport.toggle()
+
+    def start(self) -> None:
+        self.transport.start()
+
+    def stop(self) -> None:
+        self.transport.stop()
+
+    def open_file(self, path: str, start: bool = True) -> bool:
+        return self.transport.open_file(path, start)
+
+    def open_file_dialog(self) -> None:
+        self.transport.open_file_dialog()
 
     def _idle_hint(self) -> str:
         """What the empty bars say while nothing plays: the next step for this user."""
         if self.model_info is None:
             return "Loading model…"
-        if not self.source_combo.currentData():
+        if not self.transport.has_choice:
             return "Open an audio file (Ctrl+O) to begin"
         return "Press Start (Space)"
 
-    def _on_source_chosen(self, index: int) -> None:
-        data = self.source_combo.itemData(index)
-        if not data:
-            return
-        kind, value = data.split(":", 1)
-        was_running = self.running
-        if kind == "file":
-            self.open_file(value)
-            return
-        self._set_source(None)
-        self.settings.set("source/kind", "microphone")
-        self.settings.set("source/device", value)
-        if was_running:
-            self.start()
-
-    def _make_source(self):
-        data = self.source_combo.currentData()
-        if not data:
-            raise DeviceError("No input device found. Open an audio file instead (Ctrl+O).")
-        kind, value = data.split(":", 1)
-        if kind == "file":
-            return self._make_playback(value)
-        return Microphone(value, self.rate, on_error=self._bridge.source_error.emit)
-
-    def _make_playback(self, path: str) -> FilePlayback:
-        return FilePlayback(path, self.rate, output_device=self.output_device, loop=self.loop_button.isChecked(),
-                            on_error=self._bridge.source_error.emit,
-                            on_finished=self._bridge.source_finished.emit)
-
-    def _set_source(self, source) -> None:
-        """Replace the source (stopping the old one) and reset the views to its time base."""
+    def _on_source_replacing(self) -> None:
         self.talk.source_changed()
-        if self.source is not None:
-            self.source.stop(timeout=STOP_TIMEOUT)
-        self.source = source
-        self.request_ring.emit(None)
+
+    def _on_source_replaced(self) -> None:
         for view in self.views:
             view.clear()
-        self._show_file_widgets(isinstance(source, FilePlayback))
         self._update_status()
 
-    def _rebuild_source(self) -> None:
-        was_running = self.running
-        position = self.source.position if isinstance(self.source, FilePlayback) else None
-        try:
-            new = self._make_source()
-        except (DeviceError, AudioError) as exc:
-            self._set_source(None)
-            self.show_message(str(exc), "error")
-            return
-        self._set_source(new)
-        if position:
-            new.seek(position)
-        if was_running:
-            self.start()
-
-    def open_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an audio file", self._last_folder(), AUDIO_FILTER)
-        if path:
-            self.open_file(path)
-
-    def _last_folder(self) -> str:
-        last = self.settings.get("source/file")
-        return str(Path(last).parent) if last else str(Path.home())
-
-    def open_file(self, path: str, start: bool = True) -> bool:
-        """Switch to playing ``path``; a file that cannot be read changes nothing."""
-        try:
-            playback = self._make_playback(path)
-        except AudioError as exc:
-            self.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
-            return False
-        except Exception as exc:  # noqa: BLE001 - any other failure must also leave things as they were
-            log.exception("opening %s", path)
-            self.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
-            return False
-        self._set_source(playback)
-        self.settings.set("source/kind", "file")
-        self.settings.set("source/file", str(path))
-        self._refresh_devices()
-        self.source_combo.setCurrentIndex(self.source_combo.findData(f"file:{path}"))
-        self.clear_message()
-        if start and self.model_info is not None:
-            self.start()
-        return True
-
-    # == transport ===============================================================================
-    def toggle(self) -> None:
-        if self.running:
-            self.stop()
-        else:
-            self.start()
-
-    def start(self) -> None:
-        if self.model_info is None:
-            self.show_message("The model is still loading; Start will be available in a moment.", "info")
-            return
-        if isinstance(self.source, FilePlayback) and self.source.finished:
-            self.source.seek(0)
-        if self.source is None or not isinstance(self.source, FilePlayback):
-            try:
-                self._set_source(self._make_source())
-            except (DeviceError, AudioError) as exc:
-                self._set_source(None)
-                self.show_message(str(exc), "error", "Open file…", self.open_file_dialog)
-                return
-        try:
-            if isinstance(self.source, FilePlayback) and self.source.running and self.source.paused:
-                self.source.resume()
-            else:
-                self.source.start()
-        except (DeviceError, AudioError) as exc:
-            self.show_message(f"Cannot start {self.source.name}: {exc}", "error", "Open file…", self.open_file_dialog)
-            return
-        self.request_ring.emit(self.source.ring)
+    def _on_started(self) -> None:
         self._inference_ms.clear()
-        self.start_button.setText("Stop")
         self.bars.set_placeholder("Listening… first scores after one window")
-        if self.message().startswith(("No input device", "Cannot start", "Input stopped")):
-            self.clear_message()
         self._update_status()
-
-    def stop(self) -> None:
-        if self.source is not None:
-            if isinstance(self.source, FilePlayback) and self.source.running:
-                self.source.pause()  # keep the position: Start resumes
-            else:
-                self.source.stop(timeout=STOP_TIMEOUT)
-        self.request_ring.emit(None)
-        self.start_button.setText("Start")
-        self.level.reset()
-
-    def _on_loop(self, on: bool) -> None:
-        self.settings.set("source/loop", on)
-        if isinstance(self.source, FilePlayback):
-            self.source.loop = on
-
-    def _seek_to_slider(self) -> None:
-        if isinstance(self.source, FilePlayback) and self.source.duration:
-            self.source.seek(self.position.value() / 1000 * self.source.duration)
-
-    def _show_file_widgets(self, visible: bool) -> None:
-        for w in self._file_widgets:
-            w.setEnabled(visible)
-
-    def _on_source_error(self, message: str) -> None:
-        self.request_ring.emit(None)
-        self.start_button.setText("Start")
-        self.level.reset()
-        self._refresh_devices()
-        self.show_message(f"Input stopped: {message}. Pick another source and press Start.", "error",
-                          "Open file…", self.open_file_dialog)
-
-    def _on_source_finished(self) -> None:
-        self.request_ring.emit(None)
-        self.start_button.setText("Start")
-        self.level.reset()
-        name = self.source.file.path.name if isinstance(self.source, FilePlayback) else "the file"
-        self.status_label.setText(f"Finished playing {name} · Start plays it again")
 
     # == worker results and drawing =================================================================
     @Slot(object)
@@ -586,11 +378,7 @@ class MainWindow(QMainWindow):
         tick = Tick(src.ring, src.rate, src.stream_time, src.level) if live else idle_tick(self.rate)
         for view in self.views:
             view.on_tick(tick)
-        if src is not None and src.ring.total > 0:
-            if isinstance(src, FilePlayback) and src.duration:
-                if not self.position.isSliderDown():
-                    self.position.setValue(int(1000 * src.position / src.duration))
-                self.position_label.setText(f"{_clock(src.position)} / {_clock(src.duration)}")
+        self.transport.tick()
 
     # == other handlers ==============================================================================
     def _on_max_results(self, n: int) -> None:
@@ -654,8 +442,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         self._display.stop()
         self.talk.close()
-        if self.source is not None:
-            self.source.stop(timeout=STOP_TIMEOUT)
+        self.transport.close()
         self.worker_thread.stop()
         self.settings.set_bytes("window/geometry", self.saveGeometry())
         self.settings.sync()
@@ -681,9 +468,3 @@ def _titled(title: str, widget: QWidget, big: bool = False) -> QWidget:
     layout.addWidget(label)
     layout.addWidget(widget, 1)
     return box
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(max(0.0, seconds), 60)
-    return f"{int(m)}:{s:04.1f}"
-

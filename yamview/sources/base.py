@@ -19,6 +19,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -137,6 +138,53 @@ class LiveSource:
         self._resampler: Resampler | None = None
         self._pump: threading.Thread | None = None
         self._pump_stop = threading.Event()
+
+    # -- capabilities: callers ask these, never the source's type ----------------------------
+    seekable = False  # seek(); position and duration are known
+    pausable = False  # pause() / resume() keep the position
+    loopable = False  # ``loop`` starts again at the end
+
+    @property
+    def path(self) -> Path | None:
+        """The file played, or None (a microphone)."""
+        return None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds, or None when the source has no end (a microphone)."""
+        return None
+
+    @property
+    def position(self) -> float | None:
+        """Seconds into the source of the audio now playing, or None (a microphone)."""
+        return None
+
+    @property
+    def paused(self) -> bool:
+        return False
+
+    @property
+    def finished(self) -> bool:
+        """Played to the end (only a source with a duration ends)."""
+        return False
+
+    @property
+    def loop(self) -> bool:
+        return False
+
+    @loop.setter
+    def loop(self, on: bool) -> None:
+        if on:
+            raise NotImplementedError(f"{self.name} cannot loop")
+
+    def pause(self) -> None:
+        raise NotImplementedError(f"{self.name} cannot pause")
+
+    def resume(self) -> None:
+        raise NotImplementedError(f"{self.name} cannot pause")
+
+    def seek(self, seconds: float) -> None:
+        raise NotImplementedError(f"{self.name} cannot seek")
 
     # -- public ------------------------------------------------------------------------------
     @property

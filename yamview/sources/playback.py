@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -83,7 +84,13 @@ class FilePlayback(LiveSource):
         self._stream = None
         self._play = np.zeros((self.block, self.file.channels), np.float32)
 
+    seekable = pausable = loopable = True
+
     # -- public ------------------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
     @property
     def duration(self) -> float:
         return self.file.duration()

@@ -294,8 +294,7 @@ class TalkMode(QObject):
         src = self.w.source
         name = ""
         if src is not None:
-            file = getattr(src, "file", None)
-            name = file.path.name if file is not None else src.name
+            name = src.path.name if src.path is not None else src.name
         v.source_name = name
         if self.board is None:
             v.placeholder = "Loading model…"
@@ -406,14 +405,12 @@ class TalkMode(QObject):
             self.freeze()
 
     def freeze(self) -> bool:
-        from yamview.sources.playback import FilePlayback
-
         src = self.w.source
         if src is None or src.ring.total == 0:
             self._say("Nothing to freeze yet: start listening first (Space).")
             self.freeze_action.setChecked(False)
             return False
-        if isinstance(src, FilePlayback) and self.w.running:
+        if src.pausable and self.w.running:
             src.pause()  # the file waits; a microphone keeps listening in the background
             self._paused_source = src
         self.frozen = replay_mod.freeze(src, self.history)

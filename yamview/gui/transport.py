@@ -1,0 +1,346 @@
+"""The live window's source and the toolbar that drives it: picker, Start/Stop, position, Loop.
+
+``Transport`` owns the current source (a microphone or a file played in real time) and decides
+by the source's capabilities (``seekable``, ``pausable``, ``loopable``, ``duration``), never by
+its type, what Start, Stop, the position slider and Loop do. The window hears about it through
+signals and lends it a message strip (``TransportHost``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable, Protocol
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QPushButton, QSlider, QToolBar, QWidget
+
+from yamview.core.audio import AudioError
+from yamview.gui.settings import Settings
+from yamview.sources import devices
+from yamview.sources.base import LiveSource
+from yamview.sources.devices import DeviceError
+from yamview.sources.microphone import Microphone
+from yamview.sources.playback import FilePlayback
+
+log = logging.getLogger(__name__)
+
+AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.mp3 *.aiff *.aif *.au *.caf *.w64 *.opus);;All files (*)"
+# A dead or frozen device can hold its stream until it wakes: the GUI never waits longer.
+STOP_TIMEOUT = 1.0
+# How a choice in the picker is remembered: "<kind>:<device name or file path>".
+MIC, FILE = "mic", "file"
+
+
+class TransportHost(Protocol):
+    """What the transport needs from its window."""
+
+    @property
+    def rate(self) -> int: ...  # the model's sample rate: every source delivers at it
+
+    @property
+    def model_ready(self) -> bool: ...
+
+    def show_message(self, text: str, kind: str = "info", action: str | None = None,
+                     callback: Callable[[], None] | None = None) -> None: ...
+
+    def clear_message(self) -> None: ...
+
+    def message(self) -> str: ...
+
+
+class _Bridge(QObject):
+    """Carries callbacks from audio/pump threads to the GUI thread as queued signals."""
+
+    source_error = Signal(str)
+    source_finished = Signal()
+
+
+class Transport(QObject):
+    replacing = Signal()  # a new source (or none) is about to replace the current one
+    replaced = Signal()  # ... and has: the views restart on its time base
+    ring_changed = Signal(object)  # the ring to score (None: stop scoring)
+    started = Signal()
+    stopped = Signal()  # by the user, an error, or the end of the file
+    status = Signal(str)  # a line for the status bar
+
+    def __init__(self, host: TransportHost, settings: Settings, output_device: str | None,
+                 parent: QWidget) -> None:
+        super().__init__(parent)
+        self.host, self.settings, self.output_device = host, settings, output_device
+        self.parent_widget = parent
+        self.source: LiveSource | None = None
+        self._bridge = _Bridge()
+        self._bridge.source_error.connect(self._on_source_error)
+        self._bridge.source_finished.connect(self._on_source_finished)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Start / stop listening (Space)")
+        self.start_button.setMinimumWidth(90)
+        self.start_button.clicked.connect(self.toggle)
+        self.start_button.setEnabled(False)
+        self.combo = QComboBox()
+        self.combo.setMinimumWidth(260)
+        self.combo.setToolTip("Input device (remembered by name), or the open file")
+        self.combo.activated.connect(self._on_chosen)
+        self.refresh_action = QAction("↻", parent)
+        self.refresh_action.setToolTip("Look for input devices again")
+        self.refresh_action.triggered.connect(lambda: self.refresh_devices(rescan=True))
+        self.position = QSlider(Qt.Orientation.Horizontal)
+        self.position.setRange(0, 1000)
+        self.position.setMinimumWidth(200)
+        self.position.setToolTip("Position in the file: drag to seek")
+        self.position.sliderReleased.connect(self._seek_to_slider)
+        self.position_label = QLabel("")
+        self.position_label.setMinimumWidth(110)
+        self.loop_button = QPushButton("Loop")
+        self.loop_button.setCheckable(True)
+        self.loop_button.setChecked(settings.get("source/loop"))
+        self.loop_button.toggled.connect(self._on_loop)
+        self._show_capabilities(None)
+
+    def add_to(self, bar: QToolBar, middle: list[QAction]) -> None:
+        """Start, the picker and ↻, then ``middle`` (the window's own actions), then position and Loop."""
+        bar.addWidget(self.start_button)
+        bar.addWidget(QLabel("  Source "))
+        bar.addWidget(self.combo)
+        bar.addAction(self.refresh_action)
+        for a in middle:
+            bar.addAction(a)
+        bar.addSeparator()
+        bar.addWidget(self.position)
+        bar.addWidget(self.position_label)
+        bar.addWidget(self.loop_button)
+
+    # == state =====================================================================================
+    @property
+    def running(self) -> bool:
+        """Audio is flowing (a paused file is not running: Start resumes it)."""
+        src = self.source
+        return src is not None and src.running and not src.paused
+
+    @property
+    def has_choice(self) -> bool:
+        return bool(self.combo.currentData())
+
+    # == the picker ==================================================================================
+    def refresh_devices(self, rescan: bool = False) -> None:
+        """List input devices. ``rescan`` asks PortAudio again (new hardware), which closes every
+        open stream: only when nothing is streaming, and not while a dead device's stream is
+        still being released (that can block until the device is back: never on this thread)."""
+        if rescan and (self.source is None or not self.source.running):
+            if not devices.rescan(timeout=0):
+                self.host.show_message("An audio device is still being released; refresh again in a moment.",
+                                       "warning")
+        current = self.combo.currentData()
+        self.combo.clear()
+        inputs = devices.list_input_devices()
+        for d in inputs:
+            self.combo.addItem(f"Microphone: {d.name}", f"{MIC}:{d.name}")
+        file = self.settings.get("source/file")
+        if self.source is not None and self.source.path is not None:
+            file = str(self.source.path)
+        if file:
+            self.combo.addItem(f"File: {Path(file).name}", f"{FILE}:{file}")
+        if not inputs:
+            self.combo.insertItem(0, "No input device found", None)
+        wanted = current
+        if not wanted:
+            kind = self.settings.get("source/kind")
+            wanted = f"{FILE}:{file}" if kind == "file" and file else f"{MIC}:{self.settings.get('source/device')}"
+        index = self.combo.findData(wanted)
+        if index < 0 and wanted.startswith(f"{MIC}:"):
+            default = devices.default_input_device()
+            index = self.combo.findData(f"{MIC}:{default.name}") if default else -1
+        self.combo.setCurrentIndex(max(index, 0))
+        if not inputs and self.source is None and not self.combo.currentData():
+            problem = devices.portaudio_error()
+            detail = f" ({problem})" if problem else ""
+            self.host.show_message(f"No input device found{detail}. Open an audio file to see what YAMNet hears.",
+                                   "warning", "Open file…", self.open_file_dialog)
+
+    def _on_chosen(self, index: int) -> None:
+        data = self.combo.itemData(index)
+        if not data:
+            return
+        kind, value = data.split(":", 1)
+        was_running = self.running
+        if kind == FILE:
+            self.open_file(value)
+            return
+        self.set_source(None)
+        self.settings.set("source/kind", "microphone")
+        self.settings.set("source/device", value)
+        if was_running:
+            self.start()
+
+    def _make_source(self) -> LiveSource:
+        data = self.combo.currentData()
+        if not data:
+            raise DeviceError("No input device found. Open an audio file instead (Ctrl+O).")
+        kind, value = data.split(":", 1)
+        if kind == FILE:
+            return self._make_playback(value)
+        return Microphone(value, self.host.rate, on_error=self._bridge.source_error.emit)
+
+    def _make_playback(self, path: str) -> FilePlayback:
+        return FilePlayback(path, self.host.rate, output_device=self.output_device,
+                            loop=self.loop_button.isChecked(), on_error=self._bridge.source_error.emit,
+                            on_finished=self._bridge.source_finished.emit)
+
+    def set_source(self, source: LiveSource | None) -> None:
+        """Replace the source (stopping the old one); the views restart on its time base."""
+        self.replacing.emit()
+        if self.source is not None:
+            self.source.stop(timeout=STOP_TIMEOUT)
+        self.source = source
+        self.ring_changed.emit(None)
+        self._show_capabilities(source)
+        self.replaced.emit()
+
+    def rebuild(self) -> None:
+        """The same choice again, at a new rate (a model with another rate was loaded)."""
+        if self.source is None:
+            return
+        was_running = self.running
+        position = self.source.position if self.source.seekable else None
+        try:
+            new = self._make_source()
+        except (DeviceError, AudioError) as exc:
+            self.set_source(None)
+            self.host.show_message(str(exc), "error")
+            return
+        self.set_source(new)
+        if position:
+            new.seek(position)
+        if was_running:
+            self.start()
+
+    def open_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open an audio file", self._last_folder(),
+                                              AUDIO_FILTER)
+        if path:
+            self.open_file(path)
+
+    def _last_folder(self) -> str:
+        last = self.settings.get("source/file")
+        return str(Path(last).parent) if last else str(Path.home())
+
+    def open_file(self, path: str, start: bool = True) -> bool:
+        """Switch to playing ``path``; a file that cannot be read changes nothing."""
+        try:
+            playback = self._make_playback(path)
+        except AudioError as exc:
+            self.host.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
+            return False
+        except Exception as exc:  # noqa: BLE001 - any other failure must also leave things as they were
+            log.exception("opening %s", path)
+            self.host.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
+            return False
+        self.set_source(playback)
+        self.settings.set("source/kind", "file")
+        self.settings.set("source/file", str(path))
+        self.refresh_devices()
+        self.combo.setCurrentIndex(self.combo.findData(f"{FILE}:{path}"))
+        self.host.clear_message()
+        if start and self.host.model_ready:
+            self.start()
+        return True
+
+    # == Start / Stop ==============================================================================
+    def toggle(self) -> None:
+        if self.running:
+            self.stop()
+        else:
+            self.start()
+
+    def start(self) -> None:
+        if not self.host.model_ready:
+            self.host.show_message("The model is still loading; Start will be available in a moment.", "info")
+            return
+        src = self.source
+        if src is not None and src.seekable and src.finished:
+            src.seek(0)
+        if src is None or not src.pausable:  # a paused file resumes; anything else starts afresh
+            try:
+                self.set_source(self._make_source())
+            except (DeviceError, AudioError) as exc:
+                self.set_source(None)
+                self.host.show_message(str(exc), "error", "Open file…", self.open_file_dialog)
+                return
+        src = self.source
+        try:
+            if src.pausable and src.running and src.paused:
+                src.resume()
+            else:
+                src.start()
+        except (DeviceError, AudioError) as exc:
+            self.host.show_message(f"Cannot start {src.name}: {exc}", "error", "Open file…", self.open_file_dialog)
+            return
+        self.ring_changed.emit(src.ring)
+        self.start_button.setText("Stop")
+        if self.host.message().startswith(("No input device", "Cannot start", "Input stopped")):
+            self.host.clear_message()
+        self.started.emit()
+
+    def stop(self) -> None:
+        src = self.source
+        if src is not None:
+            if src.pausable and src.running:
+                src.pause()  # keep the position: Start resumes
+            else:
+                src.stop(timeout=STOP_TIMEOUT)
+        self._stopped()
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.stop(timeout=STOP_TIMEOUT)
+
+    def _stopped(self) -> None:
+        self.ring_changed.emit(None)
+        self.start_button.setText("Start")
+        self.stopped.emit()
+
+    def _on_source_error(self, message: str) -> None:
+        self._stopped()
+        self.refresh_devices()
+        self.host.show_message(f"Input stopped: {message}. Pick another source and press Start.", "error",
+                               "Open file…", self.open_file_dialog)
+
+    def _on_source_finished(self) -> None:
+        self._stopped()
+        src = self.source
+        name = src.path.name if src is not None and src.path is not None else "the file"
+        self.status.emit(f"Finished playing {name} · Start plays it again")
+
+    # == position and Loop =========================================================================
+    def _show_capabilities(self, source: LiveSource | None) -> None:
+        seekable = source is not None and source.seekable
+        self.position.setEnabled(seekable)
+        self.position_label.setEnabled(seekable)
+        self.loop_button.setEnabled(source is not None and source.loopable)
+
+    def _on_loop(self, on: bool) -> None:
+        self.settings.set("source/loop", on)
+        if self.source is not None and self.source.loopable:
+            self.source.loop = on
+
+    def _seek_to_slider(self) -> None:
+        src = self.source
+        if src is not None and src.seekable and src.duration:
+            src.seek(self.position.value() / 1000 * src.duration)
+
+    def tick(self) -> None:
+        """Display timer: move the position slider with the audio."""
+        src = self.source
+        if src is None or src.ring.total == 0 or not src.duration or src.position is None:
+            return
+        if not self.position.isSliderDown():
+            self.position.setValue(int(1000 * src.position / src.duration))
+        self.position_label.setText(f"{_clock(src.position)} / {_clock(src.duration)}")
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(max(0.0, seconds), 60)
+    return f"{int(m)}:{s:04.1f}"
