@@ -178,3 +178,33 @@ def test_cli_classify_birdnet(birdnet_dir, corpus_dir):
     item = json.loads(result.stdout)[0]
     assert item["top_max"][0]["class"] == "European Robin"
     assert item["top_max"][0]["scientific_name"] == "Erithacus rubecula"
+
+
+def test_birdnet_analyzer_raven_table_is_truth_for_birdnet(birdnet, corpus_dir, tmp_path):
+    """A selection table in BirdNET-Analyzer's own columns (Common Name, Species Code, nocall
+    rows) reads as human labels whose names are BirdNET's classes: metrics need no mapping."""
+    from yamview.core import metrics
+    from yamview.core.labels_io import map_labels, read_labels
+
+    table = tmp_path / "robin.BirdNET.selection.table.txt"
+    table.write_text(
+        "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)"
+        "\tCommon Name\tSpecies Code\tConfidence\tBegin Path\tFile Offset (s)\n"
+        "1\tSpectrogram 1\t1\t0\t3.0\t0\t15000\tEuropean Robin\teurrob1\t0.99\trobin.ogg\t0\n"
+        "2\tSpectrogram 1\t1\t3.0\t6.0\t0\t15000\tnocall\tnocall\t1.0\trobin.ogg\t3.0\n"
+    )
+    labels = read_labels(table)
+    assert [(x.start, x.end, x.text) for x in labels] == [(0.0, 3.0, "European Robin")]
+    analysis = analyze(AudioFile(corpus_dir / ROBIN), birdnet, hop_seconds=1.0).result()
+    classes = map_labels(labels, birdnet.labels, None, source=table)
+    truth = metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds,
+                                 len(analysis.labels))
+    result = metrics.evaluate(analysis.scores, truth, metrics_thresholds(birdnet), analysis.labels)
+    robin = birdnet.labels.index("European Robin")
+    assert result.hits[robin] >= 1 and result.misses[robin] == 0
+
+
+def metrics_thresholds(model):
+    from yamview.core import events
+
+    return events.thresholds_for(0.5, model.n_classes)

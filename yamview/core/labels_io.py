@@ -19,6 +19,7 @@ from yamview.core.files import read_text, write_csv, write_text
 
 FORMATS = ("audacity", "raven", "csv")
 RAVEN_BEGIN, RAVEN_END, RAVEN_LABEL = "Begin Time (s)", "End Time (s)", "Annotation"
+BIRDNET_LABEL = "Common Name"  # BirdNET-Analyzer's Raven tables: the species' common name
 RAVEN_HEADER = ("Selection", "View", "Channel", RAVEN_BEGIN, RAVEN_END,
                 "Low Freq (Hz)", "High Freq (Hz)", RAVEN_LABEL, "Score")
 # Accepted CSV header names (lower case), first is what we write.
@@ -96,11 +97,15 @@ def read_raven(path: str | os.PathLike, column: str = RAVEN_LABEL) -> list[Label
     """A Raven selection table (tab-separated, header row); ``column`` holds the label text.
 
     Raven lists each selection once per view (waveform, spectrogram): rows repeating a
-    ``Selection`` number are read once.
+    ``Selection`` number are read once. BirdNET-Analyzer's tables name the species in
+    ``Common Name`` (no ``Annotation``): that column is used then, and its ``nocall`` rows skipped.
     """
     lines = _read_text(path).splitlines()
     start_at = next(i for i, l in enumerate(lines) if l.strip())
     header = [h.strip() for h in lines[start_at].split("\t")]
+    skip = set()
+    if column == RAVEN_LABEL and column not in header and BIRDNET_LABEL in header:
+        column, skip = BIRDNET_LABEL, {"nocall"}
     missing = [c for c in (RAVEN_BEGIN, RAVEN_END, column) if c not in header]
     if missing:
         raise LabelError(f"{_where(path, start_at + 1)}: missing column{'s' * (len(missing) > 1)} "
@@ -120,6 +125,8 @@ def read_raven(path: str | os.PathLike, column: str = RAVEN_LABEL) -> list[Label
                 continue
             seen.add(cells[isel].strip())
         text = cells[il] if il < len(cells) else ""
+        if text.strip() in skip:
+            continue
         labels.append(_label(cells[ib], cells[ie], text, path, n))
     return _nonempty(labels, path)
 
