@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
 
     # Requests to the worker: queued across threads, so they run on the worker's thread.
     request_model = Signal(str, str, int)
+    request_model_settings = Signal(object)  # {sha256: ModelSettings} the user gave for bare models
     request_hop = Signal(float)
     request_ring = Signal(object)
 
@@ -178,11 +179,14 @@ class MainWindow(QMainWindow):
         self.worker = InferenceWorker(self.settings.get("classify/hop_seconds"))
         self.worker_thread = WorkerThread(self.worker)
         self.request_model.connect(self.worker.load_model)
+        self.request_model_settings.connect(self.worker.set_model_settings_book)
+        self.worker.model_needs_settings.connect(self._ask_model_settings)
         self.request_hop.connect(self.worker.set_hop)
         self.request_ring.connect(self.worker.set_ring)
         self.worker.scored.connect(self._on_scored)
         self.worker.model_loaded.connect(self._on_model_loaded)
         self.worker.model_failed.connect(self._on_model_failed)
+        self.request_model_settings.emit(self.settings.model_settings_book())
         # Bound methods of this GUI-thread object, never lambdas: a lambda connected to a worker
         # signal runs on the worker's thread, and touching widgets there crashes.
         self.worker.failed.connect(self._on_worker_failed)
@@ -251,12 +255,43 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(True)
         self.bars.set_placeholder(self._idle_hint() if not self.running else "Listening…")
         self._update_status()
+        if info.numbered and self.settings.model_settings(info.sha256) is None:
+            self._model_settings_dialog(info.path, info.sha256,
+                                        "It has no class names: choose a file with one name per "
+                                        "line (or keep the classes numbered).")
         if info.warnings:
             self.show_message("Model: " + "; ".join(info.warnings), "warning")
         elif old is not None and old.path != info.path:
             self.clear_message()
         if old is not None and old.sample_rate != info.sample_rate:
             self.transport.rebuild()  # the ring runs at the model's rate
+
+    @Slot(str, str, str)
+    def _ask_model_settings(self, path: str, sha256: str, message: str) -> None:
+        """A bare model without a sample rate: ask (remembered per file), then load it again."""
+        self._model_settings_dialog(path, sha256, "It does not state its sample rate.",
+                                    on_cancel=lambda: self._on_model_failed(message))
+
+    def _model_settings_dialog(self, path: str, sha256: str, reason: str, on_cancel=None) -> None:
+        from yamview.core.tflite.model_settings import ModelSettings
+        from yamview.gui.model_settings_dialog import ModelSettingsDialog
+
+        dialog = ModelSettingsDialog(path, reason, self.settings.model_settings(sha256), self)
+        self.model_settings_dialog = dialog  # reachable for tests; replaced by the next one
+
+        def done(result: int) -> None:
+            if result == ModelSettingsDialog.DialogCode.Accepted:
+                self.settings.set_model_settings(sha256, dialog.settings())
+                self.request_model_settings.emit(self.settings.model_settings_book())
+                self._load_model(path)
+            elif on_cancel is not None:
+                on_cancel()
+            else:  # asked once: keep the numbered classes without asking again
+                self.settings.set_model_settings(sha256, self.settings.model_settings(sha256)
+                                                 or ModelSettings())
+
+        dialog.finished.connect(done)
+        dialog.open()  # window-modal, not a nested event loop: the GUI keeps running
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:

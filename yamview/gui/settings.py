@@ -7,6 +7,7 @@ starts from defaults, saying so once.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -72,6 +73,9 @@ KEYS = {
 }
 
 
+_MODEL_SETTINGS = "model_settings"
+
+
 def default_path() -> Path:
     import platformdirs
 
@@ -128,6 +132,31 @@ class Settings:
         if name not in KEYS:
             raise KeyError(name)
         self._qs.setValue(name, value)
+
+    # Answers for models without metadata (rate, class names, activation), per model sha256:
+    # the same file never asks twice, wherever it is moved.
+    def model_settings(self, sha256: str):
+        from yamview.core.tflite.model_settings import ModelSettings, ModelSettingsError
+
+        raw = self._qs.value(f"{_MODEL_SETTINGS}/{sha256}")
+        if raw is None:
+            return None
+        try:
+            return ModelSettings.from_json(json.loads(str(raw)), "stored model settings")
+        except (ValueError, ModelSettingsError) as exc:
+            log.warning("ignoring stored settings of model %s: %s", sha256[:12], exc)
+            return None
+
+    def set_model_settings(self, sha256: str, settings) -> None:
+        self._qs.setValue(f"{_MODEL_SETTINGS}/{sha256}", json.dumps(settings.to_json()))
+
+    def model_settings_book(self) -> dict:
+        """Every stored model's settings, by sha256 (for the inference worker)."""
+        self._qs.beginGroup(_MODEL_SETTINGS)
+        keys = self._qs.childKeys()
+        self._qs.endGroup()
+        book = {k: self.model_settings(k) for k in keys}
+        return {k: v for k, v in book.items() if v is not None}
 
     # Window geometry and splitter state are opaque Qt blobs.
     def get_bytes(self, name: str):

@@ -12,13 +12,14 @@ import logging
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from yamview.core import assets
 from yamview.core.framing import Framing
-from yamview.core.model import Model, ModelError
+from yamview.core.model import MissingSettingsError, Model, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,15 @@ class ModelInfo:
     threads: int
     warnings: list
     sha256: str
+    numbered: bool = False  # no class names anywhere: the classes are "class 0", "class 1", ...
 
 
 class InferenceWorker(QObject):
     scored = Signal(object)  # Scored
     model_loaded = Signal(object)  # ModelInfo
     model_failed = Signal(str)
+    # A bare model lacks a setting only the user can give: (path, sha256, message).
+    model_needs_settings = Signal(str, str, str)
     failed = Signal(str)  # an exception while scoring: shown, the worker keeps going
 
     def __init__(self, hop_seconds: float = 0.4875) -> None:
@@ -68,6 +72,7 @@ class InferenceWorker(QObject):
         self.skipped = 0
         self._timer: QTimer | None = None
         self._errors_in_a_row = 0
+        self._settings_book: dict = {}  # model sha256 -> ModelSettings the user gave
 
     # -- lifetime (runs on the worker thread) -----------------------------------------------
     @Slot()
@@ -86,6 +91,10 @@ class InferenceWorker(QObject):
         self._ring = None
 
     # -- configuration (queued calls from the GUI thread) -----------------------------------------
+    @Slot(object)
+    def set_model_settings_book(self, book: dict) -> None:
+        self._settings_book = dict(book)
+
     @Slot(str, str, int)
     def load_model(self, path: str, kernels: str, threads: int) -> None:
         """Load (or reload with other kernels/threads) a model off the GUI thread.
@@ -95,10 +104,16 @@ class InferenceWorker(QObject):
         try:
             if not path:
                 path = str(assets.ensure("yamnet"))
-            if self._model is not None and str(self._model.path) == path:
+            sha = assets.sha256_of(Path(path)) if Path(path).is_file() else ""
+            settings = self._settings_book.get(sha)
+            if (self._model is not None and str(self._model.path) == path
+                    and self._model.sha256 == sha and self._model.settings == settings):
                 model = self._model.reconfigured(kernels=kernels, threads=threads)
             else:
-                model = Model(path, kernels=kernels, threads=threads)
+                model = Model(path, kernels=kernels, threads=threads, settings=settings)
+        except MissingSettingsError as exc:
+            self.model_needs_settings.emit(path, sha, str(exc))
+            return
         except (ModelError, assets.AssetError) as exc:
             self.model_failed.emit(str(exc))
             return
@@ -110,7 +125,8 @@ class InferenceWorker(QObject):
         self._reframe()
         self.model_loaded.emit(
             ModelInfo(model.name, str(model.path), list(model.labels), model.window, model.sample_rate,
-                      model.kernels.value, model.threads, list(model.warnings), model.sha256)
+                      model.kernels.value, model.threads, list(model.warnings), model.sha256,
+                      numbered=not ({"labels", "labels_file"} & set(model.setting_origins)))
         )
 
     @Slot(float)

