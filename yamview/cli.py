@@ -50,6 +50,9 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernels", choices=["fast", "reference"], default="fast",
                    help="fast: XNNPACK (default); reference: builtin kernels, Google's exact values")
     p.add_argument("--threads", type=_positive_int, default=1, help="inference threads (1..cores)")
+    p.add_argument("--jobs", type=_positive_int, metavar="N",
+                   help="interpreters scoring in parallel, one thread each (default: one per core; "
+                   "1: a single interpreter). Scores are the same for any N")
     _add_model_settings(p)
 
 
@@ -202,11 +205,19 @@ def _checked_model(args):
     """Check --threads and --hop, load the model: the Model, or an exit code after one message."""
     from yamview.core.assets import AssetError
     from yamview.core.model import ModelError, max_threads
+    from yamview.core.pool import default_jobs, usable_cores
 
     if args.threads > max_threads():
         _say(f"--threads {args.threads} is more than this machine's {max_threads()} cores; "
              f"using {max_threads()} (more threads than cores is many times slower)")
         args.threads = max_threads()
+    if args.jobs is None:
+        args.jobs = default_jobs(args.threads)
+    elif args.jobs * args.threads > usable_cores():
+        jobs = max(1, usable_cores() // args.threads)
+        _say(f"--jobs {args.jobs} x --threads {args.threads} is more than the {usable_cores()} "
+             f"cores this process may use; using --jobs {jobs}")
+        args.jobs = jobs
     if args.hop is not None and not args.hop >= 0.01:  # "not >=" also catches NaN
         _say(f"--hop must be at least 0.01 s (got {args.hop})")
         return EXIT_USAGE
@@ -259,7 +270,8 @@ def _classify(args) -> int:
         try:
             source = AudioFile(name)
             # Summaries need only running mean/max: memory stays flat for any file length.
-            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap, keep_scores=False)
+            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap, keep_scores=False,
+                          jobs=args.jobs)
             bar = _ProgressBar(name, run.expected_frames,
                                sys.stderr.isatty() and source.duration() > 30)
             per_frame = []
@@ -474,7 +486,8 @@ def _cached_analysis(args, source, model):
     from yamview.core.audio import AudioError
     from yamview.core.cache import CachedAnalysis
 
-    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file)
+    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file,
+                         jobs=args.jobs)
     if job.cached is not None:
         return job.cached
     try:

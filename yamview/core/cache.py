@@ -139,9 +139,10 @@ class CachedAnalysis:
 
     def __init__(self, audio: AudioFile, model, hop_seconds: float | None = None, use_cache: bool = True,
                  name: str | None = None, directory: str | os.PathLike | None = None,
-                 embeddings: bool = False) -> None:
+                 embeddings: bool = False, jobs: int | None = None) -> None:
         self.audio, self.model, self.hop_seconds, self.directory = audio, model, hop_seconds, directory
         self.embeddings = embeddings
+        self.jobs = jobs  # interpreters in parallel (None: one per core); the scores do not depend on it
         self.framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds)
         self.content: str | None = file_hash(audio.path) if use_cache else None
         self.key: str | None = None
@@ -154,7 +155,8 @@ class CachedAnalysis:
                 self.cached = None
 
     def run(self, source: Source | None = None) -> AnalysisRun:
-        return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds, embeddings=self.embeddings)
+        return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds,
+                       embeddings=self.embeddings, jobs=self.jobs)
 
     def store(self, analysis: Analysis) -> Path | None:
         """File ``analysis`` (raises OSError if the cache cannot be written); None if not caching."""
