@@ -307,3 +307,13 @@ def test_folder_problems(tmp_path, audio_dir):
         find_recordings([tmp_path / "missing"])
     with pytest.raises(DatasetError, match="no labels for this recording"):
         find_recordings([d / "b.wav"])
+
+
+def test_any_of_mappings_are_refused_with_a_hint(esc10_set, model, tmp_path):
+    folder, _ = esc10_set
+    mapping = tmp_path / "any_of.csv"
+    rows = [f'"{text}","{" | ".join(classes)}"' for text, classes in soundscape.ESC10.values()]
+    mapping.write_text("label,class\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    recordings, _ = find_recordings([folder])
+    with pytest.raises(DatasetError, match="maps to any one of .*its own label,class row"):
+        load_set(recordings, model, read_mapping(mapping, model.labels), use_cache=False)

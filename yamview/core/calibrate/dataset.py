@@ -19,7 +19,7 @@ import numpy as np
 from yamview.core.analysis import Analysis
 from yamview.core.audio import AUDIO_EXTENSIONS, AudioError, AudioFile
 from yamview.core.framing import Framing
-from yamview.core.labels_io import Label, LabelError, map_labels, read_labels
+from yamview.core.labels_io import AnyOf, Label, LabelError, map_labels, read_labels
 from yamview.core.metrics import truth_matrix
 from yamview.core.model import Model
 
@@ -148,9 +148,17 @@ def read_label_tracks(recordings: Iterable[Recording], classes: Sequence[str],
     for rec in recordings:
         try:
             labels = read_labels(rec.labels)
-            tracks.append((labels, map_labels(labels, classes, mapping, source=rec.labels)))
+            mapped = map_labels(labels, classes, mapping, source=rec.labels)
         except LabelError as exc:
             raise DatasetError(str(exc)) from None
+        for lab, cls in zip(labels, mapped):
+            if isinstance(cls, AnyOf):  # "any one of them is right" says nothing about each class
+                where = f"{rec.labels}, line {lab.line}" if lab.line else str(rec.labels)
+                names = " | ".join(classes[i] for i in cls)
+                raise DatasetError(f"{where}: label '{lab.text}' maps to any one of {names}; a "
+                                   "calibration is fitted per class, so map the label to each class "
+                                   "it means on its own label,class row")
+        tracks.append((labels, mapped))
     return tracks
 
 
@@ -203,7 +211,7 @@ def load_set(recordings: Sequence[Recording], model: Model,
         except AudioError as exc:
             raise DatasetError(f"cannot read '{rec.audio}': {exc}") from None
         truth = truth_matrix(labels, label_classes, result.starts, framing.window_seconds,
-                             len(raw.labels))
+                             len(raw.labels), result.duration)
         out.append(LabelledRecording(str(rec.audio), result.scores, truth, result.duration))
     if progress is not None:
         progress(len(recordings), len(recordings), "")
