@@ -680,7 +680,8 @@ def _calibrate(args) -> int:
     try:
         mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
         data = calibrate.load_set(recordings, model, mapping, hop_seconds=args.hop,
-                                  use_cache=not args.no_cache, progress=progress, skipped=notes)
+                                  use_cache=not args.no_cache, progress=progress, skipped=notes,
+                                  jobs=args.jobs)
         kwargs = {"min_frames": args.min_frames} if args.min_frames else {}
         result = calibrate.held_out(data, args.objective, **kwargs)
     except (LabelError, calibrate.DatasetError, calibrate.FitError) as exc:

@@ -173,11 +173,12 @@ def _check_inside(labels: Sequence[Label], duration: float, path: Path) -> None:
 Progress = Callable[[int, int, str], None]  # (recordings done, total, name of the next one)
 
 
-def analysed(audio: AudioFile, model: Model, hop_seconds: float | None, use_cache: bool) -> Analysis:
+def analysed(audio: AudioFile, model: Model, hop_seconds: float | None, use_cache: bool,
+             jobs: int | None = None) -> Analysis:
     """The analysis of ``audio`` through the results cache (a hit is instant; a miss is stored)."""
     from yamview.core.cache import CachedAnalysis
 
-    job = CachedAnalysis(audio, model, hop_seconds, use_cache=use_cache, name=audio.name)
+    job = CachedAnalysis(audio, model, hop_seconds, use_cache=use_cache, name=audio.name, jobs=jobs)
     if job.cached is not None:
         return job.cached
     result = job.run().result()
@@ -191,11 +192,12 @@ def analysed(audio: AudioFile, model: Model, hop_seconds: float | None, use_cach
 def load_set(recordings: Sequence[Recording], model: Model,
              mapping: Mapping[str, Sequence[int]] | None = None, hop_seconds: float | None = None,
              use_cache: bool = True, progress: Progress | None = None,
-             skipped: Sequence[str] = ()) -> LabelledSet:
+             skipped: Sequence[str] = (), jobs: int | None = None) -> LabelledSet:
     """Read all labels (checked first), then analyse each recording with ``model``'s raw scores.
 
     A model that carries a calibration is run with it off: a fit starts from the raw scores.
-    Interrupted runs resume: every finished recording is in the results cache.
+    Interrupted runs resume: every finished recording is in the results cache. ``jobs``:
+    interpreters scoring in parallel (None: one per core).
     """
     raw = model.reconfigured(calibrate=False) if model.calibrated else model
     tracks = read_label_tracks(recordings, raw.labels, mapping)
@@ -207,7 +209,7 @@ def load_set(recordings: Sequence[Recording], model: Model,
         try:
             audio = AudioFile(rec.audio)
             _check_inside(labels, audio.duration(), rec.labels)
-            result = analysed(audio, raw, hop_seconds, use_cache)
+            result = analysed(audio, raw, hop_seconds, use_cache, jobs)
         except AudioError as exc:
             raise DatasetError(f"cannot read '{rec.audio}': {exc}") from None
         truth = truth_matrix(labels, label_classes, result.starts, framing.window_seconds,
