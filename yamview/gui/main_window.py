@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
     request_model = Signal(str, str, int)
     request_model_settings = Signal(object)  # {sha256: ModelSettings} the user gave for bare models
     request_hop = Signal(float)
-    request_ring = Signal(object)
+    request_ring = Signal(object, object)  # (ring or None, ring.total where frame 0 starts)
 
     def __init__(self, settings: Settings | None = None, output_device: str | None = None,
                  open_inspector: Callable[[str | None], object] | None = None) -> None:
