@@ -70,3 +70,68 @@ def build(corpus_dir: Path, dest: Path) -> Soundscape:
                 w.writerow([text, c])
     mapping["Speech"] = ["Speech"]
     return Soundscape(wav, labels_txt, mapping_csv, segments, mapping, lenient)
+
+
+# ESC-10's classes (corpus/esc10: five clips each) -> the YAMNet classes their label maps to.
+ESC10 = {
+    "Dog_bark": ("dog bark", ["Dog", "Bark"]),
+    "Rain": ("rain", ["Rain"]),
+    "Sea_waves": ("sea waves", ["Waves, surf", "Ocean"]),
+    "Baby_cry": ("baby cry", ["Baby cry, infant cry"]),
+    "Clock_tick": ("clock tick", ["Tick", "Tick-tock"]),
+    "Person_sneeze": ("sneeze", ["Sneeze"]),
+    "Helicopter": ("helicopter", ["Helicopter"]),
+    "Chainsaw": ("chainsaw", ["Chainsaw"]),
+    "Rooster": ("rooster", ["Chicken, rooster", "Crowing, cock-a-doodle-doo"]),
+    "Fire_crackling": ("fire crackling", ["Fire", "Crackle"]),
+}
+LABEL_FORMATS = ("audacity", "csv", "raven")
+
+
+def build_labelled_set(corpus_dir: Path, dest: Path, recordings: int = 5, seed: int = 0,
+                       gap: float = 1.0) -> tuple[list[Path], Path]:
+    """``recordings`` soundscapes (at most 5: ESC-10 has five clips per class), each holding a
+    different clip of every ESC-10 class in its own shuffled order, separated by ``gap`` s of
+    quiet noise; labels beside each (``rec0.txt`` Audacity, ``rec1.csv``, ``rec2.Table.1.
+    selections.txt`` Raven, then again). Returns (wav paths, mapping CSV)."""
+    rng = np.random.default_rng(seed)
+    clips: dict[str, list[Path]] = {}
+    for p in sorted((corpus_dir / "esc10").glob("*.ogg")):
+        name = p.name.split("__")[0].split("_", 1)[1]
+        clips.setdefault(name, []).append(p)
+    dest.mkdir(parents=True, exist_ok=True)
+    wavs = []
+    for r in range(recordings):
+        order = rng.permutation(sorted(ESC10))
+        parts, rows = [], []
+        t = 0
+        for name in order:
+            quiet = (rng.standard_normal(int(gap * RATE)) * 0.003).astype(np.float32)
+            x = AudioFile(clips[name][r]).read(RATE)
+            parts += [quiet, x]
+            t += len(quiet)
+            rows.append((t / RATE, (t + len(x)) / RATE, ESC10[name][0]))
+            t += len(x)
+        wav = dest / f"rec{r}.wav"
+        sf.write(wav, np.concatenate(parts), RATE, subtype="FLOAT")
+        wavs.append(wav)
+        fmt = LABEL_FORMATS[r % len(LABEL_FORMATS)]
+        if fmt == "audacity":
+            text = "".join(f"{a:.6f}\t{b:.6f}\t{lab}\n" for a, b, lab in rows)
+            (dest / f"rec{r}.txt").write_text(text, encoding="utf-8")
+        elif fmt == "csv":
+            text = "start,end,label\n" + "".join(f"{a:.6f},{b:.6f},{lab}\n" for a, b, lab in rows)
+            (dest / f"rec{r}.csv").write_text(text, encoding="utf-8")
+        else:
+            head = "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tAnnotation\n"
+            body = "".join(f"{i + 1}\tSpectrogram 1\t1\t{a:.6f}\t{b:.6f}\t0\t8000\t{lab}\n"
+                           for i, (a, b, lab) in enumerate(rows))
+            (dest / f"rec{r}.Table.1.selections.txt").write_text(head + body, encoding="utf-8")
+    mapping = dest.parent / f"{dest.name}_mapping.csv"
+    with open(mapping, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["label", "class"])
+        for text, classes in ESC10.values():
+            for c in classes:
+                w.writerow([text, c])
+    return wavs, mapping

@@ -192,9 +192,9 @@ class _FailingRing:
 def test_worker_exception_is_shown_and_the_app_keeps_running(make_window, qtbot, audio_dir):
     w = make_window()
     play(qtbot, w, audio_dir / "meow_16k.wav", frames=1)
-    w.request_ring.emit(_FailingRing(w.source.ring))
+    w.request_ring.emit(_FailingRing(w.source.ring), w.source.ring.total)
     qtbot.waitUntil(lambda: "simulated failure" in w.message(), timeout=5000)
-    w.request_ring.emit(w.source.ring)
+    w.request_ring.emit(w.source.ring, w.source.ring.total)
     n = w.frames_scored
     qtbot.waitUntil(lambda: w.frames_scored > n, timeout=5000)
 
@@ -275,14 +275,17 @@ sys.exit(app.exec())
 
 
 def test_first_scores_cover_the_first_window(make_window, qtbot, audio_dir):
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import Qt, QTimer
 
     w = make_window()
     got = []  # appended on the worker thread (a direct connection): list.append is thread-safe
     w.worker.scored.connect(got.append, type=Qt.ConnectionType.DirectConnection)
+    # The worker thread is busy (as on a loaded machine) while the file starts: the source
+    # writes its first blocks before the worker hears of the new ring.
+    QTimer.singleShot(0, w.worker, lambda: time.sleep(0.3))
     play(qtbot, w, audio_dir / "speech.wav", frames=1)
     first = got[0]
-    # Frame 0 is scored as soon as one window (0.975 s) of audio is in: not later, not padded.
+    # Frame 0 is the file's first window (0.975 s): not later, not padded.
     assert first.index == 0 and first.start == 0.0
     assert first.end == pytest.approx(15600 / 16000)
     assert first.entered_at <= first.emitted_at

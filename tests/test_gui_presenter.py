@@ -109,7 +109,8 @@ def test_focus_classes_are_shown_even_at_zero(make_window, qtbot, corpus_dir):
 
 
 def test_hidden_classes_are_never_shown(make_window, qtbot, audio_dir):
-    w = make_window(**{"presenter/hidden": json.dumps(["Speech", "Silence"])})
+    # A low threshold, so that something besides the speech family scores over it.
+    w = make_window(**{"presenter/hidden": json.dumps(["Speech", "Silence"]), "classify/threshold": 0.02})
     p = present(w)
     play(qtbot, w, audio_dir / "speech.wav", frames=3)
     seen = set()
@@ -460,3 +461,100 @@ def test_right_click_pins_and_hides_in_presenter_and_main_timeline(make_window, 
     actions()[f"Hide “{name}” while presenting"].trigger()
     qtbot.wait(400)
     assert name in w.talk.config.hidden and name not in board.shown()
+
+
+def _presenter_frames(model, corpus_dir):
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import AudioFile
+
+    out = []
+    for code in ("001", "009", "004", "007"):
+        clip = sorted((corpus_dir / "esc10").glob(f"{code}_*.ogg"))[0]
+        out += [f.scores for f in analyze(AudioFile(clip), model, hop_seconds=0.25)]
+    return out
+
+
+def test_presenter_frames_mid_glide_have_no_overlapping_or_unnamed_rows(qapp, model, corpus_dir):
+    """Grab frames while rows open, fold and move: each must be a true still picture."""
+    from yamview.gui.presenter.board import Board, BoardConfig
+    from yamview.gui.presenter.view import PresenterView
+
+    board = Board(list(model.labels), config=BoardConfig(top_n=4, threshold=0.1))
+    view = PresenterView()
+    view.board = board
+    view.resize(1280, 720)
+    view.reference_height = 720
+    view.show()
+    t, checked, moving = 0.0, 0, 0
+    for scores in _presenter_frames(model, corpus_dir):
+        board.feed(scores, t)
+        for _ in range(15):  # 0.25 s hop at 60 fps
+            t += 1 / 60
+            board.tick(t)
+            in_motion = any(0.0 < r.h < 1.0 for r in board.rows)
+            if not in_motion and checked % 4:  # every frame in motion, some calm ones
+                checked += 1
+                continue
+            checked += 1
+            moving += in_motion
+            image = view.grab().toImage()
+            hits = sorted(view._hit, key=lambda h: h[0].top())
+            assert len(hits) == len([r for r in board.rows if r.h > 0])  # every row painted once
+            for (a, _), (b, _) in zip(hits, hits[1:]):
+                assert a.bottom() <= b.top() + 0.5, (a, b)  # no overlap
+            for (rect, key), row in zip(hits, sorted((r for r in board.rows if r.h > 0), key=lambda r: r.y)):
+                assert row.key == key and row.name  # each painted row is a named class with a score
+                if rect.height() < 40:
+                    continue
+                colour = view._bar_colour(key, row)
+                row_h = rect.height() / row.h  # before the squeeze (only vertical)
+                y = int(rect.top() + rect.height() * 0.08)  # above the name, inside the bar
+                line = [image.pixelColor(x, y) for x in range(int(rect.left()), int(rect.right()))]
+                bar = [i for i, c in enumerate(line) if abs(c.red() - colour.red()) + abs(c.green() - colour.green())
+                       + abs(c.blue() - colour.blue()) < 30]
+                x0 = bar[0] if bar else 0  # where the bar starts
+                track_w = rect.width() - x0
+                radius = row_h * 0.16
+                if row.value * track_w > 2 * radius:
+                    # The rounded corners cut the sampled line at both ends by this much.
+                    inset = radius * (1 - np.sqrt(1 - ((radius - row_h * 0.08) / radius) ** 2))
+                    assert abs(len(bar) - (row.value * track_w - 2 * inset)) <= 4, (row.name, row.value, len(bar))
+    assert moving > 20
+
+
+def test_a_class_keeps_its_colour_when_roll_up_is_toggled(qapp, model):
+    from yamview.core import assets
+    from yamview.core.ontology import Ontology
+    from yamview.gui.presenter.board import Board, BoardConfig
+    from yamview.gui.presenter.view import PresenterView
+
+    lo = Ontology.load(assets.ensure("ontology", allow_download=False)).for_labels(model.labels)
+    board = Board(list(model.labels), lo, BoardConfig(top_n=5))
+    view = PresenterView()
+    view.board = board
+
+    def colours():
+        return {n: view._bar_colour(board.index[n], type("R", (), {"name": n})()).name()
+                for n in ("Dog", "Animal", "Music") if n in board.index}
+
+    flat = colours()
+    assert len(set(flat.values())) == 3
+    board.configure(BoardConfig(top_n=5, rollup=True, rollup_depth=2))
+    rolled = colours()
+    assert rolled and all(rolled[n] == flat[n] for n in rolled)  # same class, same colour
+    board.configure(BoardConfig(top_n=5))
+    assert colours() == flat
+
+
+def test_presenter_says_stopped_not_live_while_nothing_listens(make_window, qtbot, audio_dir):
+    w = make_window()
+    p = present(w)
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=30000)
+    w.talk.redraw()
+    assert p.view.state == "stopped"
+    play(qtbot, w, audio_dir / "speech.wav", frames=2)
+    w.talk.redraw()
+    assert p.view.state == "live"
+    w.stop()
+    w.talk.redraw()
+    assert p.view.state == "stopped"

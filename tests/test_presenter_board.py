@@ -33,25 +33,80 @@ def lo(model):
     return Ontology.load(assets.ensure("ontology", allow_download=False)).for_labels(model.labels)
 
 
-def test_resort_glides_monotonically_over_250_ms_without_jitter():
+def assert_stacked(rows) -> None:
+    """No two rows overlap, and every row is a whole row (name, score) squeezed to its height."""
+    rows = sorted(rows, key=lambda r: r.y)
+    for upper, lower in zip(rows, rows[1:]):
+        assert upper.y + upper.h <= lower.y + 1e-9, (upper, lower)
+    for r in rows:
+        assert r.name and 0.0 <= r.h <= 1.0 and r.alpha == 1.0
+
+
+def test_resort_glides_without_overlap_over_250_ms():
     board = Board(LABELS, config=BoardConfig(top_n=3, attack=0.0, release=0.0, hysteresis=0.05))
     t = run(board, scores(a=0.9, b=0.6, c=0.3), 0.0, 1.0)
     assert board.shown() == ["a", "b", "c"]
     board.feed(scores(a=0.2, b=0.6, c=0.3), t)  # a falls from the top to the bottom row
-    ys = {}
-    t0 = t
+    ys, t0, mid = {}, t, None
     for _ in range(40):
         t += DT
         board.tick(t)
+        assert_stacked(board.rows)
+        if mid is None and t - t0 >= GLIDE_SECONDS / 2:
+            mid = [(r.name, r.leaving) for r in board.rows]
         for r in board.rows:
-            ys.setdefault(r.name, []).append((t - t0, r.y))
+            if not r.leaving:
+                ys.setdefault(r.name, []).append((t - t0, r.y, r.h))
     assert board.shown() == ["b", "c", "a"]
+    # Midway, "a" folds at the top while it opens at the bottom: both are whole, named rows.
+    assert mid == [("a", True), ("b", False), ("c", False), ("a", False)]
+    b = [y for _, y, _ in ys["b"]]
+    assert np.all(np.diff(b) <= 1e-9) and 0 < b[len(b) // 4] < 1 and b[-1] == 0  # slides up, no jitter
     a = ys["a"]
-    assert np.all(np.diff([y for _, y in a]) >= -1e-9)  # only ever moves down: no jitter
-    assert all(y == 2 for s, y in a if s >= GLIDE_SECONDS + DT)  # arrived after ~250 ms
-    assert 0 < [y for s, y in a if s >= GLIDE_SECONDS / 2][0] < 2  # and was on its way midway
-    b = [y for _, y in ys["b"]]
-    assert np.all(np.diff(b) <= 1e-9) and b[-1] == 0
+    assert np.all(np.diff([h for _, _, h in a]) >= -1e-9)  # opens steadily
+    assert all((y, h) == (2, 1) for s, y, h in a if s >= GLIDE_SECONDS + DT)  # in place after ~250 ms
+    assert [(r.name, r.y, r.h) for r in board.rows] == [("b", 0, 1), ("c", 1, 1), ("a", 2, 1)]
+
+
+def test_rows_never_overlap_while_a_real_stream_reorders(model, corpus_dir):
+    """ESC-10 clips one after the other: every display frame is checked."""
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import AudioFile
+
+    clips = [sorted((corpus_dir / "esc10").glob(f"{k}_*.ogg"))[0] for k in ("001", "009", "004", "002")]
+    board = Board(list(model.labels), config=BoardConfig(top_n=5, threshold=0.1))
+    t, frames = 0.0, 0
+    for clip in clips:
+        for frame in analyze(AudioFile(clip), model, hop_seconds=0.1):
+            board.feed(frame.scores, t)
+            for _ in range(6):  # 0.1 s hop at 60 fps
+                t += DT
+                board.tick(t)
+                assert_stacked(board.rows)
+                frames += 1
+                shown = [r for r in board.rows if not r.leaving and not r.focus]
+                assert all(r.value >= 0.1 for r in shown)  # the user's threshold
+    assert frames > 300
+
+
+def test_free_rows_follow_the_users_threshold():
+    board = Board(LABELS, config=BoardConfig(top_n=5, attack=0.0, release=0.0, threshold=0.3))
+    run(board, scores(a=0.9, b=0.35, c=0.29, d=0.08), 0.0, 0.5)
+    assert board.shown() == ["a", "b"]
+    board.set_threshold(0.05)
+    run(board, scores(a=0.9, b=0.35, c=0.29, d=0.08), 0.5, 0.5)
+    assert board.shown() == ["a", "b", "c", "d"]
+
+
+def test_a_small_lead_swaps_after_the_hold_not_never():
+    """Hysteresis delays a swap by a small lead; it never leaves the wrong order for long."""
+    board = Board(LABELS, config=BoardConfig(top_n=3, attack=0.0, release=0.0, hysteresis=0.05, hold=1.0))
+    t = run(board, scores(a=0.90, b=0.88, c=0.5), 0.0, 0.5)
+    assert board.shown() == ["a", "b", "c"]
+    t = run(board, scores(a=0.88, b=0.93, c=0.5), t, 0.5)  # b leads by 0.05: not clearly
+    assert board.shown() == ["a", "b", "c"]  # held (hysteresis)
+    run(board, scores(a=0.88, b=0.93, c=0.5), t, 0.6)  # ... but not for more than a second
+    assert board.shown() == ["b", "a", "c"]
 
 
 def test_close_scores_do_not_swap_every_frame():

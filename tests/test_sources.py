@@ -47,6 +47,54 @@ def align(got: np.ndarray, ref: np.ndarray) -> tuple[int, float]:
     return lag, float(np.corrcoef(a[:m], b[:m])[0, 1])
 
 
+def find(got: np.ndarray, piece: np.ndarray) -> tuple[int, float]:
+    """(lag, r): where in ``got`` the short ``piece`` fits best, by Pearson r at every lag."""
+    m = len(piece)
+    if len(got) < m:
+        return 0, 0.0
+    p = (piece - piece.mean()) / (piece.std() * m)
+    n = 1 << int(np.ceil(np.log2(len(got) + m)))
+    dot = np.fft.irfft(np.fft.rfft(got, n) * np.conj(np.fft.rfft(p, n)), n)[: len(got) - m + 1]
+    c1 = np.concatenate([[0.0], np.cumsum(got, dtype=np.float64)])
+    c2 = np.concatenate([[0.0], np.cumsum(got.astype(np.float64) ** 2)])
+    mean = (c1[m:] - c1[:-m]) / m
+    std = np.sqrt(np.maximum((c2[m:] - c2[:-m]) / m - mean**2, 1e-12))
+    r = dot / std  # piece is zero-mean, so got's local mean drops out of the dot product
+    lag = int(np.argmax(r))
+    return lag, float(r[lag])
+
+
+def heard_in_order(got: np.ndarray, ref: np.ndarray, rate: int = RATE, seconds: float = 0.25) -> float:
+    """Share of ``ref``'s audible stretches that ``got`` (a recording of ``ref`` played through a
+    sound server) holds in the same order, each found at its own lag with r > 0.8.
+
+    Measured per stretch because a loaded server may drop or repeat a block, which shifts
+    everything after it (one lag for the whole clip then fits only part of it), and at 4 kHz
+    because the device chain's resampling delays the audio by a fraction of a sample, which
+    lowers r on sibilants at 16 kHz. Measured on clean runs: r 0.9-1.0 per stretch (the
+    server's own resampler costs up to 0.1); a stretch of noise or of other audio reaches ~0.15.
+    Wrong, silent, reversed or 10 % mis-paced audio scores 0, a 0.2 s dropout ~0.86.
+    """
+    import soxr
+
+    got = soxr.resample(got, rate, 4000)
+    ref = soxr.resample(ref, rate, 4000)
+    n = int(seconds * 4000)
+    found = []  # where in got each recognised stretch starts
+    audible = 0
+    for start in range(0, len(ref) - n + 1, n):
+        piece = ref[start : start + n]
+        if piece.std() < 0.01:  # a pause: nothing to recognise
+            continue
+        audible += 1
+        at, r = find(got, piece)
+        if r > 0.8:
+            found.append(at)
+    # In order: each stretch found after the one before it (a dropout only moves it closer).
+    ordered = sum(1 for a, b in zip(found, found[1:]) if b > a)
+    return (1 + ordered) / audible if found else 0.0
+
+
 @pytest.fixture(scope="module")
 def speech(audio_dir):
     path = audio_dir / "speech.wav"
@@ -266,14 +314,17 @@ def test_microphone_hears_what_pulseaudio_plays(pulse, speech, model):
             if frame is None and time.monotonic() - t0 > 2.5:  # mid-sentence
                 frame = mic.ring.latest(model.window).copy()
         assert player.returncode == 0, player.stderr.read()
-        time.sleep(0.3)
+        # The server's buffers still hold the tail: wait until the monitor delivered more.
+        s1 = mic.stream_time
+        assert wait_for(lambda: mic.stream_time > s1 + 0.5, 10.0)
+        # Paced by the device: as much audio as wall time (a loaded machine delays both).
         assert (mic.stream_time - s0) == pytest.approx(time.monotonic() - t0, rel=0.15)
         captured = mic.ring.window(mic.ring.total, mic.ring.total - begin).copy()
     finally:
         mic.stop()
     assert errors == [] and mic.error is None
-    lag, r = align(captured, ref)
-    assert r > 0.9, f"captured audio does not match speech.wav (r={r:.3f}, lag={lag})"
+    heard = heard_in_order(captured, ref)
+    assert heard >= 0.75, f"captured audio does not match speech.wav ({heard:.0%} of it heard in order)"
     assert peak > -30
     top = model.labels[int(np.argmax(model.classify(frame)))]
     assert top == "Speech"
@@ -291,17 +342,19 @@ def test_playback_through_an_output_device(pulse, speech):
         begin, t0 = mic.ring.total, time.monotonic()
         src.start()
         assert src.output is not None and src.output.name == "pulse"
-        assert wait_for(lambda: src.finished, src.duration + 2.0)
-        assert time.monotonic() - t0 == pytest.approx(src.duration, rel=0.15)
-        time.sleep(0.2)
-        heard = mic.ring.window(mic.ring.total, mic.ring.total - begin).copy()
+        assert wait_for(lambda: src.finished, src.duration + 10.0)
+        # Paced by the device, not faster (a loaded machine may make it finish a little late).
+        assert src.duration * 0.95 < time.monotonic() - t0 < src.duration + 5.0
+        s1 = mic.stream_time  # the server's buffers still hold the tail
+        assert wait_for(lambda: mic.stream_time > s1 + 0.5, 10.0)
+        recorded = mic.ring.window(mic.ring.total, mic.ring.total - begin).copy()
     finally:
         src.stop()
         mic.stop()
     assert src.error is None and src.ring.total == len(ref)
     np.testing.assert_array_equal(src.ring.latest(len(ref)), ref)
-    lag, r = align(heard, ref)
-    assert r > 0.9, f"the device did not play speech.wav (r={r:.3f}, lag={lag})"
+    heard = heard_in_order(recorded, ref)
+    assert heard >= 0.75, f"the device did not play speech.wav ({heard:.0%} of it heard in order)"
 
 
 def test_microphone_reports_a_dead_sound_server(pulse):

@@ -14,7 +14,7 @@ from typing import Sequence, TextIO
 from yamview import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = {"classify", "analyze", "fetch", "export-model"}
+COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +50,11 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernels", choices=["fast", "reference"], default="fast",
                    help="fast: XNNPACK (default); reference: builtin kernels, Google's exact values")
     p.add_argument("--threads", type=_positive_int, default=1, help="inference threads (1..cores)")
+    p.add_argument("--jobs", type=_positive_int, metavar="N",
+                   help="interpreters scoring in parallel, one thread each (default: one per core; "
+                   "1: a single interpreter). Scores are the same for any N")
+    p.add_argument("--no-calibration", action="store_true",
+                   help="ignore a score calibration in the model's metadata: raw scores")
     _add_model_settings(p)
 
 
@@ -97,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     _add_analyze_parser(sub)
+    _add_calibrate_parser(sub)
 
     m = sub.add_parser("export-model", help="write a copy of a model with TFLite metadata (rate, "
                        "labels, sigmoid) that MediaPipe and the TFLite Android example load")
@@ -157,10 +163,49 @@ def _add_analyze_parser(sub) -> None:
     a.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
+def _objective(text: str):
+    from yamview.core.calibrate import Objective
+
+    try:
+        return Objective.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_calibrate_parser(sub) -> None:
+    c = sub.add_parser(
+        "calibrate", help="fit per-class score calibration and thresholds on labelled recordings; "
+        "write the model with the calibration in its metadata",
+        description="Fit, per labelled class, a sigmoid on the logit of the model's score and a "
+        "threshold for the objective, on recordings with human labels; print the held-out "
+        "before/after table (folds by recording); with -o, write the model with the calibration "
+        "in its metadata and its per-class thresholds as OUT.thresholds.csv beside it.")
+    c.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a recording (with --labels) or a folder: each recording's labels sit beside "
+                   "it with the same stem (rec.txt Audacity, rec.csv, rec.Table.1.selections.txt Raven)")
+    c.add_argument("-o", "--output", metavar="OUT.tflite",
+                   help="write the calibrated model here (and OUT.thresholds.csv beside it)")
+    c.add_argument("--labels", metavar="FILE", help="labels of the one recording given as PATH")
+    c.add_argument("--mapping", metavar="CSV", help="label,class rows mapping label text to model "
+                   "classes (default: labels must be class names)")
+    c.add_argument("--objective", type=_objective, default="f1", metavar="f1|precision=P|recall=R",
+                   help="what each class's threshold is chosen for: best F1 (default), the most "
+                   "recall at precision P, or the most precision at recall R")
+    c.add_argument("--report", metavar="FILE.csv|FILE.html", help="the before/after figures per "
+                   "class: CSV (curves in FILE.curves.csv) or HTML with PR curves and reliability diagrams")
+    c.add_argument("--min-frames", type=_positive_int, default=None, metavar="N",
+                   help="labelled frames a class needs to be fitted (default 10)")
+    c.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01; "
+                   "default half the window)")
+    c.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    _add_model_options(c)
+    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
 def build_app_parser() -> argparse.ArgumentParser:
     """``yamview [FILE]``: the window; kept apart so a file name never reads as a command."""
     parser = _Parser(prog="yamview", description="Open the yamview window. "
-                     "Commands: classify, analyze, fetch (yamview COMMAND --help).")
+                     "Commands: classify, analyze, calibrate, fetch (yamview COMMAND --help).")
     parser.add_argument("--version", action="version", version=f"yamview {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--self-test", action="store_true",
@@ -202,11 +247,19 @@ def _checked_model(args):
     """Check --threads and --hop, load the model: the Model, or an exit code after one message."""
     from yamview.core.assets import AssetError
     from yamview.core.model import ModelError, max_threads
+    from yamview.core.pool import default_jobs, usable_cores
 
     if args.threads > max_threads():
         _say(f"--threads {args.threads} is more than this machine's {max_threads()} cores; "
              f"using {max_threads()} (more threads than cores is many times slower)")
         args.threads = max_threads()
+    if args.jobs is None:
+        args.jobs = default_jobs(args.threads)
+    elif args.jobs * args.threads > usable_cores():
+        jobs = max(1, usable_cores() // args.threads)
+        _say(f"--jobs {args.jobs} x --threads {args.threads} is more than the {usable_cores()} "
+             f"cores this process may use; using --jobs {jobs}")
+        args.jobs = jobs
     if args.hop is not None and not args.hop >= 0.01:  # "not >=" also catches NaN
         _say(f"--hop must be at least 0.01 s (got {args.hop})")
         return EXIT_USAGE
@@ -231,7 +284,8 @@ def _load_model(args):
         settings = _model_settings(args)
     except ModelSettingsError as exc:
         raise ModelError(str(exc)) from None
-    return Model(path, kernels=args.kernels, threads=args.threads, settings=settings)
+    return Model(path, kernels=args.kernels, threads=args.threads, settings=settings,
+                 calibrate=not getattr(args, "no_calibration", False))
 
 
 def _download_progress():
@@ -252,6 +306,7 @@ def _classify(args) -> int:
     if isinstance(model, int):
         return model
 
+    args.calibrated = model.calibrated
     writer = _Writer(args, sys.stdout)
     writer.scientific = {n: s for n, s in zip(model.labels, model.scientific_names) if s}
     failed = 0
@@ -259,7 +314,8 @@ def _classify(args) -> int:
         try:
             source = AudioFile(name)
             # Summaries need only running mean/max: memory stays flat for any file length.
-            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap, keep_scores=False)
+            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap, keep_scores=False,
+                          jobs=args.jobs)
             bar = _ProgressBar(name, run.expected_frames,
                                sys.stderr.isatty() and source.duration() > 30)
             per_frame = []
@@ -316,8 +372,9 @@ class _Writer:
         if fmt == "table":
             p = a.framing
             frames_word = "frame" if a.n_frames == 1 else "frames"
+            calibrated = ", calibrated scores" if self.args.calibrated else ""
             print(f"{a.name}  ({a.duration:.2f} s, {a.n_frames} {frames_word}, hop {p.hop_seconds:.4g} s, "
-                  f"{a.kernels} kernels)", file=self.out)
+                  f"{a.kernels} kernels{calibrated})", file=self.out)
             print(f"  {'rank':>4}  {'mean':>6}  {'class (by mean)':<34} {'max':>6}  class (by max)", file=self.out)
             for i in range(max(len(by_mean), len(by_max))):
                 m = by_mean[i] if i < len(by_mean) else ("", float("nan"))
@@ -402,6 +459,12 @@ def _analyze(args) -> int:
         thresholds = events.thresholds_for(args.threshold, model.n_classes)
         if args.thresholds:
             thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
+        elif model.calibrated:  # a calibrated model's own per-class thresholds, saved beside it
+            from yamview.core.calibrate import thresholds_beside, thresholds_path
+
+            beside = thresholds_beside(model, default=args.threshold)
+            if beside is not None:
+                thresholds, args.thresholds = beside, str(thresholds_path(model.path))
         if args.labels:
             mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
             labels = read_labels(args.labels, args.label_format, args.label_column)
@@ -432,7 +495,8 @@ def _analyze(args) -> int:
 
     found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
                                         min_duration=args.min_duration, merge_gap=args.merge_gap)
-    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0)
+    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
+                                      calibrated=model.calibrated)
     _Writer(scores_table, sys.stdout).file(analysis, [])
     _print_events(found, args)
     result = truth = groups = None
@@ -474,7 +538,8 @@ def _cached_analysis(args, source, model):
     from yamview.core.audio import AudioError
     from yamview.core.cache import CachedAnalysis
 
-    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file)
+    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file,
+                         jobs=args.jobs)
     if job.cached is not None:
         return job.cached
     try:
@@ -573,6 +638,79 @@ def _print_compare(c) -> None:
     print()
 
 
+# -- calibrate ----------------------------------------------------------------------------------
+def _calibrate(args) -> int:
+    """Labelled set → fit → held-out table → (with -o) calibrated model + thresholds CSV.
+
+    Outputs are checked before any analysis and written only after everything succeeded, each
+    atomically: a bad input writes nothing."""
+    from pathlib import Path
+
+    from yamview.core import calibrate
+    from yamview.core.calibrate import report as calibration_report
+    from yamview.core.labels_io import LabelError, read_mapping
+
+    if args.report and Path(args.report).suffix.lower() not in calibration_report.REPORT_SUFFIXES:
+        _say(f"--report {args.report}: a report is FILE.csv or FILE.html")
+        return EXIT_USAGE
+    if args.output and Path(args.output).suffix.lower() != ".tflite":
+        _say(f"-o {args.output}: the calibrated model needs the .tflite suffix")
+        return EXIT_USAGE
+    for out in (args.output, args.report):
+        if out and not Path(out).resolve().parent.is_dir():
+            _say(f"cannot write '{out}': the folder {Path(out).resolve().parent} does not exist")
+            return EXIT_FAILED
+    try:
+        recordings, notes = calibrate.find_recordings(args.paths, args.labels)
+    except calibrate.DatasetError as exc:
+        _say(str(exc))
+        return EXIT_USAGE if "--labels" in str(exc) else EXIT_FAILED
+    for note in notes:
+        _say(note)
+    model = _checked_model(args)
+    if isinstance(model, int):
+        return model
+
+    def progress(done: int, total: int, name: str) -> None:
+        if sys.stderr.isatty():
+            line = f"analysing {done + 1}/{total}: {name[-50:]}" if done < total else ""
+            sys.stderr.write("\r" + " " * 72 + "\r" + line)
+            sys.stderr.flush()
+
+    try:
+        mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
+        data = calibrate.load_set(recordings, model, mapping, hop_seconds=args.hop,
+                                  use_cache=not args.no_cache, progress=progress, skipped=notes,
+                                  jobs=args.jobs)
+        kwargs = {"min_frames": args.min_frames} if args.min_frames else {}
+        result = calibrate.held_out(data, args.objective, **kwargs)
+    except (LabelError, calibrate.DatasetError, calibrate.FitError) as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+    print(calibration_report.format_table(result))
+    status = EXIT_OK
+    if args.report:
+        try:
+            written = calibration_report.write_report(args.report, result)
+            print(f"report: {', '.join(str(p) for p in written)}")
+        except OSError as exc:
+            _say(f"cannot write '{args.report}': {exc.strerror or exc}")
+            status = EXIT_FAILED
+    if args.output:
+        try:
+            out, thresholds = calibrate.write_calibrated_model(
+                args.output, model, result.fit.calibration, result.fit.thresholds)
+        except calibrate.ExportError as exc:
+            _say(str(exc))
+            return EXIT_FAILED
+        except OSError as exc:
+            _say(f"cannot write '{args.output}': {exc.strerror or exc}")
+            return EXIT_FAILED
+        print(f"calibrated model: {out} ({len(result.fit.fitted)} classes calibrated in its "
+              f"metadata); per-class thresholds: {thresholds}")
+    return status
+
+
 # -- fetch --------------------------------------------------------------------------------------
 def _fetch(args) -> int:
     from pathlib import Path
@@ -614,6 +752,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _classify(args)
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         if args.command == "fetch":
             return _fetch(args)
         if args.command == "export-model":

@@ -5,14 +5,15 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 
 from yamview.core.audio import InputReport, Source
 from yamview.core.framing import Framer, Framing
-from yamview.core.model import Model
+from yamview.core.model import FrameOutput, Model
+from yamview.core.pool import InterpreterPool, default_jobs, scores_only, with_extras
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Timings:
     """Where the time of one analysis went (seconds)."""
 
     decode: float = 0.0  # decode + downmix + resample (the source's work)
-    inference: float = 0.0
+    inference: float = 0.0  # summed over the pool's workers: more than wall with several jobs
     wall: float = 0.0
 
 
@@ -51,6 +52,7 @@ class Analysis:
     kernels: str
     threads: int
     framing: Framing
+    jobs: int = 1  # interpreters that scored it (the scores do not depend on it)
     embeddings: np.ndarray | None = None  # float32 [n_frames, embedding size] when asked for
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
@@ -125,16 +127,25 @@ class AnalysisRun:
     """Iterate to receive frames as they are scored; ``result()`` gives the whole Analysis.
 
     Decoding and resampling run on a helper thread, overlapping inference (both release the
-    GIL), so the pipeline costs about the larger of the two rather than their sum.
+    GIL), so the pipeline costs about the larger of the two rather than their sum. With
+    ``jobs > 1`` (or a shared ``pool``) frames are scored by a pool of interpreters, one per
+    thread, and still arrive here in frame order with the same scores as one interpreter.
     """
 
     def __init__(self, source: Source, model: Model, framing: Framing, embeddings: bool = False,
-                 keep_scores: bool = True) -> None:
+                 keep_scores: bool = True, jobs: int = 1, pool: InterpreterPool | None = None) -> None:
         if framing.window != model.window or framing.rate != model.sample_rate:
             raise ValueError("framing does not match the model's window and rate")
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1 (got {jobs})")
         if embeddings:
             model = model.with_embeddings()
+        if pool is not None and pool.model is not model:
+            raise ValueError("the pool runs another model (or one without the embeddings asked for)")
         self.source, self.model, self.framing = source, model, framing
+        self._shared_pool = pool
+        self._pool: InterpreterPool | None = None  # the run's own, while it runs
+        self.jobs = pool.jobs if pool is not None else int(jobs)
         self.keep_embeddings = embeddings
         # keep_scores=False: only running sum and max, so memory does not grow with the file.
         self._scores = _Rows(model.n_classes, self._capacity_hint()) if keep_scores else None
@@ -159,8 +170,13 @@ class AnalysisRun:
         return self.framing.count(int(round(d * self.framing.rate))) if d else None
 
     def cancel(self) -> None:
+        """Stop soon, from any thread: the decoder, and the run's own pool workers after the
+        frame each is scoring (they do not wait for the iterating thread)."""
         self._cancel.set()
         self._stop.set()
+        pool = self._pool
+        if pool is not None:
+            pool.close(wait=False)
 
     @property
     def cancelled(self) -> bool:
@@ -211,39 +227,66 @@ class AnalysisRun:
                     pass
             worker.join()
 
-    def _score(self, samples: np.ndarray, index: int) -> Frame:
-        t = time.perf_counter()
-        if self.keep_embeddings or self.model.extras:
-            out = self.model.classify_frame(samples)
-            scores, emb, mel = out.scores, out.embedding, out.log_mel
-        else:
-            scores, emb, mel = self.model.classify(samples), None, None
-        self.timings.inference += time.perf_counter() - t
+    def _infer(self) -> Callable[[Model, np.ndarray], FrameOutput]:
+        """What each frame needs computed: scores, plus embedding/log-mel when asked for."""
+        return with_extras if self.keep_embeddings or self.model.extras else scores_only
+
+    def _record(self, index: int, out: FrameOutput, seconds: float) -> Frame:
+        self.timings.inference += seconds
         self._n += 1
         if self._scores is not None:
-            self._scores.append(scores)
+            self._scores.append(out.scores)
         else:
-            self._sum += scores
-            np.maximum(self._max, scores, out=self._max)
-        if self._embeddings is not None and emb is not None:
-            self._embeddings.append(emb)
+            self._sum += out.scores
+            np.maximum(self._max, out.scores, out=self._max)
+        if self._embeddings is not None and out.embedding is not None:
+            self._embeddings.append(out.embedding)
         start = index * self.framing.hop / self.framing.rate
-        return Frame(index, start, start + self.framing.window_seconds / 2, scores, emb, mel)
+        return Frame(index, start, start + self.framing.window_seconds / 2, out.scores, out.embedding,
+                     out.log_mel)
+
+    def _frames(self) -> Generator[np.ndarray, None, None]:
+        for block in self._blocks():
+            yield from self._framer.push(block)
+            if self._cancel.is_set():
+                return
+        yield from self._framer.finish()
+
+    def _scored(self, frames: Iterator[np.ndarray]) -> Generator[tuple[FrameOutput, float], None, None]:
+        """(output, inference seconds) per frame, in order: on this thread, or by a pool."""
+        infer = self._infer()
+        if self.jobs == 1 and self._shared_pool is None:  # one interpreter, on this thread
+            for samples in frames:
+                t = time.perf_counter()
+                out = infer(self.model, samples)
+                yield out, time.perf_counter() - t
+            return
+        pool = self._shared_pool
+        if pool is None:
+            pool = self._pool = InterpreterPool(self.model, self.jobs)
+            if self._cancel.is_set():  # cancelled while the pool started
+                pool.close(wait=False)
+        try:
+            yield from pool.map(frames, infer, self._cancel)
+        finally:
+            if pool is not self._shared_pool:
+                pool.close()
+                self._pool = None
 
     def _run(self) -> Iterator[Frame]:
         t0 = time.perf_counter()
-        index = 0
-        for block in self._blocks():
-            for samples in self._framer.push(block):
-                yield self._score(samples, index)
-                index += 1
+        frames = self._frames()
+        scored = self._scored(frames)
+        try:
+            for index, (out, seconds) in enumerate(scored):
+                yield self._record(index, out, seconds)
                 if self._cancel.is_set():
                     return
+        finally:
+            scored.close()  # stops the pool's workers, then the decoder, on this thread
+            frames.close()
         if self._cancel.is_set():
             return
-        for samples in self._framer.finish():
-            yield self._score(samples, index)
-            index += 1
         self.timings.wall = time.perf_counter() - t0
         self._result = self._build()
 
@@ -270,6 +313,7 @@ class AnalysisRun:
             kernels=self.model.kernels.value,
             threads=self.model.threads,
             framing=self.framing,
+            jobs=self.jobs,
             embeddings=self._embeddings.array() if self._embeddings is not None else None,
             warnings=warnings,
             timings=self.timings,
@@ -293,13 +337,19 @@ def analyze(
     overlap: float | None = None,
     embeddings: bool = False,
     keep_scores: bool = True,
+    jobs: int | None = None,
+    pool: InterpreterPool | None = None,
 ) -> AnalysisRun:
     """Score ``source`` frame by frame with ``model``; iterate the run, or call ``result()``.
 
     ``embeddings=True`` also keeps each frame's embedding (``Analysis.embeddings``, float32
     [n_frames, 1024] for YAMNet): the model's inner representation, for similarity search and for
     training new heads. It costs no measurable inference time. ``keep_scores=False`` keeps only the mean and max per class (``Analysis.scores`` is then
-    empty): memory stays flat however long the source is.
+    empty): memory stays flat however long the source is. ``jobs`` interpreters score frames in
+    parallel (default: one per usable core; 1 scores on the iterating thread, as before); or
+    pass a ``pool`` shared by several runs (many files at once).
     """
     framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds, overlap=overlap)
-    return AnalysisRun(source, model, framing, embeddings, keep_scores)
+    if jobs is None:
+        jobs = default_jobs(model.threads)
+    return AnalysisRun(source, model, framing, embeddings, keep_scores, jobs, pool)

@@ -20,6 +20,11 @@ import soxr
 DEFAULT_BLOCK = 1 << 16
 
 
+# File name endings yamview offers and looks for when it scans a folder (libsndfile reads them).
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".caf", ".w64",
+                    ".opus")
+
+
 class AudioError(Exception):
     """A file cannot be used as audio; the message is the reason, for a person."""
 

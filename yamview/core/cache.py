@@ -1,6 +1,6 @@
 """Analysis results cached on disk, so reopening a file is instant.
 
-An entry is keyed by (file content hash, model sha256, hop, kernels): renaming or moving a file
+An entry is keyed by (file content hash, model scores id, hop, kernels): renaming or moving a file
 keeps its entry, editing it (or changing model, hop or kernels) misses. One entry is one ``.npz``
 holding the arrays plus a JSON string of the rest, written to a temporary file and renamed into
 place, so a crash, an error or a cancelled analysis never leaves a partial entry. Anything
@@ -57,9 +57,9 @@ def make_key(content_hash: str, model_sha256: str, hop: int, kernels: str) -> st
 
 
 def key_for(path: str | os.PathLike, model, framing: Framing) -> str:
-    """The key of ``path`` analysed by ``model`` (its sha256 and kernels) with ``framing``."""
+    """The key of ``path`` analysed by ``model`` (the scores it gives, its kernels) with ``framing``."""
     kernels = getattr(model.kernels, "value", model.kernels)
-    return make_key(file_hash(path), model.sha256, framing.hop, kernels)
+    return make_key(file_hash(path), model.scores_id, framing.hop, kernels)
 
 
 def entry_path(key: str, directory: str | os.PathLike | None = None) -> Path:
@@ -139,22 +139,24 @@ class CachedAnalysis:
 
     def __init__(self, audio: AudioFile, model, hop_seconds: float | None = None, use_cache: bool = True,
                  name: str | None = None, directory: str | os.PathLike | None = None,
-                 embeddings: bool = False) -> None:
+                 embeddings: bool = False, jobs: int | None = None) -> None:
         self.audio, self.model, self.hop_seconds, self.directory = audio, model, hop_seconds, directory
         self.embeddings = embeddings
+        self.jobs = jobs  # interpreters in parallel (None: one per core); the scores do not depend on it
         self.framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds)
         self.content: str | None = file_hash(audio.path) if use_cache else None
         self.key: str | None = None
         self.cached: Analysis | None = None
         if self.content is not None:
             kernels = getattr(model.kernels, "value", model.kernels)
-            self.key = make_key(self.content, model.sha256, self.framing.hop, kernels)
+            self.key = make_key(self.content, model.scores_id, self.framing.hop, kernels)
             self.cached = load(self.key, directory, name=name)
             if embeddings and self.cached is not None and self.cached.embeddings is None:
                 self.cached = None
 
     def run(self, source: Source | None = None) -> AnalysisRun:
-        return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds, embeddings=self.embeddings)
+        return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds,
+                       embeddings=self.embeddings, jobs=self.jobs)
 
     def store(self, analysis: Analysis) -> Path | None:
         """File ``analysis`` (raises OSError if the cache cannot be written); None if not caching."""

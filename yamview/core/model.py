@@ -2,7 +2,9 @@
 
 YAMNet is the default, but nothing here is YAMNet-specific: window length comes from the input
 tensor, the sample rate and label file from the model's metadata, labels from the zip archive
-that Task-library models append to the flatbuffer.
+that Task-library models append to the flatbuffer. A per-class score calibration in the
+metadata (ScoreCalibrationOptions) is applied to every score, as MediaPipe applies it, unless the
+model is loaded with ``calibrate=False`` (to compare with the raw scores).
 """
 
 from __future__ import annotations
@@ -18,13 +20,18 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from yamview.core.tflite import model_settings
+from yamview.core.tflite.calibration import CalibrationError
 from yamview.core.tflite.graph import GraphError
 from yamview.core.tflite.metadata import MetadataError, read_audio_model_metadata
 from yamview.core.tflite.model_settings import ModelSettings
+
+if TYPE_CHECKING:
+    from yamview.core.tflite import ScoreCalibration
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +131,7 @@ class Model:
     """One loaded TFLite audio classifier.
 
     Not thread-safe: one interpreter per thread. ``reconfigured`` makes a sibling with other
-    kernels or threads from the same bytes without re-reading the file.
+    kernels, threads or calibration from the same bytes without re-reading the file.
     """
 
     def __init__(
@@ -135,6 +142,7 @@ class Model:
         extras: bool = False,
         *,
         settings: ModelSettings | None = None,
+        calibrate: bool = True,
         _data: bytes | None = None,
         _sha256: str | None = None,
     ) -> None:
@@ -145,6 +153,7 @@ class Model:
         self.threads = int(threads)
         self.extras = bool(extras)
         self.settings = settings
+        self.calibrate = bool(calibrate)
         if _data is None:
             try:
                 _data = self.path.read_bytes()
@@ -223,13 +232,15 @@ class Model:
             )
         except model_settings.MissingModelSettings as exc:
             raise MissingSettingsError(str(exc), exc.missing) from None
+        except CalibrationError as exc:  # MediaPipe refuses such a model too
+            raise ModelError(f"{self.path.name}: its score calibration cannot be used: {exc}") from None
         except (model_settings.ModelSettingsError, MetadataError, GraphError) as exc:
             raise ModelError(str(exc)) from None
         self.name = meta.name or self.path.stem
         self.sample_rate = resolved.sample_rate
         self.activation = resolved.activation
         # A score calibration in the metadata is part of the model, as MediaPipe applies it.
-        self.calibration = meta.heads[0].calibration if meta.heads else None
+        self.calibration: ScoreCalibration | None = meta.heads[0].calibration if meta.heads else None
         if self.calibration is not None and resolved.origins.get("activation") != "given":
             self.activation = "none"  # e.g. BirdNET recognised by shape, with yamview's metadata
         if self.calibration is not None and self.activation != "none":
@@ -260,14 +271,16 @@ class Model:
                         self._embedding_quant = (float(scale) or 1.0, int(zero))
 
     def reconfigured(
-        self, kernels: Kernels | str | None = None, threads: int | None = None, extras: bool | None = None
-    ) -> "Model":
+        self, kernels: Kernels | str | None = None, threads: int | None = None, extras: bool | None = None,
+        calibrate: bool | None = None,
+    ) -> Model:
         return Model(
             self.path,
             kernels=self.kernels if kernels is None else kernels,
             threads=self.threads if threads is None else threads,
             extras=self.extras if extras is None else extras,
             settings=self.settings,
+            calibrate=self.calibrate if calibrate is None else calibrate,
             _data=self._data,
             _sha256=self.sha256,
         )
@@ -281,6 +294,17 @@ class Model:
     @property
     def window_seconds(self) -> float:
         return self.window / self.sample_rate
+
+    @property
+    def calibrated(self) -> bool:
+        """True when scores come out calibrated (the metadata has a calibration, and it is on)."""
+        return self.calibrate and self.calibration is not None
+
+    @property
+    def scores_id(self) -> str:
+        """Identifies the scores this model gives: its file's sha256, marked when calibrated
+        (the same file gives other scores with its calibration off; caches must tell them apart)."""
+        return f"{self.sha256}+calibrated" if self.calibrated else self.sha256
 
     @property
     def has_embedding(self) -> bool:
@@ -310,6 +334,8 @@ class Model:
             f"{self.name}: {self.window} samples ({self.window_seconds:.3f} s) at "
             f"{self.sample_rate} Hz, {self.n_classes} classes, {self.kernels.value} kernels, "
             f"{self.threads} thread{'s' if self.threads > 1 else ''}"
+            + (", calibrated" if self.calibrated else
+               ", calibration off" if self.calibration is not None else "")
         )
 
     # -- inference -----------------------------------------------------------------------------
@@ -323,14 +349,16 @@ class Model:
         self._interpreter.invoke()
 
     def classify(self, frame: np.ndarray) -> np.ndarray:
-        """Scores (float32 [n_classes], a copy) for one window of mono audio at ``sample_rate``."""
+        """Scores (float32 [n_classes], a copy) for one window of mono audio at ``sample_rate``;
+        calibrated when the model carries a calibration and ``calibrate`` is on."""
         self._invoke(frame)
         return self._scores()
 
     def _scores(self) -> np.ndarray:
         raw = self._interpreter.get_tensor(self._out_index).reshape(-1)
-        if self.calibration is not None:
-            return self.calibration.apply(raw)
+        if self.calibrated:
+            assert self.calibration is not None
+            return self.calibration.apply(raw)  # a new float32 array
         return model_settings.activate(raw, self.activation) if self.activation != "none" else raw.copy()
 
     def class_name(self, index: int) -> str:

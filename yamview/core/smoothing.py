@@ -64,8 +64,13 @@ class StableRanking:
       of the weakest unpinned bar only when it beats it by more than ``hysteresis``. Empty slots
       fill at once.
     - Hidden classes are never shown; hidden wins over pinned.
+    - Bounded: with ``hold`` seconds (and the clock passed to ``update``), a smaller lead (more
+      than ``EVEN``) that lasted ``hold`` seconds also wins, so a visibly wrong order never stays
+      longer than that. Without a clock the hysteresis alone decides.
     Pinned bars are ranked with the others by score; the view may split them out.
     """
+
+    EVEN = 0.005  # leads smaller than this are a tie at two decimals: never worth a swap
 
     def __init__(
         self,
@@ -73,19 +78,33 @@ class StableRanking:
         hysteresis: float = 0.05,
         pinned: Iterable[int] = (),
         hidden: Iterable[int] = (),
+        hold: float | None = None,
     ) -> None:
         self.n = int(n)
         self.hysteresis = float(hysteresis)
         self.pinned: set[int] = set(pinned)
         self.hidden: set[int] = set(hidden)
+        self.hold = hold
         self.order: list[int] = []
+        self._leads: dict[tuple[int, int], float] = {}  # (winner, loser) -> since when it leads
 
     def reset(self) -> None:
         self.order = []
+        self._leads = {}
 
-    def update(self, scores: np.ndarray) -> list[int]:
+    def update(self, scores: np.ndarray, now: float | None = None) -> list[int]:
         s = np.asarray(scores, dtype=np.float32).reshape(-1)
         n_classes, h = len(s), max(self.hysteresis, 0.0)  # a negative margin would never settle
+        leads: dict[tuple[int, int], float] = {}
+
+        def beats(a: int, b: int) -> bool:
+            """Whether ``a`` takes ``b``'s place: a clear lead at once, a small one after ``hold``."""
+            if s[a] > s[b] + h:
+                return True
+            if now is None or self.hold is None or not s[a] > s[b] + min(self.EVEN, h):
+                return False
+            since = leads[(a, b)] = self._leads.get((a, b), now)
+            return now - since >= self.hold
         valid = lambda i: 0 <= i < n_classes and i not in self.hidden  # noqa: E731
         pinned = sorted(i for i in self.pinned if valid(i))
         slots = max(self.n - len(pinned), 0)
@@ -108,7 +127,7 @@ class StableRanking:
                 entrants.append(c)
                 continue
             weakest = min(kept, key=lambda i: s[i], default=None)
-            if weakest is None or not s[c] > s[weakest] + h:
+            if weakest is None or not beats(c, weakest):
                 break  # challengers come best first: if this one fails, all later ones do
             kept.remove(weakest)
             entrants.append(c)
@@ -125,8 +144,9 @@ class StableRanking:
         while swapped:
             swapped = False
             for j in range(len(order) - 1):
-                if s[order[j + 1]] > s[order[j]] + h:
+                if beats(order[j + 1], order[j]):
                     order[j], order[j + 1] = order[j + 1], order[j]
                     swapped = True
+        self._leads = leads  # a lead that was interrupted starts counting again
         self.order = order
         return list(order)

@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
     request_model = Signal(str, str, int)
     request_model_settings = Signal(object)  # {sha256: ModelSettings} the user gave for bare models
     request_hop = Signal(float)
-    request_ring = Signal(object)
+    request_ring = Signal(object, object)  # (ring or None, ring.total where frame 0 starts)
 
     def __init__(self, settings: Settings | None = None, output_device: str | None = None,
                  open_inspector: Callable[[str | None], object] | None = None) -> None:
@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         c.kernels_changed.connect(lambda _: self._reload_model())
         c.threads_changed.connect(lambda _: self._reload_model())
         c.max_results_changed.connect(self._on_max_results)
-        c.threshold_changed.connect(self.bars.set_threshold)
+        c.threshold_changed.connect(self._on_threshold)
         c.hop_changed.connect(self._on_hop)
         c.scale_changed.connect(self.spectrogram.set_scale)
         c.colormap_changed.connect(self.spectrogram.set_colormap)
@@ -392,7 +392,7 @@ class MainWindow(QMainWindow):
         self.talk.on_scored(s)
         if not self.talk.frozen:  # frozen: the views hold (or replay) what was live
             for view in self.views:
-                view.on_scored(s.centre, s.scores)
+                view.on_scored(s.end, s.scores)
         self._inference_ms.append(s.inference_ms)
         if len(self._inference_ms) > 200:
             del self._inference_ms[:100]
@@ -419,6 +419,11 @@ class MainWindow(QMainWindow):
     def _on_max_results(self, n: int) -> None:
         self.bars.set_max_results(n)
         self.timeline.set_rows(n)
+
+    def _on_threshold(self, threshold: float) -> None:
+        self.bars.set_threshold(threshold)
+        if self.talk.board is not None:  # the presenter lists the same classes
+            self.talk.board.set_threshold(threshold)
 
     def _on_hop(self, hop: float) -> None:
         self.request_hop.emit(hop)

@@ -35,6 +35,8 @@ KEYS = {
         Key("model/path", "", str),  # "" = YAMNet, found or fetched by yamview.core.assets
         Key("model/kernels", "fast", str, choices=("fast", "reference")),
         Key("model/threads", 1, int, 1, 64),
+        # Interpreters scoring a whole file in parallel (inspector); 0 = one per usable core.
+        Key("model/jobs", 0, int, 0, 256),
         Key("classify/max_results", 5, int, 1, 10),
         Key("classify/threshold", 0.1, float, 0.0, 1.0),
         Key("classify/hop_seconds", 0.4875, float, 0.01, 10.0),

@@ -60,7 +60,7 @@ class _Bridge(QObject):
 class Transport(QObject):
     replacing = Signal()  # a new source (or none) is about to replace the current one
     replaced = Signal()  # ... and has: the views restart on its time base
-    ring_changed = Signal(object)  # the ring to score (None: stop scoring)
+    ring_changed = Signal(object, object)  # (the ring to score or None, ring.total of frame 0)
     started = Signal()
     stopped = Signal()  # by the user, an error, or the end of the file
     status = Signal(str)  # a line for the status bar
@@ -195,7 +195,7 @@ class Transport(QObject):
         if self.source is not None:
             self.source.stop(timeout=STOP_TIMEOUT)
         self.source = source
-        self.ring_changed.emit(None)
+        self.ring_changed.emit(None, 0)
         self._show_capabilities(source)
         self.replaced.emit()
 
@@ -270,6 +270,9 @@ class Transport(QObject):
                 self.host.show_message(str(exc), "error", "Open file…", self.open_file_dialog)
                 return
         src = self.source
+        # Frame 0 starts where the ring ends now, before any new audio: the worker learns of
+        # the ring only later (a queued call), when the pump may have written to it already.
+        origin = src.ring.total
         try:
             if src.pausable and src.running and src.paused:
                 src.resume()
@@ -278,7 +281,7 @@ class Transport(QObject):
         except (DeviceError, AudioError) as exc:
             self.host.show_message(f"Cannot start {src.name}: {exc}", "error", "Open file…", self.open_file_dialog)
             return
-        self.ring_changed.emit(src.ring)
+        self.ring_changed.emit(src.ring, origin)
         self.start_button.setText("Stop")
         if self.host.message().startswith(("No input device", "Cannot start", "Input stopped")):
             self.host.clear_message()
@@ -298,7 +301,7 @@ class Transport(QObject):
             self.source.stop(timeout=STOP_TIMEOUT)
 
     def _stopped(self) -> None:
-        self.ring_changed.emit(None)
+        self.ring_changed.emit(None, 0)
         self.start_button.setText("Start")
         self.stopped.emit()
 

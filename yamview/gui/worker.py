@@ -134,11 +134,12 @@ class InferenceWorker(QObject):
         self._hop_seconds = hop_seconds
         self._reframe()
 
-    @Slot(object)
-    def set_ring(self, ring) -> None:
-        """Attach a source's ring buffer (None detaches); frame 0 starts at its current end."""
+    @Slot(object, object)
+    def set_ring(self, ring, origin: int) -> None:
+        """Attach a source's ring buffer (None detaches); frame 0 starts at ``origin`` (a
+        ``ring.total`` read before the source started writing)."""
         self._ring = ring
-        self._origin = ring.total if ring is not None else 0
+        self._origin = int(origin) if ring is not None else 0
         self._next_index = 0
         self.skipped = 0
 

@@ -180,3 +180,10 @@ def _transform(x: np.ndarray, transformation: str) -> np.ndarray:
     if transformation == "LOG":
         return _clamped_log(x)
     return _clamped_log(x) - _clamped_log(1.0 - x)
+
+
+def transform(scores: np.ndarray, transformation: str) -> np.ndarray:
+    """g(score) exactly as :meth:`ScoreCalibration.apply` computes it (what a fit works on)."""
+    if transformation not in TRANSFORMATIONS:
+        raise CalibrationError(f"unknown score transformation {transformation!r}")
+    return _transform(np.asarray(scores, dtype=np.float64), transformation)

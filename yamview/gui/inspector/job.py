@@ -42,6 +42,7 @@ class ModelSpec:
     path: str  # "" = YAMNet (found or fetched)
     kernels: str = "fast"
     threads: int = 1
+    jobs: int = 0  # interpreters in parallel for the whole-file analysis; 0 = one per core
     # What the user told yamview about bare models (rate, class names), by model sha256.
     settings_book: Mapping[str, ModelSettings] = field(default_factory=dict, compare=False)
 
@@ -166,7 +167,8 @@ class AnalysisJob(QObject):
         model = self.model
         self.total_samples = int(round(audio.duration() * model.sample_rate))
         self.phase = "hashing"
-        lookup = CachedAnalysis(audio, model, self.hop_seconds, self.use_cache, name=self.path)
+        lookup = CachedAnalysis(audio, model, self.hop_seconds, self.use_cache, name=self.path,
+                                jobs=self.spec.jobs or None)
         framing = lookup.framing
         self.expected = framing.count(self.total_samples)
         analysis, overview = lookup.cached, None

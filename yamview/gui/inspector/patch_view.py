@@ -98,8 +98,9 @@ class PatchView(QWidget):
             self.image.setRect(0, 0, img.shape[1], img.shape[0])
             self.plot.setXRange(0, img.shape[1], padding=0)
             self.plot.setYRange(0, img.shape[0], padding=0)
-        else:
+        else:  # only YAMNet-style models expose their log-mel input tensor
             self.image.clear()
+            self.title.setText(self.title.text() + " · this model exposes no log-mel input")
         self.top.setText(self._top_html(patch.scores))
 
     def _top_html(self, scores: np.ndarray) -> str:

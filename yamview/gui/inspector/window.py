@@ -8,6 +8,7 @@ patch, playback position. Every failure ends in the banner, and a bad input chan
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -17,10 +18,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QLabel, QMainWindow, QProgressBar,
-    QPushButton, QSizePolicy, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+    QPushButton, QSizePolicy, QSpinBox, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from yamview.core import export, labels_io
 from yamview.core.audio import AudioError, AudioFile
+from yamview.core.pool import usable_cores
 from yamview.gui import palette
 from yamview.gui.banner import Banner
 from yamview.gui.chrome import fit_to_screen
@@ -56,7 +58,8 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.settings = settings or Settings()
         s = self.settings
         self.model_spec = model_spec or ModelSpec(s.get("model/path"), s.get("model/kernels"),
-                                                  s.get("model/threads"), s.model_settings_book())
+                                                  s.get("model/threads"), s.get("model/jobs"),
+                                                  s.model_settings_book())
         self.use_cache = use_cache
         self.hop_seconds = s.get("inspector/hop_seconds")
         self.setWindowTitle("yamview inspector")
@@ -313,6 +316,15 @@ class InspectorWindow(InspectorActions, QMainWindow):
                                       "changing it analyses the file again (results are cached per hop)")
         self.overlap_combo.activated.connect(self._on_overlap)
         bar.addWidget(self.overlap_combo)
+        bar.addWidget(QLabel("  Jobs "))
+        self.jobs_spin = QSpinBox()
+        self.jobs_spin.setRange(0, usable_cores())
+        self.jobs_spin.setSpecialValueText("auto")
+        self.jobs_spin.setValue(min(self.model_spec.jobs, usable_cores()))
+        self.jobs_spin.setToolTip("Interpreters scoring the file in parallel (auto: one per CPU core); "
+                                  "same scores with any number, used from the next analysis")
+        self.jobs_spin.valueChanged.connect(self._on_jobs)
+        bar.addWidget(self.jobs_spin)
         bar.addWidget(QLabel("  Errors in "))
         self.scope_combo = QComboBox()
         self.scope_combo.addItem("all classes", "all")
@@ -807,6 +819,10 @@ class InspectorWindow(InspectorActions, QMainWindow):
         overlap = 1 - framing.hop / framing.window
         best = min(range(self.overlap_combo.count()), key=lambda i: abs(self.overlap_combo.itemData(i) - overlap))
         self.overlap_combo.setCurrentIndex(best)
+
+    def _on_jobs(self, jobs: int) -> None:
+        self.settings.set("model/jobs", jobs)
+        self.model_spec = dataclasses.replace(self.model_spec, jobs=jobs)
 
     def _on_overlap(self, index: int) -> None:
         if self.info is None or self.path is None:

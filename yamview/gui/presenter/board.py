@@ -9,10 +9,17 @@
 - focus classes are pinned (always shown, even at 0), count detections (rising edges of the raw
   score over their threshold, re-armed below ``REARM`` x threshold) and flash;
 - scores are smoothed with ``AttackRelease`` at the display rate, so bars move every frame
-  instead of jumping at the hop rate; ``StableRanking`` orders them with hysteresis;
-- each row's vertical position glides to its new rank over ``GLIDE_SECONDS`` (cubic ease in-out,
-  positions from the clock, so the motion does not depend on when frames are painted); rows
-  entering or leaving fade over the same time.
+  instead of jumping at the hop rate; ``StableRanking`` orders them with hysteresis, bounded in
+  time: a lead of more than ``hysteresis`` swaps at once, a smaller one (over 0.005) once it has
+  lasted ``hold`` seconds, so a visibly wrong order never stays longer than that;
+- free (non-focus) rows are those whose smoothed score is at or above the user's score threshold
+  (the same as in the main window); focus rows stay, with their own thresholds;
+- motion without lies: rows are stacked, each with a height from 0 to 1. A row that arrives
+  opens (0 -> 1) over ``GLIDE_SECONDS``, a row that goes folds shut (1 -> 0), and a row that
+  changes rank folds shut at its old place while it opens at its new one; the rows in between
+  slide by exactly the amounts the others open and close. So rows never overlap, and every row
+  on screen, at every instant, carries its name and its current score (cubic ease in-out,
+  positions from the clock, so the motion does not depend on when frames are painted).
 
 Times are plain seconds from any monotonic clock, passed in: tests drive it by hand.
 """
@@ -28,12 +35,7 @@ from yamview.core.ontology import LabelOntology
 from yamview.core.smoothing import AttackRelease, StableRanking
 
 GLIDE_SECONDS = 0.25
-FADE_SECONDS = 0.25
-ENTER_OFFSET = 0.25  # rows: a new bar slides up this far while it fades in
-# A free (non-focus) bar appears once its smoothed score reaches SHOW_AT and goes once it falls
-# under HIDE_BELOW: in a quiet room the view stays calm instead of cycling through 0.01 noise.
-SHOW_AT = 0.05
-HIDE_BELOW = 0.02
+HOLD_SECONDS = 1.0  # the longest a smaller lead waits before it swaps (see StableRanking)
 REARM = 0.8  # a focus class counts again once its score fell below REARM x threshold
 FLASH_DECAY = 0.45  # seconds: the flash after a detection fades with this time constant
 PULSE_HZ = 1.5  # while over threshold the row pulses at this rate
@@ -56,6 +58,8 @@ class BoardConfig:
     hysteresis: float = 0.05
     rollup: bool = False
     rollup_depth: int = 3
+    threshold: float = 0.1  # free rows: the user's score threshold (main window control)
+    hold: float = HOLD_SECONDS
 
 
 @dataclass
@@ -66,8 +70,10 @@ class Row:
     name: str
     crumb: str  # breadcrumb of the parents ("Animal › Domestic animals, pets"), "" without ontology
     value: float  # smoothed score, 0..1
-    y: float  # row position (0 = top), fractional while gliding
-    alpha: float  # 0..1 (fading in or out)
+    y: float  # top of the row in row units (0 = top), fractional while rows open or close
+    h: float = 1.0  # height in row units: 0..1 while opening or folding shut
+    alpha: float = 1.0  # kept 1: nothing on screen is half-transparent
+    leaving: bool = False  # folding shut (gone, or moved to another rank)
     focus: bool = False
     over: bool = False  # raw score over the focus threshold now
     flash: float = 0.0  # 0..1 highlight intensity
@@ -76,21 +82,36 @@ class Row:
 
 
 @dataclass
-class _Anim:
-    y: float
-    y0: float
-    y1: float
+class _Slot:
+    """One stacked row: its height goes from h0 to h1 over GLIDE_SECONDS from t0."""
+
+    key: int
+    h0: float
+    h1: float
     t0: float
-    a0: float
-    a1: float
-    ta: float
 
-    def pos(self, now: float) -> float:
-        return self.y0 + (self.y1 - self.y0) * _ease((now - self.t0) / GLIDE_SECONDS)
+    def height(self, now: float) -> float:
+        return self.h0 + (self.h1 - self.h0) * _ease((now - self.t0) / GLIDE_SECONDS)
 
-    def alpha(self, now: float) -> float:
-        u = min(max((now - self.ta) / FADE_SECONDS, 0.0), 1.0)
-        return self.a0 + (self.a1 - self.a0) * u
+    def done(self, now: float) -> bool:
+        return now - self.t0 >= GLIDE_SECONDS
+
+
+def _staying(old: list[int], new: list[int]) -> set[int]:
+    """The most keys of ``old`` that keep their relative order in ``new`` (a longest increasing
+    subsequence of their new positions): these slide, every other key folds and reopens."""
+    where = {k: i for i, k in enumerate(new)}
+    seq = [k for k in old if k in where]
+    best: list[list[int]] = []  # best[j]: a chain of length j+1 ending with the smallest position
+    for k in seq:
+        pos = where[k]
+        j = next((j for j, chain in enumerate(best) if where[chain[-1]] >= pos), len(best))
+        chain = (best[j - 1] if j else []) + [k]
+        if j == len(best):
+            best.append(chain)
+        else:
+            best[j] = chain
+    return set(best[-1]) if best else set()
 
 
 def _ease(u: float) -> float:
@@ -139,7 +160,8 @@ class Board:
         self.ranking = StableRanking(1)
         self.rows: list[Row] = []
         self.raw: np.ndarray | None = None  # the newest raw model scores fed
-        self._anims: dict[int, _Anim] = {}
+        self._slots: list[_Slot] = []
+        self.order: list[int] = []
         self._last_tick: float | None = None
         self._current = None  # universe scores of the newest feed
         self._free_shown: set[int] = set()
@@ -154,6 +176,7 @@ class Board:
         self.config = config
         self.smoother.attack_s, self.smoother.release_s = float(config.attack), float(config.release)
         label_index = {lab: i for i, lab in enumerate(self.labels)}
+        self.label_index = label_index
 
         # Hidden: the listed classes and (with the ontology) every model class below them.
         hidden_names = set(config.hidden)
@@ -184,10 +207,11 @@ class Board:
         pinned = [fs.key for fs in self._focus]
         hidden = [i for n, i in self.index.items() if n in hidden_names]
         n = max(1, int(config.top_n)) + len(set(pinned) - set(hidden))
-        self.ranking = StableRanking(n, hysteresis=config.hysteresis, pinned=pinned, hidden=hidden)
+        self.ranking = StableRanking(n, hysteresis=config.hysteresis, pinned=pinned, hidden=hidden,
+                                     hold=config.hold)
         if names != old_names:
             self.smoother.reset()
-            self._anims.clear()
+            self._slots = []
             self._free_shown = set()
             self._current = None
             if self.raw is not None:
@@ -233,7 +257,7 @@ class Board:
         (a replay starts from what was live then, like a film cut, not from an empty board).
         """
         self.ranking.reset()
-        self._anims.clear()
+        self._slots = []
         self._free_shown = set()
         self._last_tick = None
         self._cut = scores is not None
@@ -297,53 +321,57 @@ class Board:
             order = [fs.key for fs in self._focus if fs.key not in hidden]
         else:
             values = self.smoother.step(self._current, dt)
-            order = self._floor(self.ranking.update(values), values)
+            order = self._floor(self.ranking.update(values, now), values)
 
-        anims = self._anims
         cut, self._cut = self._cut, False
-        for pos, key in enumerate(order):
-            a = anims.get(key)
-            if a is None:
-                if cut:
-                    anims[key] = _Anim(pos, pos, pos, now - GLIDE_SECONDS, 1.0, 1.0, now - FADE_SECONDS)
-                else:
-                    anims[key] = _Anim(pos + ENTER_OFFSET, pos + ENTER_OFFSET, pos, now, 0.0, 1.0, now)
-                continue
-            if a.y1 != pos:
-                a.y0, a.y1, a.t0 = a.pos(now), pos, now
-            if a.a1 != 1.0:  # was leaving, is back
-                a.a0, a.a1, a.ta = a.alpha(now), 1.0, now
-        showing = set(order)
-        for key in list(anims):
-            if key in showing:
-                continue
-            a = anims[key]
-            if a.a1 != 0.0:
-                a.a0, a.a1, a.ta = a.alpha(now), 0.0, now
-            elif now - a.ta >= FADE_SECONDS:
-                del anims[key]
-
-        rows = []
-        for key, a in anims.items():
+        self._restack(order, now, cut)
+        rows, y = [], 0.0
+        growing = set(order)
+        for slot in self._slots:
+            key, h = slot.key, slot.height(now)
             fs = self._focus_by_key.get(key)
             rows.append(Row(
                 key=key, name=self.names[key], crumb=self.crumb(key), value=float(values[key]),
-                y=a.pos(now), alpha=a.alpha(now), focus=fs is not None,
+                y=y, h=h, leaving=slot.h1 == 0.0 or key not in growing, focus=fs is not None,
                 over=bool(fs and fs.over), flash=self._flash(fs, now) if fs else 0.0,
                 count=fs.count if fs else 0, threshold=fs.focus.threshold if fs else None,
             ))
-        rows.sort(key=lambda r: (r.key in showing, r.y))  # leaving rows first: drawn underneath
+            y += h
         self.rows = rows
         self.order = order
         return rows
 
+    def _restack(self, order: list[int], now: float, cut: bool) -> None:
+        """Fold and open slots so that the open ones list ``order``, top to bottom."""
+        slots = [s for s in self._slots if not (s.h1 == 0.0 and s.done(now))]  # folded: gone
+        live = [s for s in slots if s.h1 == 1.0]
+        if [s.key for s in live] != order:
+            keep = _staying([s.key for s in live], order)
+            for s in live:
+                if s.key not in keep:  # gone, or moving: fold shut where it is
+                    s.h0, s.h1, s.t0 = s.height(now), 0.0, now
+            by_key = {s.key: s for s in live if s.key in keep}
+            anchor = -1  # index in ``slots`` after which the next key of ``order`` goes
+            for key in order:
+                s = by_key.get(key)
+                if s is None:
+                    s = _Slot(key, 1.0, 1.0, now) if cut else _Slot(key, 0.0, 1.0, now)
+                    slots.insert(anchor + 1, s)
+                anchor = slots.index(s)
+        if cut:  # a cut: everything at its place at once
+            slots = [s for s in slots if s.h1 == 1.0]
+            for s in slots:
+                s.h0 = s.h1 = 1.0
+        self._slots = slots
+
     def _floor(self, order: list[int], values: np.ndarray) -> list[int]:
-        """Drop free bars with (next to) nothing to show; focus classes always stay."""
+        """Free bars only at or over the user's threshold; focus classes always stay."""
         out, shown = [], set()
+        floor = max(float(self.config.threshold), 0.005)  # 0.00 would list every silent class
         for key in order:
             if key in self._focus_by_key:
                 out.append(key)
-            elif values[key] >= (HIDE_BELOW if key in self._free_shown else SHOW_AT):
+            elif values[key] >= floor:
                 out.append(key)
                 shown.add(key)
         self._free_shown = shown
@@ -355,7 +383,15 @@ class Board:
         return [self.names[k] for k in getattr(self, "order", [])]
 
     def row(self, name: str) -> Row | None:
-        return next((r for r in self.rows if r.name == name), None)
+        """The row of ``name`` (the opening one while a class moves between ranks)."""
+        return next((r for r in self.rows if r.name == name and not r.leaving),
+                    next((r for r in self.rows if r.name == name), None))
+
+    def set_threshold(self, threshold: float) -> None:
+        """The user's score threshold changed (free rows follow it from the next tick)."""
+        from dataclasses import replace
+
+        self.config = replace(self.config, threshold=float(threshold))
 
 
 __all__ = ["BREADCRUMB_SEPARATOR", "Board", "BoardConfig", "Focus", "Row", "rollup_categories"]

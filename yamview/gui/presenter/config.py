@@ -32,10 +32,11 @@ class PresenterConfig:
     rollup_depth: int = 3
     spectrogram: bool = True
 
-    def board(self) -> BoardConfig:
+    def board(self, threshold: float = 0.1) -> BoardConfig:
+        """The board's settings; ``threshold`` is the user's score threshold (main window)."""
         return BoardConfig(top_n=self.top_n, focus=self.focus, hidden=self.hidden, attack=self.attack,
                            release=self.release, hysteresis=self.hysteresis, rollup=self.rollup,
-                           rollup_depth=self.rollup_depth)
+                           rollup_depth=self.rollup_depth, threshold=float(threshold))
 
     def with_(self, **changes) -> "PresenterConfig":
         return replace(self, **changes)

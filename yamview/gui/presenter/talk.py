@@ -163,7 +163,7 @@ class TalkMode(QObject):
             note = unmatched_message(self.lo)
             if note:
                 log.info(note)
-        self.board = Board(self.labels, self.lo, self.config.board())
+        self.board = Board(self.labels, self.lo, self.config.board(self.settings.get("classify/threshold")))
         self.history.clear()
         if self.frozen is not None:
             self.unfreeze()
@@ -189,7 +189,7 @@ class TalkMode(QObject):
         self.config = config
         config.save(self.settings)
         if self.board is not None:
-            self.board.configure(config.board())
+            self.board.configure(config.board(self.settings.get("classify/threshold")))
         if self.presenter is not None:
             self._style_presenter()
             if config.screen != old.screen and self.presenter.isVisible() and self.presenter.isFullScreen():
@@ -263,7 +263,7 @@ class TalkMode(QObject):
             if self.board is not None:
                 self.board.feed(s.scores, now, count=False)
             for view in w.views:
-                view.on_scored(s.centre - fz.t0, s.scores)
+                view.on_scored(s.end - fz.t0, s.scores)
         src = r.source
         live = draw_main and src is not None and src.ring.total > 0
         tick = Tick(src.ring, src.rate, r.time) if live else idle_tick(w.rate)
@@ -283,7 +283,7 @@ class TalkMode(QObject):
         elif self.frozen is not None:
             v.state, v.state_detail = "frozen", f"last {self.frozen.duration:.0f} s"
         else:
-            v.state, v.state_detail = "live", ""
+            v.state, v.state_detail = ("live" if self.w.running else "stopped"), ""
 
     def _update_presenter(self, p) -> None:
         v = p.view
@@ -458,7 +458,7 @@ class TalkMode(QObject):
             view.clear()
         for s in self.history:
             for view in w.views:
-                view.on_scored(s.centre, s.scores)
+                view.on_scored(s.end, s.scores)
         if self.presenter is not None:
             self.presenter.strip.clear()
         src, self._paused_source = self._paused_source, None

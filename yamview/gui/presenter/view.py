@@ -23,6 +23,9 @@ from yamview.gui.presenter.themes import DARK, Theme
 from yamview.gui.views.spectrogram import SpectrogramView
 
 NAME_PX_AT_1080 = 48
+MAX_NAME_SCALE = 1.6  # with few rows, names grow up to this many times the base size
+MIN_LAYOUT_ROWS = 3  # one or two rows are laid out as big as three, not as one huge bar
+FONT_STEP = 4  # px: font sizes change in steps (text layouts are cached per size)
 STRIP_SHARE = 0.2  # of the window height, for the spectrogram strip
 
 
@@ -95,7 +98,7 @@ class PresenterView(QWidget):
         self.setMouseTracking(False)
         self.board: Board | None = None
         self.theme: Theme = DARK
-        self.state = "live"  # live | frozen | replay
+        self.state = "live"  # live | stopped | frozen | replay
         self.state_detail = ""  # "3.2 / 10.0 s"
         self.source_name = ""
         self.tags: list[str] = []
@@ -125,11 +128,11 @@ class PresenterView(QWidget):
         t = self._texts
         t.reset()
         self.f_name = t.font(name_px, bold=True)
-        self.f_crumb = t.font(round(name_px * 0.5))
+        self.f_crumb = t.font(round(name_px * 0.62))
         self.f_score = t.font(round(name_px * 0.8), bold=True)
         self.f_count = t.font(round(name_px * 0.62), bold=True)
         self.f_header = t.font(round(name_px * 0.62), bold=True)
-        self.f_small = t.font(round(name_px * 0.5))
+        self.f_small = t.font(round(name_px * 0.56))
 
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -146,11 +149,13 @@ class PresenterView(QWidget):
         top = header_h + round(base * 0.25)
         area = h - top - round(base * 0.2)
         rows = board.rows if board is not None else []
-        slots = board.slots if board is not None else 1
-        pitch = area / max(slots, 1)
-        name_px = base
-        if pitch < base * 1.3:  # more rows than fit at full size: shrink, never overlap
-            name_px = max(12, int(pitch / 1.3))
+        # Use the room: the rows on screen (at least MIN_LAYOUT_ROWS) share the height. Their
+        # heights open and close smoothly, so the layout follows without jumps; fonts change in
+        # steps of FONT_STEP px so a transition does not re-lay out text every frame.
+        stacked = max(sum(r.h for r in rows), min(MIN_LAYOUT_ROWS, board.slots if board is not None else 1))
+        pitch = area / max(stacked, 1e-6)
+        name_px = int(min(pitch / 1.9, base * MAX_NAME_SCALE)) // FONT_STEP * FONT_STEP
+        name_px = max(12, name_px)
         self._fonts(name_px)
         self._paint_header(p, margin, header_h, w)
         if board is None or not rows:
@@ -160,17 +165,24 @@ class PresenterView(QWidget):
             p.end()
             self._count(t0)
             return
-        pitch = min(pitch, name_px * 2.1)
         row_h = pitch * 0.84
         stripe = round(name_px * 0.18)
         x0 = margin + stripe + round(name_px * 0.2)
         track_w = w - x0 - margin
         p.setPen(Qt.PenStyle.NoPen)
+        p.setClipRect(QRectF(0, top, w, h - top))
         for r in rows:
             y = top + r.y * pitch
-            if y > h or y + row_h < top - pitch:
+            if r.h <= 0.0 or y > h:
                 continue
-            self._paint_row(p, r, margin, stripe, x0, y, track_w, row_h, name_px)
+            # A row opening or folding shut is drawn whole, squeezed to its height: name and
+            # score stay on it, and it never covers its neighbours.
+            p.save()
+            p.translate(0, y)
+            p.scale(1.0, r.h)
+            self._paint_row(p, r, margin, stripe, x0, 0.0, track_w, row_h, name_px)
+            p.restore()
+            self._hit.append((QRectF(margin, y, x0 + track_w - margin, row_h * r.h), r.key))
         p.end()
         self._count(t0)
 
@@ -180,8 +192,9 @@ class PresenterView(QWidget):
 
     def _paint_header(self, p: QPainter, margin: int, header_h: int, w: int) -> None:
         th, t = self.theme, self._texts
-        colour = {"live": th.live, "frozen": th.frozen, "replay": th.replay}.get(self.state, th.live)
-        label = {"live": "LIVE", "frozen": "FROZEN", "replay": "REPLAY"}.get(self.state, self.state.upper())
+        colour = {"live": th.live, "frozen": th.frozen, "replay": th.replay, "stopped": th.dim}.get(self.state, th.live)
+        label = {"live": "LIVE", "frozen": "FROZEN", "replay": "REPLAY", "stopped": "STOPPED"}.get(
+            self.state, self.state.upper())
         if self.state_detail:
             label += f"  {self.state_detail}"
         st = t.get(label, self.f_header)
@@ -198,6 +211,8 @@ class PresenterView(QWidget):
             bw = dot * 0.32
             p.drawRect(QRectF(margin + pill_h * 0.4, y + (pill_h - dot) / 2, bw, dot))
             p.drawRect(QRectF(margin + pill_h * 0.4 + dot - bw, y + (pill_h - dot) / 2, bw, dot))
+        elif self.state == "stopped":  # a stop square: "LIVE" only while listening
+            p.drawRect(QRectF(margin + pill_h * 0.4, y + (pill_h - dot) / 2, dot, dot))
         elif self.state == "replay":  # a play triangle
             from PySide6.QtGui import QPolygonF
 
@@ -227,17 +242,28 @@ class PresenterView(QWidget):
             p.drawStaticText(QPointF(w - margin - rw, (header_h - rs.size().height()) / 2), rs)
 
     def _bar_colour(self, key: int, r: Row) -> QColor:
-        c = self._colours.get(key)
-        if c is None:  # by index: the main window's colour per class; neighbouring categories differ
-            c = self._colours[key] = self.theme.bar_colour(key)
+        c = self._colours.get(r.name)
+        if c is None:
+            c = self._colours[r.name] = self.theme.bar_colour(self._colour_index(r.name))
         return c
+
+    def _colour_index(self, name: str) -> int:
+        """A class keeps its colour for the session, with or without roll-up: a model class has
+        the main window's colour (its label index); a roll-up category that is no model class
+        gets one from its name (stable across runs too)."""
+        import zlib
+
+        board = self.board
+        index = getattr(board, "label_index", None) or {}
+        if name in index:
+            return index[name]
+        return zlib.crc32(name.encode())
 
     def _paint_row(self, p: QPainter, r: Row, margin: int, stripe: int, x0: float, y: float,
                    track_w: float, row_h: float, name_px: int) -> None:
         th, t = self.theme, self._texts
-        # Bars cross-fade; texts do not overlap: a leaving row's text is gone by half-time, an
-        # arriving row's text starts there.
-        text_alpha = min(max(2 * r.alpha - 1, 0.0), 1.0)
+        # Every row is opaque, text included: a still frame never shows a half-faded name.
+        text_alpha = 1.0
         radius = row_h * 0.16
         accent = QColor(th.accent)
         flash = r.flash if r.focus else 0.0
@@ -273,7 +299,7 @@ class PresenterView(QWidget):
                 p.drawRoundedRect(rect.adjusted(bw / 2, bw / 2, -bw / 2, -bw / 2), radius, radius)
                 p.setPen(Qt.PenStyle.NoPen)
         p.setOpacity(r.alpha * text_alpha)
-        text, dim = QColor(th.text), QColor(th.dim)
+        text = QColor(th.text)
         pad = name_px * 0.45
 
         # Right: score, and for focus rows the detection count.
@@ -313,11 +339,11 @@ class PresenterView(QWidget):
                 crumb = t.elide(r.crumb, self.f_crumb, room)
                 cst = t.get(crumb, self.f_crumb)
                 cy = ny + nm.ascent() - t.metrics(self.f_crumb).ascent()
-                p.setPen(dim)
+                p.setPen(text)  # on the bar's colour: the dim grey was unreadable from afar
+                p.setOpacity(0.85)
                 p.setFont(t.qfont(self.f_crumb))
                 p.drawStaticText(QPointF(cx, cy), cst)
         p.setOpacity(1.0)
-        self._hit.append((QRectF(margin, y, x0 + track_w - margin, row_h), r.key))
 
     # -- interaction -----------------------------------------------------------------------------
     def key_at(self, pos) -> int | None:
@@ -362,9 +388,10 @@ class PresenterWindow(QWidget):
         self.setWindowTitle("yamview — presenter")
         self.setObjectName("presenter")
         self.view = PresenterView()
-        self.strip = SpectrogramView(rate, seconds=10.0, scale=scale, db_range=db_range)
+        self.strip = SpectrogramView(rate, seconds=10.0, scale=scale, db_range=db_range, colour_bar=False)
         plot = self.strip.plot
         plot.getAxis("left").setLabel("")
+        plot.getAxis("bottom").setLabel("")
         self._strip_ticks()
         self.strip.widget.setToolTip("")
         self.footer = QLabel("")
@@ -436,7 +463,7 @@ class PresenterWindow(QWidget):
     def _style_footer(self) -> None:
         px = self.view.name_px()
         th = self.theme
-        self.footer.setStyleSheet(f"background:{th.background}; color:{th.dim}; font-size:{max(11, round(px * 0.4))}px;"
+        self.footer.setStyleSheet(f"background:{th.background}; color:{th.dim}; font-size:{max(12, round(px * 0.56))}px;"
                                   f"padding:{round(px * 0.15)}px {round(px * 0.75)}px;")
 
     def set_hint(self, text: str) -> None:

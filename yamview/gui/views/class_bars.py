@@ -2,29 +2,37 @@
 
 One row per class, best first: a bar in the class's own colour (stable across ranks), its name
 on the bar and its score at the right. As in the Android example, only classes at or above the
-score threshold are listed (a dashed line marks it); a class that leaves a row fades out under
-the one that takes its place instead of vanishing.
+score threshold are listed (a dashed line marks it). Pinned classes (the presenter's focus) come
+in addition to the real top N, below it and marked with a pin, even at 0.
+
+Every drawn frame is true on its own (a screenshot must never lie): each bar is exactly as long
+as the score printed next to it and carries its class's name; there is no cross-fade, nothing
+half-transparent and no bar without a name. Rows are drawn only when the scores change.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetricsF
 
 from yamview.core.smoothing import StableRanking
 from yamview.gui import palette
 from yamview.gui.views.live import Tick
 
-FADE_SECONDS = 0.35
 SCORE_COLUMN = 1.13  # scores are written right of the bars (x up to 1.0), never on them
-# Ranks closer than this do not swap: near-equal classes (often all near 0) would otherwise
-# trade places every frame and the list would shimmer.
+NAME_X = 0.012  # the name starts just inside the bar
+BAR_HEIGHT = 0.78  # of a row
+MIN_ROWS = 3  # a short list is laid out as at least this many rows: big, readable bars
+PIN = "★ "  # marks a pinned class (as in the class timeline)
+# Ranks closer than this do not swap at once: near-equal classes (often all near 0) would
+# otherwise trade places every frame and the list would shimmer. A smaller lead that lasts
+# RANK_HOLD seconds wins anyway, so a wrong order never stays visible longer than that.
 RANK_HYSTERESIS = 0.005
+RANK_HOLD = 1.0
 
 
 class ClassBars:
@@ -45,6 +53,7 @@ class ClassBars:
         bottom.setPen(palette.FOREGROUND)
         bottom.setTextPen(palette.FOREGROUND)
         bottom.setTicks([[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        bottom.setLabel("score (0–1, each class on its own)")
         self.plot.addItem(pg.InfiniteLine(1.0, angle=90, pen=pg.mkPen(palette.GRID)))  # the 1.0 edge
         self.widget.setToolTip("Top classes for the newest frame: YAMNet's independent scores (0-1)")
         self.bars = pg.BarGraphItem(x0=[], y=[], height=[], width=[], brushes=[], pen=pg.mkPen(None))
@@ -55,50 +64,40 @@ class ClassBars:
         self.labels: list[str] = []
         self._names: list[pg.TextItem] = []
         self._scores_text: list[pg.TextItem] = []
-        self._rows: list[dict] = []
+        self._rows: list[int] = []  # class per row, as drawn
+        self._drawn: tuple | None = None  # what the items show now: skip identical redraws
         self._scores = np.zeros(0, np.float32)
         self._placeholder = pg.TextItem("", color=palette.FOREGROUND, anchor=(0.5, 0.5))
         self.plot.addItem(self._placeholder)
         self.threshold = threshold
-        self.pinned: set[int] = set()  # always among the bars (the presenter's focus classes)
+        self.pinned: set[int] = set()  # shown in addition to the top N (the presenter's focus)
+        self._layout_rows = 0
+        self._name_font = QFont()
+        self._score_font = QFont()
+        self._name_metrics = QFontMetricsF(self._name_font)
         self.set_max_results(max_results)
         self.set_threshold(threshold)
-        self.widget.getViewBox().sigResized.connect(self._resize_fonts)
+        self.widget.getViewBox().sigResized.connect(self._relayout)
 
     # -- configuration ----------------------------------------------------------------------------
     def set_classes(self, classes: Sequence[str]) -> None:
         self.labels = list(classes)
         self._scores = np.zeros(len(classes), np.float32)
         self._ranking.reset()
-        for row in self._rows:
-            row.update(cls=-1, prev=-1, since=0.0)
+        self._rows = []
         self.refresh()
 
     def set_max_results(self, n: int) -> None:
-        n = int(np.clip(n, 1, 10))
-        for item in self._names + self._scores_text:
-            self.plot.removeItem(item)
-        self._names, self._scores_text, self._rows = [], [], []
-        for _ in range(n):
-            name = pg.TextItem("", color="#ffffff", anchor=(0, 0.5))
-            score = pg.TextItem("", color=palette.FOREGROUND, anchor=(1, 0.5))
-            for item in (name, score):
-                item.setZValue(10)  # text above the bars and the threshold line
-                self.plot.addItem(item)
-            self._names.append(name)
-            self._scores_text.append(score)
-            self._rows.append({"cls": -1, "prev": -1, "since": 0.0})
-        self.n = n
-        self._ranking = StableRanking(n, hysteresis=RANK_HYSTERESIS, pinned=self.pinned)
-        self.plot.setYRange(-0.5, n - 0.5, padding=0.02)
-        self._placeholder.setPos(0.5, (n - 1) / 2)
-        self._resize_fonts()
+        self.n = int(np.clip(n, 1, 10))
+        self._ranking = StableRanking(self.n, hysteresis=RANK_HYSTERESIS, hold=RANK_HOLD)
+        self._rows = []
+        self.refilter()
         self.refresh()
 
     def set_pinned(self, indices) -> None:
-        """Classes always shown (even at 0), ranked with the others by score."""
+        """Classes always shown (even at 0), after the top N and marked with a pin."""
         self.pinned = set(int(i) for i in indices)
-        self._ranking.pinned = set(self.pinned)
+        self.refilter()
 
     def set_threshold(self, threshold: float) -> None:
         self.threshold = float(threshold)
@@ -107,31 +106,60 @@ class ClassBars:
 
     def set_placeholder(self, text: str) -> None:
         """A message in place of the bars (no scores yet, model loading, stopped)."""
-        self._placeholder.setText(text)
+        if self._placeholder.textItem.toPlainText() != text:
+            self._placeholder.setText(text)
 
-    def _resize_fonts(self, *_) -> None:
+    # -- layout -----------------------------------------------------------------------------------
+    def _ensure_items(self, count: int) -> None:
+        while len(self._names) < count:
+            name = pg.TextItem("", color="#ffffff", anchor=(0, 0.5))
+            score = pg.TextItem("", color=palette.FOREGROUND, anchor=(1, 0.5))
+            name.setFont(self._name_font)
+            score.setFont(self._score_font)
+            for item in (name, score):
+                item.setZValue(10)  # text above the bars and the threshold line
+                self.plot.addItem(item)
+            self._names.append(name)
+            self._scores_text.append(score)
+
+    def _relayout(self, *_) -> None:
+        """Row count or size changed: fonts follow the row height, names are elided again."""
+        rows = max(self._layout_rows, 1)
+        self.plot.setYRange(-0.5, rows - 0.5, padding=0.02)
+        self._placeholder.setPos(0.5, (rows - 1) / 2)
         height = max(1, self.widget.getViewBox().height())
-        px = int(np.clip(height / max(self.n, 1) * 0.42, 11, 64))
-        name_font = QFont()
-        name_font.setPixelSize(px)
-        name_font.setBold(True)
-        score_font = QFont()
-        score_font.setPixelSize(max(10, int(px * 0.85)))
+        px = int(np.clip(height / rows * 0.42, 11, 64))
+        self._name_font = QFont()
+        self._name_font.setPixelSize(px)
+        self._name_font.setBold(True)
+        self._name_metrics = QFontMetricsF(self._name_font)
+        self._score_font = QFont()
+        self._score_font.setPixelSize(max(10, int(px * 0.85)))
         for name in self._names:
-            name.setFont(name_font)
+            name.setFont(self._name_font)
         for t in self._scores_text:
-            t.setFont(score_font)
+            t.setFont(self._score_font)
         ph = QFont()
-        ph.setPixelSize(max(12, int(px * 0.8)))
+        ph.setPixelSize(max(12, min(int(px * 0.6), 28)))
         self._placeholder.setFont(ph)
+        self._drawn = None
+        self.refresh()
+
+    def _name_room(self) -> float:
+        """Pixels a name may use: from its start to the 1.0 edge, where the score column begins."""
+        vb = self.widget.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        return max(0.0, vb.width() * (1.0 - NAME_X) / max(x1 - x0, 1e-9) - 4)
+
+    def _elide(self, text: str) -> str:
+        return self._name_metrics.elidedText(text, Qt.TextElideMode.ElideRight, self._name_room())
 
     # -- data -------------------------------------------------------------------------------------
-    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+    def on_scored(self, end: float, scores: np.ndarray) -> None:
         self.show_scores(scores)
 
     def on_tick(self, tick: Tick) -> None:
-        if self.animating:  # a fade in progress: advance it (with or without audio)
-            self.refresh()
+        pass  # nothing moves between frames: drawn when the scores change
 
     def clear(self) -> None:
         pass  # the last frame's bars stay until the next frame (they are not on a time axis)
@@ -141,61 +169,77 @@ class ClassBars:
         shown, row = self.shown(), int(round(y))
         return shown[row][0] if 0 <= row < len(shown) else None
 
-    def show_scores(self, scores: np.ndarray) -> None:
+    def show_scores(self, scores: np.ndarray, now: float | None = None) -> None:
+        import time
+
         self._scores = np.asarray(scores, np.float32)
-        now = time.monotonic()
-        shown = [c for c in self._ranking.update(self._scores)
-                 if self._scores[c] >= self.threshold or c in self.pinned]  # pinned: even at 0
-        shown += [-1] * (self.n - len(shown))  # empty rows: nothing else reached the threshold
-        for row, cls in zip(self._rows, shown):
-            if cls != row["cls"]:
-                row.update(prev=row["cls"], cls=cls, since=now)
-        self._placeholder.setText("" if shown[0] >= 0 else f"Nothing scores {self.threshold:.2f} or more")
+        if len(self._scores) != len(self.labels):
+            return
+        order = self._ranking.update(self._scores, time.monotonic() if now is None else now)
+        top = [c for c in order if self._scores[c] >= self.threshold]
+        extra = sorted((c for c in self.pinned if c not in top and 0 <= c < len(self.labels)),
+                       key=lambda c: -self._scores[c])
+        self._rows = top + extra
+        self.set_placeholder("" if self._rows else f"Nothing scores {self.threshold:.2f} or more")
         self.refresh()
 
     @property
     def animating(self) -> bool:
-        now = time.monotonic()
-        return any(r["prev"] >= 0 and now - r["since"] < FADE_SECONDS for r in self._rows)
+        """Nothing moves between frames: every drawn frame is final."""
+        return False
 
     def shown(self) -> list[tuple[str, float]]:
         """(label, score) per row as currently drawn (for tests and the status line)."""
-        return [(self.labels[r["cls"]], float(self._scores[r["cls"]])) for r in self._rows
-                if 0 <= r["cls"] < len(self.labels)]
+        return [(self.labels[c], float(self._scores[c])) for c in self._rows if 0 <= c < len(self.labels)]
+
+    def rows(self) -> list[dict]:
+        """Per drawn row: class, name text, score text, bar width in score units (for tests)."""
+        out = []
+        widths = iter(self.bars.opts.get("width", []))
+        for r, c in enumerate(self._rows):
+            score = float(self._scores[c])
+            out.append({"cls": c, "row": r, "name": self._names[r].textItem.toPlainText(),
+                        "score": self._scores_text[r].textItem.toPlainText(),
+                        "width": float(next(widths)) if score > 0 else 0.0, "pinned": c in self.pinned})
+        return out
 
     def refilter(self) -> None:
-        """Apply a new threshold to the scores on screen (without waiting for the next frame)."""
+        """Apply a new threshold or pin list to the scores on screen (without waiting for a frame)."""
         if len(self._scores) and self.labels:
             self.show_scores(self._scores)
 
     def refresh(self) -> None:
-        """Redraw bars and texts for the current scores and fade state (cheap: <= 20 bars)."""
-        if not self.labels or not len(self._scores):
-            self.bars.setOpts(x0=[], y=[], height=[], width=[], brushes=[])
-            for item in self._names + self._scores_text:
-                item.setText("")
+        """Draw the rows (only when what they show changed: cheap, <= 20 bars)."""
+        rows = self._rows if self.labels and len(self._scores) else []
+        want = max(len(rows), min(self.n, MIN_ROWS))
+        if want != self._layout_rows:
+            self._layout_rows = want
+            self._relayout()  # calls refresh again with the new fonts
             return
-        now = time.monotonic()
+        key = (tuple(rows), tuple(np.round(self._scores[rows], 2)) if rows else ())
+        if key == self._drawn:
+            return
+        self._drawn = key
+        self._ensure_items(len(rows))
         ys, widths, brushes = [], [], []
-        for r, (row, name_t, score_t) in enumerate(zip(self._rows, self._names, self._scores_text)):
-            t = min(1.0, (now - row["since"]) / FADE_SECONDS) if row["prev"] >= 0 else 1.0
-            # The leaving class's bar fades out behind the arriving one, which is drawn at once
-            # (readable immediately); only the arriving name is written: two would be unreadable.
-            for cls, alpha in ((row["prev"], 1.0 - t), (row["cls"], 1.0)):
-                if cls < 0 or alpha <= 0.01:
-                    continue
-                score = float(self._scores[cls])
-                colour = QColor(palette.class_colour(cls))
-                colour.setAlphaF(alpha)
+        for r, (name_t, score_t) in enumerate(zip(self._names, self._scores_text)):
+            if r >= len(rows):
+                name_t.setText("")
+                score_t.setText("")
+                continue
+            cls = rows[r]
+            # The bar is as long as the printed score (rounded the same way): never longer or
+            # shorter than what the number says, and no sliver for 0.00.
+            score = round(float(self._scores[cls]), 2)
+            if score > 0:
                 ys.append(r)
-                widths.append(max(score, 0.004))
-                brushes.append(pg.mkBrush(colour))
-            cls = row["cls"]
-            name_t.setText(self.labels[cls] if cls >= 0 else "")
-            name_t.setPos(0.012, r)
-            name_t.setOpacity(0.6 + 0.4 * t)
-            score_t.setText(f"{self._scores[cls]:.2f}" if cls >= 0 else "")
+                widths.append(score)
+                brushes.append(pg.mkBrush(QColor(palette.class_colour(cls))))
+            pin = PIN if cls in self.pinned else ""
+            name_t.setText(pin + self._elide(self.labels[cls]))
+            name_t.setPos(NAME_X, r)
+            score_t.setText(f"{score:.2f}")
             score_t.setPos(SCORE_COLUMN, r)
-        self.bars.setOpts(x0=np.zeros(len(ys)), y=np.array(ys, float), height=0.78,
+        self.bars.setOpts(x0=np.zeros(len(ys)), y=np.array(ys, float), height=BAR_HEIGHT,
                           width=np.array(widths, float), brushes=brushes)
 

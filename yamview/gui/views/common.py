@@ -35,6 +35,18 @@ def scrolling_plot(seconds: float, ylabel: str | None = None, yunits: str | None
         axis.setTextPen(palette.FOREGROUND)
     if ylabel:
         p.setLabel("left", ylabel, units=yunits)
-    p.getAxis("bottom").setHeight(22)
+    p.getAxis("bottom").setLabel("s (0 = now)")
     p.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
     return w
+
+
+COLOUR_BAR_AXIS_WIDTH = 58  # the same for every colour bar: the time axes above each other line up
+
+
+def style_colour_bar(bar: pg.ColorBarItem, label: str) -> None:
+    """A colour bar's value axis in the app's colours, with its unit."""
+    axis = bar.axis
+    axis.setPen(palette.FOREGROUND)
+    axis.setTextPen(palette.FOREGROUND)
+    axis.setLabel(label)
+    axis.setWidth(COLOUR_BAR_AXIS_WIDTH)

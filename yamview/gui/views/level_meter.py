@@ -38,7 +38,7 @@ class LevelMeter(QWidget):
     def set_classes(self, classes: Sequence[str]) -> None:
         pass
 
-    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+    def on_scored(self, end: float, scores: np.ndarray) -> None:
         pass
 
     def on_tick(self, tick: Tick) -> None:

@@ -42,8 +42,9 @@ class LiveView(Protocol):
     def set_classes(self, classes: Sequence[str]) -> None:
         """A model was loaded: these are its class names, in score order."""
 
-    def on_scored(self, centre: float, scores: np.ndarray) -> None:
-        """A frame was scored; ``centre`` is its centre in stream time (s)."""
+    def on_scored(self, end: float, scores: np.ndarray) -> None:
+        """A frame was scored; ``end`` is the stream time (s) of its window's last sample (views
+        on a time axis draw a frame over the audio it added, up to its end)."""
 
     def on_tick(self, tick: Tick) -> None:
         """Display timer: draw what the newest audio and scores show."""

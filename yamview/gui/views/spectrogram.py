@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from yamview.core.spectrum import Spectrogram
 from yamview.gui import palette
-from yamview.gui.views.common import LEFT_AXIS_WIDTH, scrolling_plot
+from yamview.gui.views.common import LEFT_AXIS_WIDTH, scrolling_plot, style_colour_bar
 from yamview.gui.views.live import Tick
 
 COLORMAPS = ("inferno", "viridis", "magma", "plasma", "cividis", "CET-L16")
@@ -59,7 +59,8 @@ class SpectrogramView:
     """A LiveView: each tick appends the columns new audio completed, and scrolls."""
 
     def __init__(self, rate: int, seconds: float = 10.0, scale: str = "mel",
-                 db_range: tuple[float, float] = (-90.0, -10.0), colormap: str = "inferno") -> None:
+                 db_range: tuple[float, float] = (-90.0, -10.0), colormap: str = "inferno",
+                 colour_bar: bool = True) -> None:
         self.seconds = seconds
         self.axis = FrequencyAxis()
         self.widget = scrolling_plot(seconds)
@@ -71,6 +72,11 @@ class SpectrogramView:
         self.plot.setLabel("left", "Hz")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
+        # The dB colour bar: which colour means how loud (follows the dB range control).
+        self.colour_bar = pg.ColorBarItem(values=db_range, colorMap=pg.colormap.get(colormap), interactive=False,
+                                          width=12)
+        self.colour_bar.setImageItem(self.image, insert_in=self.plot if colour_bar else None)
+        style_colour_bar(self.colour_bar, "dB")
         self.widget.setToolTip("Spectrogram of the last seconds (newest on the right)")
         self.db_range = db_range
         self.colormap = colormap
@@ -101,11 +107,12 @@ class SpectrogramView:
 
     def set_db_range(self, low: float, high: float) -> None:
         self.db_range = (float(low), float(max(high, low + 1)))
+        self.colour_bar.setLevels(self.db_range)
         self._draw()
 
     def set_colormap(self, name: str) -> None:
         self.colormap = name
-        self.image.setColorMap(pg.colormap.get(name))
+        self.colour_bar.setColorMap(pg.colormap.get(name))
 
     def clear(self) -> None:
         self.data.fill(self.db_range[0])
@@ -118,7 +125,7 @@ class SpectrogramView:
     def set_classes(self, classes: Sequence[str]) -> None:
         pass  # samples only
 
-    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+    def on_scored(self, end: float, scores: np.ndarray) -> None:
         pass
 
     def on_tick(self, tick: Tick) -> None:

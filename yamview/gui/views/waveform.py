@@ -21,6 +21,7 @@ class Waveform:
         self.widget = scrolling_plot(seconds)
         self.plot = self.widget.getPlotItem()
         self.plot.setYRange(-1, 1, padding=0.02)
+        self.plot.setLabel("left", "amplitude")
         self.plot.getAxis("left").setTicks([[(-1, "-1"), (0, "0"), (1, "1")]])
         self.curve = pg.PlotDataItem(pen=pg.mkPen(palette.class_colour(0), width=1), skipFiniteCheck=True)
         self.plot.addItem(self.curve)
@@ -30,7 +31,7 @@ class Waveform:
     def set_classes(self, classes: Sequence[str]) -> None:
         pass  # samples only
 
-    def on_scored(self, centre: float, scores: np.ndarray) -> None:
+    def on_scored(self, end: float, scores: np.ndarray) -> None:
         pass
 
     def on_tick(self, tick: Tick) -> None:

@@ -1,0 +1,185 @@
+"""A pool of interpreters: frames scored in parallel, one interpreter per thread, in frame order.
+
+LiteRT releases the GIL inside ``invoke()`` (measured: a pure-Python loop keeps ~90 % of its
+speed beside a thread that invokes YAMNet non-stop), so threads holding one interpreter each use
+the cores without the copies and start-up of processes. An interpreter is not thread-safe, so
+each worker owns one: the caller's model plus ``jobs - 1`` siblings with the same kernels,
+threads and extras, which therefore compute bit-identical scores.
+
+Frames go through one bounded task queue to whichever worker is free (a core that the machine
+lends to something else does not hold the others up) and come back in frame order; a stream keeps
+at most ``window`` frames in flight, so memory stays flat for any length. Several streams (files)
+may share one pool: their frames interleave on the same workers.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+
+from yamview.core.model import FrameOutput, Model
+
+# What a worker computes for one frame. Scores only, or scores plus the model's extras
+# (embedding, log-mel patch); a caller that needs other per-frame outputs passes its own.
+Infer = Callable[[Model, np.ndarray], FrameOutput]
+
+_POLL = 0.05  # seconds between checks for a cancel while waiting: bounds how late a stop is seen
+
+
+def scores_only(model: Model, samples: np.ndarray) -> FrameOutput:
+    return FrameOutput(model.classify(samples))
+
+
+def with_extras(model: Model, samples: np.ndarray) -> FrameOutput:
+    return model.classify_frame(samples)
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), not merely the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_jobs(threads: int = 1) -> int:
+    """One interpreter per usable core (interpreters with ``threads`` threads share them)."""
+    return max(1, usable_cores() // max(1, threads))
+
+
+class _Stream:
+    """One caller's frames: where results go, and whether it still wants them."""
+
+    def __init__(self, infer: Infer) -> None:
+        self.infer = infer
+        self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.stopped = threading.Event()
+
+
+class InterpreterPool:
+    """``jobs`` worker threads, each with its own interpreter of ``model``.
+
+    The caller's ``model`` is the first worker's interpreter while the pool is open. Use as a
+    context manager, or call ``close()``; ``close(wait=False)`` is safe from any thread.
+    """
+
+    def __init__(self, model: Model, jobs: int) -> None:
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1 (got {jobs})")
+        self.model = model
+        self.jobs = int(jobs)
+        self.models = [model] + [model.reconfigured() for _ in range(self.jobs - 1)]
+        self._tasks: queue.Queue = queue.Queue(maxsize=2 * self.jobs)
+        self._closed = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._work, args=(m,), name=f"yamview-pool-{i}", daemon=True)
+            for i, m in enumerate(self.models)
+        ]
+        for t in self._threads:
+            t.start()
+
+    @property
+    def threads(self) -> list[threading.Thread]:
+        return list(self._threads)
+
+    def __enter__(self):  # returns Self (typing.Self needs Python 3.11)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers: each ends after its current frame (or within a poll when idle)."""
+        self._closed.set()
+        if wait:
+            for t in self._threads:
+                if t is not threading.current_thread():
+                    t.join()
+
+    def _work(self, model: Model) -> None:
+        while not self._closed.is_set():
+            try:
+                stream, index, samples = self._tasks.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+            if stream.stopped.is_set():  # its caller left or cancelled: skip, stay responsive
+                continue
+            t = time.perf_counter()
+            try:
+                out: FrameOutput | BaseException = stream.infer(model, samples)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+                out = exc
+            stream.results.put((index, out, time.perf_counter() - t))
+
+    def map(
+        self,
+        frames: Iterable[np.ndarray],
+        infer: Infer = scores_only,
+        cancel: threading.Event | None = None,
+        window: int | None = None,
+    ) -> Iterator[tuple[FrameOutput, float]]:
+        """Score ``frames``; yield (output, seconds of inference) per frame, in frame order.
+
+        At most ``window`` (default 2 x jobs) frames are in flight. When ``cancel`` is set the
+        iteration ends within a poll interval and the frames still queued are skipped.
+        """
+        cancel = cancel or threading.Event()
+        window = max(1, window or 2 * self.jobs)
+        stream = _Stream(infer)
+        pending: dict[int, tuple[FrameOutput | BaseException, float]] = {}
+        source = iter(frames)
+        sent = done = 0
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and sent - done < window:
+                    samples = next(source, None)
+                    if samples is None:
+                        exhausted = True
+                    elif not self._submit((stream, sent, samples), cancel):
+                        return
+                    else:
+                        sent += 1
+                if done == sent:
+                    return
+                while done not in pending:
+                    got = self._receive(stream, cancel)
+                    if got is None:
+                        return
+                    pending[got[0]] = got[1:]
+                out, seconds = pending.pop(done)
+                done += 1
+                if isinstance(out, BaseException):
+                    raise out
+                yield out, seconds
+        finally:
+            stream.stopped.set()
+
+    def _submit(self, task, cancel: threading.Event) -> bool:
+        """Queue one frame; False when cancelled first."""
+        while not cancel.is_set():
+            try:
+                self._tasks.put(task, timeout=_POLL)
+                return True
+            except queue.Full:
+                self._check_open(cancel)
+        return False
+
+    def _receive(self, stream: _Stream, cancel: threading.Event):
+        """The next (index, output, seconds) of ``stream``; None when cancelled first."""
+        while not cancel.is_set():
+            try:
+                return stream.results.get(timeout=_POLL)
+            except queue.Empty:
+                self._check_open(cancel)
+        return None
+
+    def _check_open(self, cancel: threading.Event) -> None:
+        # A cancel closes a run's own pool: that is a stop, not an error.
+        if self._closed.is_set() and not cancel.is_set():
+            raise RuntimeError("the interpreter pool is closed")
