@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--output", metavar="PATH", required=True, help="the new .tflite file")
     _add_model_settings(m)
     m.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    m.set_defaults(kernels="fast", threads=1, jobs=1, hop=None)  # loads the model like classify
 
     f = sub.add_parser("fetch", help="obtain the model and ontology (copy ../shared, else download)")
     f.add_argument("--dest", metavar="DIR", help="folder to put them in (default: models/ or user data)")
@@ -790,7 +791,6 @@ def _export_model(args) -> int:
     if Path(args.output).resolve() == Path(args.model).resolve():
         _say("the output would overwrite the model itself: choose another -o path")
         return EXIT_USAGE
-    args.kernels, args.threads, args.hop = "fast", 1, None
     model = _checked_model(args)
     if isinstance(model, int):
         return model
