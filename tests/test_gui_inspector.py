@@ -567,3 +567,17 @@ def test_live_view_from_the_inspector(qapp, qtbot, tmp_path):
     assert isinstance(live, MainWindow) and live.isVisible()
     assert insp.show_live_view() is live  # raised, not duplicated
     live.close()
+
+
+def test_a_file_that_resamples_to_nothing_says_too_short(make_inspector, qtbot, tmp_path):
+    import soundfile as sf
+
+    path = tmp_path / "one.wav"
+    sf.write(path, np.full(1, 0.5, np.float32), 48000)  # one sample at 48 kHz: none at 16 kHz
+    w = make_inspector()
+    w.open_file(str(path))
+    qtbot.waitUntil(lambda: "too short" in w.message(), timeout=TIMEOUT)
+    assert "no audio samples at the model's 16000 Hz" in w.message()
+    assert w.status_label.text() == "Analysis failed"
+    for _ in range(20):  # the timers keep running: nothing may divide by the zero frames
+        qtbot.wait(20)

@@ -18,7 +18,8 @@ import numpy as np
 
 from yamview.core.analysis import Analysis
 from yamview.core.events import Event
-from yamview.core.files import write_csv, write_text
+from yamview.core.files import UnreadableFile, read_regular, write_csv, write_text
+from yamview.core.limits import MAX_JSON_BYTES, shorten
 from yamview.core.framing import Framing
 from yamview.core.labels_io import AnyOf, Label, write_audacity, write_raven
 from yamview.core.metrics import Metrics, thresholds_dict
@@ -106,9 +107,11 @@ def event_settings(labels: Sequence[str], thresholds, default: float, smoothing:
 def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
     """Reload a ``write_json`` file: the Analysis (identical scores and times) and its labels."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ExportError(f"{path}: not a readable JSON file ({exc})") from None
+        doc = json.loads(read_regular(path, MAX_JSON_BYTES, "JSON export").decode("utf-8"))
+    except UnreadableFile as exc:
+        raise ExportError(f"{path}: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ExportError(f"{path}: not a readable JSON file ({shorten(str(exc))})") from None
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
         raise ExportError(f"{path}: not a yamview analysis export")
     if doc.get("version", 0) > JSON_VERSION:
@@ -127,7 +130,7 @@ def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
         )
         labels = [Label(float(l["start_s"]), float(l["end_s"]), str(l["text"])) for l in doc.get("labels", [])]
     except (KeyError, TypeError, ValueError) as exc:
-        raise ExportError(f"{path}: damaged analysis export ({type(exc).__name__}: {exc})") from None
+        raise ExportError(f"{path}: damaged analysis export ({type(exc).__name__}: {shorten(str(exc))})") from None
     return analysis, labels
 
 

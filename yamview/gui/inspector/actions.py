@@ -59,10 +59,9 @@ class InspectorActions:
 
     def _raven_column_for(self, path: str, wanted: str) -> str | None:
         try:
-            text = files.read_text(path)
-        except files.TextFileError:
+            header = [h.strip() for h in labels_io.first_line(path).split("\t")]
+        except labels_io.LabelError:
             return wanted  # the reader says what is wrong with the file
-        header = [h.strip() for h in next((l for l in text.splitlines() if l.strip()), "").split("\t")]
         if wanted in header:
             return wanted
         choices = [h for h in header if h not in (labels_io.RAVEN_BEGIN, labels_io.RAVEN_END)]
