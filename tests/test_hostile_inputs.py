@@ -133,10 +133,19 @@ CASES = [
     ("--hop 1e9 gives one frame, not one past the end",
      lambda t, a: ["classify", "--hop", "1e9", a / "speech.wav"], 0, None),
     ("model without labels warns once",
-     lambda t, a: ["classify", "--model", _tiny(t), a / "speech.wav"], 0,
-     "warning: tiny.tflite: it has no label file; classes are numbered"),
-    ("model with a zip bomb appended keeps its labels",
-     lambda t, a: ["classify", "--model", _bombed(t), a / "speech.wav"], 0, None),
+     lambda t, a: ["classify", "--model", _tiny(t), "--rate", "16000", a / "speech.wav"], 0,
+     "warning: tiny.tflite has no label file; classes are numbered"),
+    ("--labels-file is /dev/zero",
+     lambda t, a: ["classify", "--model", _tiny(t), "--rate", "16000", "--labels-file", "/dev/zero",
+                   a / "speech.wav"], 1, "/dev/zero: it is a character device, not a regular file"),
+    ("--labels-file is a FIFO (no hang)",
+     lambda t, a: ["classify", "--model", _tiny(t), "--rate", "16000", "--labels-file", fifo(t / "n.txt"),
+                   a / "speech.wav"], 1, "it is a FIFO (named pipe), not a regular file"),
+    ("model with a zip bomb appended is refused, bounded",
+     lambda t, a: ["classify", "--model", _bombed(t), a / "speech.wav"], 1,
+     "the model's packed file 'yamnet_label_list.txt.bak' is 536,870,912 bytes"),
+    ("model with a zip appended keeps its own labels",
+     lambda t, a: ["classify", "--model", _appended(t), a / "speech.wav"], 0, None),
     ("$YAMVIEW_MODEL names no file",
      lambda t, a: ["classify", a / "speech.wav"], 1,
      "cannot load model: $YAMVIEW_MODEL is set to /nonexistent/yamnet.tflite, which is not a file"),
@@ -153,6 +162,16 @@ ARGPARSE = [  # rejected by argparse itself (SystemExit 2)
 def _tiny(tmp: Path) -> Path:
     p = tmp / "tiny.tflite"
     p.write_bytes(tiny_classifier(window=8000, classes=4))
+    return p
+
+
+def _appended(tmp: Path) -> Path:
+    """YAMNet with a second archive appended, holding another (wrong) label list."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("other_labels.txt", "\n".join(f"bogus {i}" for i in range(521)))
+    p = tmp / "appended.tflite"
+    p.write_bytes(assets.ensure("yamnet", allow_download=False).read_bytes() + buf.getvalue())
     return p
 
 
@@ -190,7 +209,7 @@ def test_hostile_input_gets_one_clear_line(case, tmp_path, audio_dir, capsys, mo
         assert len([l for l in err.splitlines() if expected in l]) == 1
     if name.startswith("--hop 1e9"):
         assert "1 frame, hop 1e+09 s" in out
-    if name.startswith("model with a zip bomb"):
+    if name.startswith("model with a zip appended"):
         assert "Speech" in out and "warning" not in err  # YAMNet's own labels, from its own archive
 
 
