@@ -221,6 +221,9 @@ def build_app_parser() -> argparse.ArgumentParser:
                         help="load the model, classify a test tone, render the window offscreen, exit")
     parser.add_argument("file", nargs="?",
                         help="a recording to open in the inspector (whole-file timeline, labels, errors)")
+    parser.add_argument("--labels", metavar="TRUTH", help="with FILE: its human labels (Audacity, Raven or CSV)")
+    parser.add_argument("--mapping", metavar="CSV", help="with --labels: label,class rows mapping label text "
+                        "to model classes")
     return parser
 
 
@@ -777,8 +780,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words and words[0] in COMMANDS or "-h" in argv[:1] or "--help" in argv[:1]:
         args = build_parser().parse_args(argv)
     else:
-        args = build_app_parser().parse_args(argv)
+        parser = build_app_parser()
+        args = parser.parse_args(argv)
         args.command = None
+        if (args.labels or args.mapping) and not args.file:
+            parser.error("--labels and --mapping need a FILE to inspect")
+        if args.mapping and not args.labels:
+            parser.error("--mapping needs --labels TRUTH")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="yamview: %(levelname)s: %(message)s")
     try:
@@ -802,7 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FAILED
         from yamview.gui.app import run_app
 
-        return run_app(args.file, debug=args.debug)
+        return run_app(args.file, debug=args.debug, labels=args.labels, mapping=args.mapping)
     except KeyboardInterrupt:
         _say("interrupted")
         return 130

@@ -21,7 +21,7 @@ from yamview.core.events import Event
 from yamview.core.files import UnreadableFile, read_regular, write_csv, write_text
 from yamview.core.limits import MAX_JSON_BYTES, shorten
 from yamview.core.framing import Framing
-from yamview.core.labels_io import AnyOf, Label, write_audacity, write_raven
+from yamview.core.labels_io import Label, mapping_names, write_audacity, write_raven
 from yamview.core.metrics import Metrics, thresholds_dict
 
 JSON_FORMAT, JSON_VERSION = "yamview-analysis", 1
@@ -99,8 +99,7 @@ def event_settings(labels: Sequence[str], thresholds, default: float, smoothing:
         "smoothing_frames": int(smoothing),
         "min_duration_s": float(min_duration),
         "merge_gap_s": float(merge_gap),
-        "mapping": {k: {"any_of" if isinstance(v, AnyOf) else "all_of": [labels[i] for i in v]}
-                    for k, v in (mapping or {}).items()},
+        "mapping": mapping_names(mapping or {}, labels),
     }
 
 

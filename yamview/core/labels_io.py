@@ -271,6 +271,25 @@ def mapping_rows(mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -
     return rows
 
 
+def mapping_names(mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """The mapping by class name, as JSON: {label: {"all_of" | "any_of": [class, ...]}}."""
+    return {k: {"any_of" if isinstance(v, AnyOf) else "all_of": [classes[i] for i in v]} for k, v in mapping.items()}
+
+
+def mapping_from_names(names: Mapping[str, Mapping[str, Sequence[str]]], classes: Sequence[str]) -> dict:
+    """The inverse of ``mapping_names``; a class the model lacks is a LabelError."""
+    index = {c.lower(): i for i, c in enumerate(classes)}
+    out: dict[str, list[int] | AnyOf] = {}
+    for label, spec in names.items():
+        kind, members = next(iter(spec.items()))
+        missing = [m for m in members if m.lower() not in index]
+        if missing:
+            raise LabelError(f"mapping of '{label}': '{missing[0]}' is not a model class")
+        idx = [index[m.lower()] for m in members]
+        out[label.lower()] = AnyOf(idx) if kind == "any_of" else idx
+    return out
+
+
 def write_mapping(path: str | os.PathLike, mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -> None:
     write_csv(path, ["label", "class"], mapping_rows(mapping, classes))
 
