@@ -3,6 +3,7 @@
 #   bash scripts/dev.sh run [ARGS]   set up (system packages, venv, model) and start the app
 #   bash scripts/dev.sh test [ARGS]  set up and run the whole test suite (ARGS go to pytest)
 #   bash scripts/dev.sh setup        set up only
+#   bash scripts/dev.sh system       install the system packages only (scripts/apt-packages.txt)
 #   bash scripts/dev.sh bundle [ARGS] set up, build the double-click app (dist/) and self-test it
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,34 @@ VENV=${YAMVIEW_VENV:-.venv}
 PY=${PYTHON:-python3}
 
 say() { printf 'yamview setup: %s\n' "$*" >&2; }
+
+APT_WAIT=${YAMVIEW_APT_WAIT:-600}  # seconds to wait while another apt/dpkg holds its lock
+APT_POLL=${YAMVIEW_APT_POLL:-5}
+
+# apt_get ARGS...: $sudo apt-get ARGS (sudo: system_packages' local), waiting up to APT_WAIT s
+# while another package manager (an unattended upgrade, a second set-up) holds apt's lock.
+apt_get() {
+  local start=$SECONDS err rc holder waiting=""
+  err=$(mktemp)
+  while :; do
+    rc=0
+    # LC_ALL=C: the lock messages below are matched in English
+    $sudo env LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get "$@" 2>"$err" || rc=$?
+    if [[ $rc -eq 0 ]]; then rm -f "$err"; return 0; fi
+    if ! grep -qE 'Could not get lock|Unable to (acquire|lock)' "$err"; then
+      cat "$err" >&2; rm -f "$err"; return "$rc"
+    fi
+    holder=$(grep -oE 'held by process [0-9]+( \([^)]*\))?' "$err" | head -n 1 || true)
+    if (( SECONDS - start >= APT_WAIT )); then
+      rm -f "$err"
+      say "another package manager still holds apt's lock after ${APT_WAIT} s${holder:+ ($holder)}: run this again once it has finished (YAMVIEW_APT_WAIT=SECONDS waits longer)"
+      exit 1
+    fi
+    [[ -n $waiting ]] || say "another package manager is running${holder:+ ($holder)}: waiting for it, at most ${APT_WAIT} s"
+    waiting=1
+    sleep "$APT_POLL"
+  done
+}
 
 system_packages() {
   command -v dpkg-query >/dev/null 2>&1 || { say "not a Debian-like system: install PortAudio, libsndfile, Qt's xcb/EGL libraries and fonts yourself"; return 0; }
@@ -27,8 +56,8 @@ system_packages() {
     else say "please install: sudo apt-get install ${missing[*]}"; return 0; fi
   fi
   say "installing system packages: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 python_env() {
@@ -56,8 +85,9 @@ bundle_env() {
 cmd=${1:-run}; shift || true
 case "$cmd" in
   setup) system_packages; python_env ;;
+  system) system_packages ;;
   run)   system_packages; python_env; exec "$VENV/bin/yamview" "$@" ;;
   test)  system_packages; python_env; exec "$VENV/bin/python" -m pytest "$@" ;;
   bundle) system_packages; python_env; bundle_env; exec "$VENV/bin/python" packaging/build.py "$@" ;;
-  *) say "usage: bash scripts/dev.sh run|test|setup|bundle"; exit 2 ;;
+  *) say "usage: bash scripts/dev.sh run|test|setup|system|bundle"; exit 2 ;;
 esac

@@ -41,7 +41,7 @@ def test_fetch_copies_from_shared(tmp_path):
 
 
 @pytest.fixture()
-def https_server(tmp_path, monkeypatch):
+def https_server(tmp_path, monkeypatch, request):
     """A real HTTPS server on 127.0.0.1 with a throwaway CA that urllib is told to trust."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1")
@@ -51,9 +51,20 @@ def https_server(tmp_path, monkeypatch):
     root = tmp_path / "www"
     root.mkdir()
 
+    routes: dict = {}  # path -> function(handler): hostile servers for single tests
+
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *a, **k):
             super().__init__(*a, directory=str(root), **k)
+
+        def do_GET(self):
+            if self.path in routes:
+                try:
+                    routes[self.path](self)
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                    pass
+                return
+            super().do_GET()
 
         def log_message(self, *a):
             pass
@@ -64,6 +75,7 @@ def https_server(tmp_path, monkeypatch):
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    request.node.routes = routes
     yield f"https://127.0.0.1:{server.server_address[1]}", root
     server.shutdown()
 
@@ -101,3 +113,103 @@ def test_plain_http_is_refused(tmp_path):
     a = replace(assets.asset("yamnet"), url="http://example.org/yamnet.tflite")
     with pytest.raises(assets.AssetError, match="non-HTTPS"):
         assets.download(a, tmp_path / "x.tflite")
+
+
+def _route(request, path, fn):
+    request.node.routes[path] = fn
+
+
+def test_download_is_capped_at_the_manifest_size(https_server, tmp_path, request):
+    url, root = https_server
+    (root / "big.bin").write_bytes(b"x" * 50_000)
+
+    def no_length(h):  # no Content-Length: the cap must hold while reading
+        h.send_response(200)
+        h.end_headers()
+        for _ in range(100):
+            h.wfile.write(b"y" * 10_000)
+
+    _route(request, "/stream.bin", no_length)
+    dest = tmp_path / "dl" / "yamnet.tflite"
+    a = replace(assets.asset("yamnet"), url=f"{url}/big.bin", size=1000)
+    with pytest.raises(assets.AssetError, match="offers 50000 bytes for yamnet.tflite, expected 1000"):
+        assets.download(a, dest)
+    a = replace(a, url=f"{url}/stream.bin")
+    with pytest.raises(assets.AssetError, match="sent more than the 1000 bytes"):
+        assets.download(a, dest)
+    assert not list(dest.parent.iterdir())
+
+
+def test_trickling_server_times_out(https_server, tmp_path, request):
+    import time
+
+    url, _ = https_server
+
+    def trickle(h):  # a byte every 0.3 s: each read succeeds, the whole never ends
+        h.send_response(200)
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        for _ in range(1000):
+            h.wfile.write(b"z")
+            h.wfile.flush()
+            time.sleep(0.3)
+
+    _route(request, "/slow.bin", trickle)
+    a = replace(assets.asset("yamnet"), url=f"{url}/slow.bin", size=1000)
+    t0 = time.monotonic()
+    with pytest.raises(assets.AssetError, match="took longer than 2 s"):
+        assets.download(a, tmp_path / "yamnet.tflite", timeout=1.5, min_rate=2000)
+    assert time.monotonic() - t0 < 20
+
+
+def test_redirect_to_plain_http_is_refused(https_server, tmp_path, request):
+    url, root = https_server
+    (root / "ok.bin").write_bytes(b"fine")
+
+    def to_http(h):
+        h.send_response(302)
+        h.send_header("Location", "http://127.0.0.1:9/yamnet.tflite")
+        h.end_headers()
+
+    def to_https(h):
+        h.send_response(302)
+        h.send_header("Location", f"{url}/ok.bin")
+        h.end_headers()
+
+    _route(request, "/downgrade", to_http)
+    _route(request, "/moved", to_https)
+    a = replace(assets.asset("yamnet"), url=f"{url}/downgrade")
+    with pytest.raises(assets.AssetError, match="refusing a redirect to a non-HTTPS URL"):
+        assets.download(a, tmp_path / "yamnet.tflite")
+    import hashlib
+
+    a = replace(a, url=f"{url}/moved", size=4, sha256=hashlib.sha256(b"fine").hexdigest())
+    assert assets.download(a, tmp_path / "yamnet.tflite").read_bytes() == b"fine"
+
+
+def test_stale_temporaries_of_killed_downloads_are_removed(https_server, tmp_path, model_path):
+    import os
+    import time
+
+    from yamview.core import files
+
+    url, root = https_server
+    (root / "yamnet.tflite").write_bytes(model_path.read_bytes())
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    old = time.time() - 2 * files.STALE_TEMP_SECONDS
+    stale = [folder / ".yamnet.tflite.k1ll3d.tmp", folder / ".yamnet.tflite.0ld.part"]
+    for p in stale:
+        p.write_bytes(b"x" * 1000)
+        os.utime(p, (old, old))
+    running = folder / ".yamnet.tflite.n0w.tmp"  # another download in progress: kept
+    running.write_bytes(b"x")
+    a = replace(assets.asset("yamnet"), url=f"{url}/yamnet.tflite")
+    assets.download(a, folder / "yamnet.tflite")
+    assert sorted(p.name for p in folder.iterdir()) == [running.name, "yamnet.tflite"]
+
+
+def test_env_var_naming_no_file_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("YAMVIEW_MODEL", str(tmp_path / "typo.tflite"))
+    with pytest.raises(assets.AssetError, match=r"\$YAMVIEW_MODEL is set to .*typo.tflite, which is not a file"):
+        assets.ensure("yamnet")

@@ -131,3 +131,122 @@ def test_failed_write_leaves_nothing(cdir, audio_dir, model, monkeypatch):
         cache.store("k", a)
     assert list(cdir.iterdir()) == []
     assert cache.load("k") is None
+
+
+def _entry_with(path, **replace):
+    """Rewrite the arrays of an entry, replacing some (as a hostile or buggy writer would)."""
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays.update(replace)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def _huge_header(path, member="scores.npy"):
+    """A valid zip whose ``member`` header asks numpy for ~19 GiB (the file stays small)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                  "shape": (10_000_000, 521)})
+    members[member] = header.getvalue() + b"\0" * 64
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+
+
+@pytest.mark.parametrize("damage", ["string_starts", "nan_scores", "huge_npy_header", "zero_frames",
+                                    "decreasing_centres", "labels_not_text", "compressed_member"])
+def test_wrong_but_loadable_entry_is_removed_and_recomputed(cdir, audio_dir, model, damage, capsys):
+    """Entries that pass a naive load check but are wrong: each is a miss, is deleted, and the
+    next `analyze` recomputes it (and --export-json then works: NaN never reaches the JSON)."""
+    import json
+    import zipfile
+
+    from yamview.cli import main
+
+    wav = audio_dir / "speech.wav"
+    a = analyze(AudioFile(wav), model).result()
+    key = cache.key_for(wav, model, a.framing)
+    path = cache.store(key, a)
+    if damage == "string_starts":
+        _entry_with(path, starts=np.array([str(x) for x in a.starts]))
+    elif damage == "nan_scores":
+        bad = a.scores.copy()
+        bad[1, 3] = np.nan
+        _entry_with(path, scores=bad)
+    elif damage == "huge_npy_header":
+        _huge_header(path)
+        assert path.stat().st_size < 200_000
+    elif damage == "zero_frames":
+        _entry_with(path, scores=a.scores[:0], starts=a.starts[:0], centres=a.centres[:0])
+    elif damage == "decreasing_centres":
+        _entry_with(path, centres=a.centres[::-1].copy())
+    elif damage == "labels_not_text":
+        meta = json.loads(str(np.load(path)["meta"]))
+        meta["labels"] = list(range(len(meta["labels"])))
+        _entry_with(path, meta=np.array(json.dumps(meta)))
+    else:
+        with np.load(path) as z:
+            arrays = {k: z[k] for k in z.files}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:  # a zip bomb's trick
+            for k, v in arrays.items():
+                import io
+
+                b = io.BytesIO()
+                np.save(b, v)
+                z.writestr(f"{k}.npy", b.getvalue())
+    assert cache.load(key) is None
+    assert not path.exists()
+    cache.store(key, a)
+    _huge_header(path) if damage == "huge_npy_header" else None
+    out_json = cdir.parent / "out.json"
+    assert main(["analyze", str(wav), "--export-json", str(out_json)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    doc = json.loads(out_json.read_text())
+    assert len(doc["frames"]) == a.n_frames
+    assert cache.load(key) is not None  # healed: recomputed and stored again
+
+
+def test_cache_stays_within_its_size_by_removing_least_recently_used(cdir, audio_dir, model, monkeypatch):
+    import os
+    import time
+
+    a = analyze(AudioFile(audio_dir / "speech.wav"), model).result()
+    one = cache.store("first", a).stat().st_size
+    monkeypatch.setenv(cache.MAX_ENV_VAR, str(2.5 * one / 2**20))  # room for two entries
+    cache.store("second", a)
+    past = time.time() - 100
+    os.utime(cdir / "first.npz", (past, past))
+    os.utime(cdir / "second.npz", (past + 10, past + 10))
+    assert cache.load("first") is not None  # used now: "second" is the least recently used
+    stale = cdir / ".dead.npz.abc.tmp"  # a write killed an hour ago
+    stale.write_bytes(b"x" * 100)
+    os.utime(stale, (past - 4000, past - 4000))
+    fresh = cdir / ".live.npz.def.tmp"  # a write in progress right now
+    fresh.write_bytes(b"x")
+    cache.store("third", a)
+    assert sorted(p.name for p in cdir.glob("*.npz")) == ["first.npz", "third.npz"]
+    assert not stale.exists() and fresh.exists()
+    u = cache.usage()
+    assert u.files == 2 and u.bytes <= u.limit
+    assert "least recently used are removed" in u.describe() and cache.MAX_ENV_VAR in u.describe()
+
+
+def test_overview_sidecar_damage_is_a_miss(tmp_path):
+    from yamview.core import overview as ov
+
+    o = ov.Overview(16000, 16000 * 3)
+    o.push(np.sin(np.arange(16000 * 3) / 5).astype(np.float32))
+    o.finish()
+    path = tmp_path / "x-overview.npz"
+    ov.save(o, path)
+    assert ov.load(path) is not None
+    path.write_bytes(path.read_bytes()[:-300])  # truncated: BadZipFile
+    assert ov.load(path) is None and not path.exists()
+    ov.save(o, path)
+    _huge_header(path, "power.npy")
+    assert ov.load(path) is None and not path.exists()

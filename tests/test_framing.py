@@ -86,3 +86,20 @@ def test_block_size_does_not_change_frames():
     assert len(a) == len(b) == f.count(len(signal))
     for x, y in zip(a, b):
         np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("n", [1, 15599, 15600, 15601, 40000, 16000 * 60])
+@pytest.mark.parametrize("hop_s", [0.5, 0.975, 2.0, 61.0, 1e9])
+def test_no_frame_starts_past_the_end(n, hop_s):
+    """A hop longer than the window must not add a padding frame past the end (--hop 1e9 once
+    added one starting at 1e9 s)."""
+    f = Framing.create(15600, 16000, hop_seconds=hop_s)
+    count = f.count(n)
+    assert count >= 1
+    assert (f.starts(count) * 16000 < n).all()
+    covered = min(n, (count - 1) * f.hop + f.window)
+    if f.hop <= f.window:
+        assert covered == n  # every sample still in some frame
+    framer = Framer(f)
+    frames = list(framer.push(np.ones(n, np.float32))) + list(framer.finish())
+    assert len(frames) == count

@@ -91,7 +91,8 @@ def truth_for(scape, ref):
     labels = labels_io.read_audacity(scape.labels_txt)
     mapping = labels_io.read_mapping(scape.mapping_csv, ref.labels)
     classes = labels_io.map_labels(labels, ref.labels, mapping)
-    return metrics.truth_matrix(labels, classes, ref.starts, ref.framing.window_seconds, len(ref.labels))
+    return metrics.truth_matrix(labels, classes, ref.starts, ref.framing.window_seconds, len(ref.labels),
+                                ref.duration)
 
 
 def expected_frame(t, ref):
@@ -272,9 +273,12 @@ def test_labels_draw_a_lane_and_fill_the_metrics_table(opened, scape, reference,
     assert len(w.label_lane.spans) == 5 and w.label_lane.spans.texts == [s[2] for s in scape.segments]
     truth = truth_for(scape, reference)
     m = metrics.evaluate(reference.scores, truth, 0.3, reference.labels)
-    table = w.metrics_panel.model
-    assert table.value(0, "Hits") == int(m.hits.sum()) and table.value(0, "F.A.") == int(m.false_alarms.sum())
-    for r in range(1, len(table.rows)):
+    table, averages = w.metrics_panel.model, w.metrics_panel.averages
+    assert averages.value(2, "Hits") == int(m.hits.sum()) and averages.value(2, "F.A.") == int(m.false_alarms.sum())
+    labelled = m.labelled()
+    assert averages.value(0, "F.A.") == sum(int(m.false_alarms[c]) for c in labelled)
+    assert averages.value(1, "Recall") == pytest.approx(np.mean([m.recall[c] for c in labelled]))
+    for r in range(len(table.rows)):
         c = table.classes[r]
         assert table.value(r, "Hits") == m.hits[c] and table.value(r, "Miss") == m.misses[c]
     assert "5 labels" in w.metrics_panel.summary.text()
@@ -282,29 +286,100 @@ def test_labels_draw_a_lane_and_fill_the_metrics_table(opened, scape, reference,
     assert w.error_lane.classes and w.error_lane.image.image is not None
 
 
-def test_next_error_moves_the_cursor_to_the_frames_outcomes_mark(labelled, scape, reference, qtbot):
+def test_n_and_p_jump_by_error_region_listed_in_the_errors_tab(labelled, scape, reference, qtbot):
     w, ref = labelled, reference
+    # Labels loaded: the error scope starts at the labelled classes.
+    assert w.scope_combo.currentData() == "labelled"
+    labelled_classes = sorted({c for cls in w.session.label_classes for c in cls})
     codes = metrics.outcomes(ref.scores, truth_for(scape, ref), 0.3)
-    errors = np.flatnonzero(((codes == metrics.MISS) | (codes == metrics.FALSE_ALARM)).any(axis=1))
-    assert len(errors) >= 3
+    regions = metrics.error_regions(codes, labelled_classes)
+    assert len(regions) >= 3
+    assert w.regions_panel.model.regions == regions
     w.set_cursor(0.0)
     w.setFocus()
     visited = []
-    for _ in range(min(6, len(errors))):
+    for _ in range(min(6, len(regions))):
         qtbot.keyClick(w, Qt.Key.Key_N)
-        visited.append(w.cursor_frame)
+        visited.append(w.current_region)
+        assert w.cursor_frame == w.current_region.first
         assert w.cursor_time == pytest.approx(ref.centres[w.cursor_frame])
-    assert visited == list(errors[: len(visited)])
+    assert visited == regions[: len(visited)]
     qtbot.keyClick(w, Qt.Key.Key_P)
-    assert w.cursor_frame == errors[len(visited) - 2]
-    # Restricted to labelled classes: only frames where those classes are wrong.
-    w.scope_combo.setCurrentIndex(w.scope_combo.findData("labelled"))
-    labelled_classes = sorted({c for cls in w.session.label_classes for c in cls})
-    sub = codes[:, labelled_classes]
-    only = np.flatnonzero(((sub == metrics.MISS) | (sub == metrics.FALSE_ALARM)).any(axis=1))
+    assert w.current_region == regions[len(visited) - 2]
+    # A long miss is one step: the selection spans the whole region.
+    longest = max(regions, key=lambda r: r.frames)
+    w.goto_region(longest)
+    a, b = w.selection()
+    assert b - a == pytest.approx(longest.frames * ref.framing.hop_seconds, abs=ref.framing.window_seconds)
+    # All classes: more regions, including the unlabelled parents' false alarms.
+    w.scope_combo.setCurrentIndex(w.scope_combo.findData("all"))
+    assert w.regions_panel.model.regions == metrics.error_regions(codes)
+    # Only the class selected in the metrics table.
+    rooster = ref.labels.index("Crowing, cock-a-doodle-doo")
+    w.only_selected_action.setChecked(True)
+    w.metrics_panel.select_class(rooster)
+    only = metrics.error_regions(codes, [rooster])
+    assert only and w.regions_panel.model.regions == only
     w.set_cursor(0.0)
     assert w.goto_error(1) == only[0]
-    assert set(w.error_lane.classes) <= set(labelled_classes)
+    # Clicking a row of the Errors tab goes there.
+    w.regions_panel.table.clicked.emit(w.regions_panel.model.index(len(only) - 1, 0))
+    assert w.current_region == only[-1] and w.cursor_frame == only[-1].first
+
+
+def test_metrics_table_sorts_by_any_column(labelled, qtbot):
+    w = labelled
+    table = w.metrics_panel.table
+    f1 = metrics_table_column("F1")
+    table.sortByColumn(f1, Qt.SortOrder.DescendingOrder)
+    proxy = table.model()
+    values = [proxy.index(r, f1).data(metrics_table_sort_role()) for r in range(proxy.rowCount())]
+    assert values == sorted(values, reverse=True) and len(values) > 5
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    names = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    assert names == sorted(names, key=str.lower)
+    # Selecting still names the right class after sorting.
+    table.selectRow(0)
+    assert w.session.classes[w.metrics_panel.selected_class()] == names[0]
+
+
+def metrics_table_column(name):
+    from yamview.gui.inspector.metrics_table import COLUMNS
+
+    return COLUMNS.index(name)
+
+
+def metrics_table_sort_role():
+    from yamview.gui.inspector.metrics_table import SORT_ROLE
+
+    return SORT_ROLE
+
+
+def test_clicking_an_event_shows_the_frame_that_produced_it(opened, reference, qtbot):
+    w, ref = opened, reference
+    qtbot.waitUntil(lambda: w.events_panel.rows() > 0, timeout=TIMEOUT)
+    for row in range(min(8, w.events_panel.rows())):
+        ev = w.events_panel.model.events[row]
+        w.events_panel.table.clicked.emit(w.events_panel.model.index(row, 0))
+        assert w.cursor_frame == ev.first
+        assert ref.scores[w.cursor_frame, ev.class_index] >= 0.3
+        assert ev.class_index in [c for c, _ in w.session.top(w.cursor_frame, 521) if _ >= 0.3]
+
+
+def test_labels_and_mapping_come_back_when_the_recording_is_reopened(make_inspector, qtbot, scape):
+    w = make_inspector()
+    assert w.open_file(str(scape.wav), labels=str(scape.labels_txt), mapping=str(scape.mapping_csv))
+    qtbot.waitUntil(lambda: w.session is not None and w.session.complete, timeout=TIMEOUT)
+    assert len(w.session.labels) == 5 and w.mapping_source == "mapping.csv"
+    w.close()
+    again = make_inspector()  # a new window, same settings file: as after a restart
+    open_and_wait(qtbot, again, scape.wav)
+    assert len(again.session.labels) == 5 and again.session.metrics() is not None
+    assert again.mapping is not None and set(again.mapping) == set(scape.mapping) - {"Speech"}
+    again.clear_labels()
+    third = make_inspector()
+    open_and_wait(qtbot, third, scape.wav)
+    assert not third.session.has_labels  # cleared labels stay cleared
 
 
 def test_threshold_slider_and_per_class_thresholds_update_the_table(labelled, scape, reference, qtbot, tmp_path):
@@ -313,7 +388,8 @@ def test_threshold_slider_and_per_class_thresholds_update_the_table(labelled, sc
     w.metrics_panel.slider.setValue(60)
     m = metrics.evaluate(ref.scores, truth, 0.6, ref.labels)
     table = w.metrics_panel.model
-    assert table.value(0, "Hits") == int(m.hits.sum()) and table.value(0, "Miss") == int(m.misses.sum())
+    averages = w.metrics_panel.averages
+    assert averages.value(2, "Hits") == int(m.hits.sum()) and averages.value(2, "Miss") == int(m.misses.sum())
     assert w.curves.threshold.value() == pytest.approx(0.6)
     # Own threshold for Dog, edited in the thresholds table.
     dog = ref.labels.index("Dog")
@@ -440,8 +516,9 @@ def test_cancel_leaves_no_cache_entry_and_reopening_hits_the_cache(make_inspecto
     qtbot.waitUntil(lambda: w.session is not None and w.session.n > 20, timeout=TIMEOUT)
     assert w.progress.isVisible() and w.cancel_button.isVisible() and w.analysing
     w.cancel_button.click()
-    qtbot.waitUntil(lambda: not w.analysing, timeout=TIMEOUT)
-    assert "cancelled" in w.status_label.text() and not w.session.complete
+    # The thread ends before its "cancelled" signal reaches the GUI thread: wait for both.
+    qtbot.waitUntil(lambda: not w.analysing and "cancelled" in w.status_label.text(), timeout=TIMEOUT)
+    assert not w.session.complete
     assert w.session.n < w.session.expected
     assert not cache_dir.exists() or not list(cache_dir.iterdir())  # no entry, no overview, no temporary
     assert not any(a.isEnabled() for a in w.export_actions)
@@ -567,3 +644,17 @@ def test_live_view_from_the_inspector(qapp, qtbot, tmp_path):
     assert isinstance(live, MainWindow) and live.isVisible()
     assert insp.show_live_view() is live  # raised, not duplicated
     live.close()
+
+
+def test_a_file_that_resamples_to_nothing_says_too_short(make_inspector, qtbot, tmp_path):
+    import soundfile as sf
+
+    path = tmp_path / "one.wav"
+    sf.write(path, np.full(1, 0.5, np.float32), 48000)  # one sample at 48 kHz: none at 16 kHz
+    w = make_inspector()
+    w.open_file(str(path))
+    qtbot.waitUntil(lambda: "too short" in w.message(), timeout=TIMEOUT)
+    assert "no audio samples at the model's 16000 Hz" in w.message()
+    assert w.status_label.text() == "Analysis failed"
+    for _ in range(20):  # the timers keep running: nothing may divide by the zero frames
+        qtbot.wait(20)

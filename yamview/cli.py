@@ -6,12 +6,14 @@ import argparse
 import difflib
 import json
 import logging
+import math
 import os
 import sys
 import traceback
 from typing import Sequence, TextIO
 
 from yamview import __version__
+from yamview.core.framing import MIN_HOP_SECONDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model"}
@@ -34,6 +36,13 @@ def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def _hop(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < MIN_HOP_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= {MIN_HOP_SECONDS}, got {text}")
     return value
 
 
@@ -92,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--top", type=_positive_int, default=5, help="classes to list (default 5)")
     hop = c.add_mutually_exclusive_group()
-    hop.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01)")
+    hop.add_argument("--hop", type=_hop, metavar="S", help="hop between frames, seconds (>= 0.01)")
     hop.add_argument("--overlap", type=_overlap, metavar="P",
                      help="overlap of consecutive frames: 0, 25, 50 (default) or 75 %%, or any in [0, 100)")
     c.add_argument("--threshold", type=_fraction, default=0.0, help="hide scores below this")
@@ -130,7 +139,7 @@ def _add_analyze_parser(sub) -> None:
                        "metrics against human labels (results are cached)")
     a.add_argument("file", metavar="FILE")
     a.add_argument("--top", type=_positive_int, default=5, help="classes to list (default 5)")
-    a.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01; "
+    a.add_argument("--hop", type=_hop, metavar="S", help="hop between frames, seconds (>= 0.01; "
                    "default half the window)")
     g = a.add_argument_group("human labels")
     g.add_argument("--labels", metavar="TRUTH", help="Audacity label track, Raven selection table or CSV")
@@ -213,6 +222,9 @@ def build_app_parser() -> argparse.ArgumentParser:
                         help="load the model, classify a test tone, render the window offscreen, exit")
     parser.add_argument("file", nargs="?",
                         help="a recording to open in the inspector (whole-file timeline, labels, errors)")
+    parser.add_argument("--labels", metavar="TRUTH", help="with FILE: its human labels (Audacity, Raven or CSV)")
+    parser.add_argument("--mapping", metavar="CSV", help="with --labels: label,class rows mapping label text "
+                        "to model classes")
     return parser
 
 
@@ -247,6 +259,7 @@ class _ProgressBar:
 def _checked_model(args):
     """Check --threads and --hop, load the model: the Model, or an exit code after one message."""
     from yamview.core.assets import AssetError
+    from yamview.core.framing import Framing
     from yamview.core.model import ModelError, max_threads
     from yamview.core.pool import default_jobs, usable_cores
 
@@ -261,9 +274,6 @@ def _checked_model(args):
         _say(f"--jobs {args.jobs} x --threads {args.threads} is more than the {usable_cores()} "
              f"cores this process may use; using --jobs {jobs}")
         args.jobs = jobs
-    if args.hop is not None and not args.hop >= 0.01:  # "not >=" also catches NaN
-        _say(f"--hop must be at least 0.01 s (got {args.hop})")
-        return EXIT_USAGE
     try:
         model = _load_model(args)
     except (ModelError, AssetError) as exc:
@@ -271,6 +281,14 @@ def _checked_model(args):
         return EXIT_FAILED
     for w in model.warnings:
         _say(f"warning: {w}")
+    # The hop limits depend on the model's window and rate: check once here, not per file.
+    try:
+        Framing.create(model.window, model.sample_rate, hop_seconds=args.hop,
+                       overlap=getattr(args, "overlap", None))
+    except ValueError as exc:
+        given = "--overlap" if getattr(args, "overlap", None) is not None else "--hop"
+        _say(f"{given}: {exc} (the model's window is {model.window_seconds:.3f} s)")
+        return EXIT_USAGE
     return model
 
 
@@ -301,7 +319,7 @@ def _download_progress():
 
 def _classify(args) -> int:
     from yamview.core.analysis import analyze
-    from yamview.core.audio import AudioError, AudioFile
+    from yamview.core.audio import AudioError, AudioFile, TooShort
 
     model = _checked_model(args)
     if isinstance(model, int):
@@ -327,10 +345,20 @@ def _classify(args) -> int:
                                       writer.top(frame.scores, model.labels)))
             bar.close()
             analysis = run.result()
+        except TooShort as exc:
+            failed += 1
+            _say(f"cannot classify '{name}': {exc}")
+            writer.error(name, str(exc))
+            continue
         except AudioError as exc:
             failed += 1
             _say(f"cannot read '{name}': {exc}")
             writer.error(name, str(exc))
+            continue
+        except MemoryError:
+            failed += 1
+            _say(f"cannot classify '{name}': out of memory")
+            writer.error(name, "out of memory")
             continue
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             failed += 1
@@ -531,12 +559,15 @@ def _analyze(args) -> int:
         except OSError as exc:
             _say(f"cannot write '{path}': {exc.strerror or exc}")
             status = EXIT_FAILED
+        except ValueError as exc:  # e.g. a score JSON cannot represent
+            _say(f"cannot write '{path}': {exc}")
+            status = EXIT_FAILED
     return status
 
 
 def _cached_analysis(args, source, model):
     """The file's analysis by ``model`` through the cache; an exit code after one message."""
-    from yamview.core.audio import AudioError
+    from yamview.core.audio import AudioError, TooShort
     from yamview.core.cache import CachedAnalysis
 
     job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file,
@@ -550,8 +581,14 @@ def _cached_analysis(args, source, model):
             bar.update(frame.index + 1)
         bar.close()
         analysis = run.result()
+    except TooShort as exc:
+        _say(f"cannot analyze '{args.file}': {exc}")
+        return EXIT_FAILED
     except AudioError as exc:
         _say(f"cannot read '{args.file}': {exc}")
+        return EXIT_FAILED
+    except MemoryError:
+        _say(f"cannot analyze '{args.file}': out of memory")
         return EXIT_FAILED
     try:
         job.store(analysis)
@@ -744,8 +781,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if words and words[0] in COMMANDS or "-h" in argv[:1] or "--help" in argv[:1]:
         args = build_parser().parse_args(argv)
     else:
-        args = build_app_parser().parse_args(argv)
+        parser = build_app_parser()
+        args = parser.parse_args(argv)
         args.command = None
+        if (args.labels or args.mapping) and not args.file:
+            parser.error("--labels and --mapping need a FILE to inspect")
+        if args.mapping and not args.labels:
+            parser.error("--mapping needs --labels TRUTH")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="yamview: %(levelname)s: %(message)s")
     try:
@@ -769,7 +811,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_FAILED
         from yamview.gui.app import run_app
 
-        return run_app(args.file, debug=args.debug)
+        return run_app(args.file, debug=args.debug, labels=args.labels, mapping=args.mapping)
     except KeyboardInterrupt:
         _say("interrupted")
         return 130

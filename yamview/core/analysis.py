@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from yamview.core.audio import InputReport, Source
+from yamview.core.audio import InputReport, Source, TooShort
 from yamview.core.framing import Framer, Framing
 from yamview.core.model import FrameOutput, Model
 from yamview.core.pool import InterpreterPool, default_jobs, scores_only, with_extras
@@ -154,6 +155,7 @@ class AnalysisRun:
         self._n = 0
         self._embeddings = _Rows(model.embedding_size, self._capacity_hint()) if self.keep_embeddings else None
         self._framer = Framer(framing)
+        self.nonfinite_scores = 0
         self._cancel = threading.Event()  # the user asked to stop
         self._stop = threading.Event()  # the decoder must stop (cancel, error, or early exit)
         self._result: Analysis | None = None
@@ -233,6 +235,9 @@ class AnalysisRun:
 
     def _record(self, index: int, out: FrameOutput, seconds: float) -> Frame:
         self.timings.inference += seconds
+        if not np.isfinite(out.scores).all():  # a broken model: NaN must not reach exports or means
+            self.nonfinite_scores += int(out.scores.size - np.count_nonzero(np.isfinite(out.scores)))
+            out = dataclasses.replace(out, scores=np.nan_to_num(out.scores, nan=0.0, posinf=1.0, neginf=0.0))
         self._n += 1
         if self._scores is not None:
             self._scores.append(out.scores)
@@ -292,6 +297,8 @@ class AnalysisRun:
 
     def _build(self) -> Analysis:
         n = self._n
+        if n == 0:  # the source resampled to nothing: a result of zero scores would mislead
+            raise TooShort(self.framing.rate)
         summary = {}
         if self._scores is None:
             summary = {"mean_scores": (self._sum / max(n, 1)).astype(np.float32),
@@ -300,6 +307,8 @@ class AnalysisRun:
         warnings = list(getattr(self.model, "warnings", []))
         if report is not None:
             warnings += report.warnings()
+        if self.nonfinite_scores:
+            warnings.append(f"the model returned {self.nonfinite_scores} NaN/Inf scores, set to 0")
         return Analysis(
             name=self.source.name,
             labels=list(self.model.labels),

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -20,9 +22,18 @@ from typing import Callable
 
 import platformdirs
 
-from yamview.core.files import write_atomic
+from yamview.core.files import UnreadableFile, read_regular, write_atomic
+from yamview.core.limits import shorten
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "yamview"
+# Reads of a download: no single wait longer than this ...
+READ_TIMEOUT = 30.0
+# ... and the whole download at no less than this average rate (plus the read timeout), so a
+# server trickling a byte every few seconds is dropped too.
+MIN_BYTES_PER_SECOND = 20_000
+_MANIFEST_FIELDS = {"file": str, "url": str, "sha256": str, "size": int}
 
 # Progress callback: (bytes done, total bytes or None).
 Progress = Callable[[int, "int | None"], None]
@@ -62,13 +73,42 @@ def shared_dir() -> Path | None:
 
 
 def _manifest() -> dict:
+    """models/manifest.json when it is whole and well-formed, else the built-in copy."""
     path = source_models_dir() / "manifest.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_regular(path, 1 << 20, "manifest").decode("utf-8"))
+    except (UnreadableFile, ValueError) as exc:
         # The manifest is part of the source; keep a copy of the essentials so an odd install
         # (a wheel without the models/ folder) can still fetch the model.
+        if not (isinstance(exc, UnreadableFile) and str(exc) == "no such file") and path not in _warned:
+            _warned.add(path)
+            log.warning("%s is unreadable (%s); using the built-in manifest", path, shorten(str(exc)))
         return _BUILTIN_MANIFEST
+    problem = _manifest_problem(data)
+    if problem:
+        if path not in _warned:  # once per run, not once per asset looked up
+            _warned.add(path)
+            log.warning("%s is malformed (%s); using the built-in manifest", path, problem)
+        return _BUILTIN_MANIFEST
+    return data
+
+
+_warned: set[Path] = set()
+
+
+def _manifest_problem(data) -> str | None:
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    for key in _BUILTIN_MANIFEST:
+        entry = data.get(key)
+        if not isinstance(entry, dict):
+            return f"no {key!r} entry"
+        for name, kind in _MANIFEST_FIELDS.items():
+            if not isinstance(entry.get(name), kind) or isinstance(entry.get(name), bool):
+                return f"{key}.{name} is missing or not a {kind.__name__}"
+        if entry["size"] <= 0 or len(entry["sha256"]) != 64 or "/" in entry["file"]:
+            return f"{key} has an impossible size, sha256 or file name"
+    return None
 
 
 _BUILTIN_MANIFEST = {
@@ -110,7 +150,12 @@ def candidates(a: Asset) -> list[Path]:
     found = []
     env = os.environ.get(a.env_var)
     if env:
-        found.append(Path(env).expanduser())
+        path = Path(env).expanduser()
+        if not path.is_file():
+            # Falling back to another file without a word would hide a typo: refuse.
+            raise AssetError(f"${a.env_var} is set to {shorten(env, 300)}, which is not a file; "
+                             f"fix or unset {a.env_var}")
+        found.append(path)
     found.append(source_models_dir() / a.file)
     found.append(user_data_dir() / a.file)
     return found
@@ -144,22 +189,51 @@ def _atomic_copy(src: Path, dest: Path) -> None:
     write_atomic(dest, copy, binary=True)
 
 
-def download(a: Asset, dest: Path, progress: Progress | None = None, timeout: float = 30) -> Path:
-    """Fetch ``a`` over HTTPS into ``dest``; verify sha256; rename into place only when right."""
+class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to other https:// URLs (never downgrade to plain http)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not newurl.lower().startswith("https://"):
+            raise urllib.error.URLError(f"refusing a redirect to a non-HTTPS URL ({shorten(newurl)})")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def download(a: Asset, dest: Path, progress: Progress | None = None, timeout: float = READ_TIMEOUT,
+             min_rate: float = MIN_BYTES_PER_SECOND) -> Path:
+    """Fetch ``a`` over HTTPS into ``dest``; verify sha256; rename into place only when right.
+
+    Bounded: never more than the manifest's size is written (a bigger Content-Length is
+    refused before reading), no read waits longer than ``timeout``, and the whole transfer
+    must finish within ``timeout + size / min_rate`` seconds. Redirects stay on HTTPS. The
+    temporary file of a killed download is removed by the next write to the same folder.
+    """
     if not a.url.startswith("https://"):
         raise AssetError(f"refusing to download {a.file} over a non-HTTPS URL: {a.url}")
     dest.parent.mkdir(parents=True, exist_ok=True)
 
+    budget = timeout + a.size / min_rate
+    opener = urllib.request.build_opener(_HttpsOnlyRedirects)
+
     def fetch(out) -> None:  # raising here leaves nothing behind: no partial model, ever
         h = hashlib.sha256()
+        deadline = time.monotonic() + budget
         try:
-            with urllib.request.urlopen(a.url, timeout=timeout) as resp:  # noqa: S310 (https only)
+            with opener.open(a.url, timeout=timeout) as resp:
                 total = int(resp.headers.get("Content-Length") or 0) or None
+                if total is not None and total > a.size:
+                    raise AssetError(f"the server offers {total} bytes for {a.file}, expected "
+                                     f"{a.size}; not downloaded")
                 done = 0
-                while chunk := resp.read(1 << 16):
+                while chunk := resp.read1(min(1 << 16, a.size + 1 - done)):  # read1: what came
+                    done += len(chunk)
+                    if done > a.size:
+                        raise AssetError(f"the server sent more than the {a.size} bytes of "
+                                         f"{a.file}; stopped")
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"the download took longer than {budget:.0f} s "
+                                           "(the server is too slow)")
                     out.write(chunk)
                     h.update(chunk)
-                    done += len(chunk)
                     if progress:
                         progress(done, total)
         except (urllib.error.URLError, OSError, TimeoutError) as exc:

@@ -7,13 +7,17 @@ streaming soxr resampler, so a block edge leaves no seam and memory does not gro
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Protocol
 
 import numpy as np
 import soundfile as sf
 import soxr
+
+from yamview.core.files import UnreadableFile, open_regular
+from yamview.core.limits import MAX_AUDIO_RATE, MIN_AUDIO_RATE, is_special_path
 
 # ~1.5 s at 44.1 kHz: large enough that per-block Python overhead is noise, small enough to
 # keep memory flat and progress smooth.
@@ -29,6 +33,17 @@ class AudioError(Exception):
     """A file cannot be used as audio; the message is the reason, for a person."""
 
 
+class TooShort(AudioError):
+    """The audio resamples to no samples at all: there is nothing to score."""
+
+    def __init__(self, rate: int) -> None:
+        super().__init__(f"too short: no audio samples at the model's {rate} Hz")
+
+
+# libsndfile's log line for a chunk whose size field is larger than what the file holds.
+_TRUNCATED = re.compile(r"^(data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
 @dataclass
 class InputReport:
     """What had to be repaired in the samples, so the caller can tell the user."""
@@ -36,9 +51,10 @@ class InputReport:
     nonfinite: int = 0  # NaN / Inf samples, replaced by 0
     clipped: int = 0  # samples beyond [-1, 1] (float files), clipped
     damaged: str = ""  # why decoding stopped before the end (a truncated or corrupt file)
+    header: list[str] = field(default_factory=list)  # what the file's header got wrong
 
     def warnings(self) -> list[str]:
-        out = [self.damaged] if self.damaged else []
+        out = list(self.header) + ([self.damaged] if self.damaged else [])
         if self.nonfinite:
             out.append(f"{self.nonfinite} NaN/Inf samples replaced by silence")
         if self.clipped:
@@ -112,24 +128,41 @@ class AudioFile:
         self.path = Path(path)
         self.name = str(path)
         self.report = InputReport()
-        if not self.path.exists():
-            raise AudioError("no such file")
-        if self.path.is_dir():
-            raise AudioError("it is a folder, not an audio file")
-        if self.path.stat().st_size == 0:
-            raise AudioError("the file is empty (0 bytes)")
+        self._check_file()
         try:
             with sf.SoundFile(self.path) as f:
                 self.rate, self.channels, self.frames = f.samplerate, f.channels, f.frames
                 self.format, self.subtype = f.format, f.subtype
+                log_text = f.extra_info
         except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
             raise AudioError(_friendly(exc)) from None
         except OSError as exc:
             raise AudioError(exc.strerror or str(exc)) from None
-        if self.rate <= 0:
-            raise AudioError(f"invalid sample rate {self.rate}")
+        if not MIN_AUDIO_RATE <= self.rate <= MAX_AUDIO_RATE:
+            # A 32 KB file whose header says 1 Hz would be resampled into gigabytes.
+            raise AudioError(f"its header gives a sample rate of {self.rate} Hz, outside "
+                             f"{MIN_AUDIO_RATE}–{MAX_AUDIO_RATE} Hz (a damaged header?)")
         if self.frames == 0:
             raise AudioError("the file holds no audio samples")
+        cut = _TRUNCATED.search(log_text or "")
+        if cut and int(cut.group(3)) < int(cut.group(2)):
+            self.report.header.append(
+                f"the file is truncated: its header announces {int(cut.group(2))} bytes of audio, "
+                f"{int(cut.group(3))} are there (analysing those)")
+
+    def _check_file(self) -> None:
+        """The reasons libsndfile would give badly ("System error.") or never (a FIFO hangs)."""
+        try:
+            fd = open_regular(self.path)
+        except UnreadableFile as exc:
+            raise AudioError(str(exc)) from None
+        try:
+            if os.fstat(fd).st_size == 0:
+                if os.read(fd, 1) or is_special_path(self.path):
+                    raise AudioError("it has no fixed size (a /proc or /sys file?), not an audio file")
+                raise AudioError("the file is empty (0 bytes)")
+        finally:
+            os.close(fd)
 
     def duration(self) -> float:
         return self.frames / self.rate

@@ -4,7 +4,13 @@ An entry is keyed by (file content hash, model scores id, hop, kernels): renamin
 keeps its entry, editing it (or changing model, hop or kernels) misses. One entry is one ``.npz``
 holding the arrays plus a JSON string of the rest, written to a temporary file and renamed into
 place, so a crash, an error or a cancelled analysis never leaves a partial entry. Anything
-unreadable counts as a miss (and is removed) rather than an error: a cache is only a shortcut.
+unreadable or inconsistent counts as a miss (and is removed, so the next run recomputes it)
+rather than an error: a cache is only a shortcut.
+
+Bounded: an entry's arrays are checked against their file size before numpy allocates them,
+and the folder is kept under ``max_bytes()`` (default 1 GiB, ``$YAMVIEW_CACHE_MAX_MB``) by
+removing the least recently used files; loading an entry marks it used. Temporaries of killed
+writes are removed after an hour.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +29,14 @@ import platformdirs
 
 from yamview.core.analysis import Analysis, AnalysisRun, Timings, analyze
 from yamview.core.audio import AudioFile, Source
-from yamview.core.files import write_atomic
+from yamview.core.files import clean_stale_temps, write_atomic
 from yamview.core.framing import Framing
 
 log = logging.getLogger(__name__)
 
 ENV_VAR = "YAMVIEW_CACHE_DIR"
+MAX_ENV_VAR = "YAMVIEW_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 1024
 _BLOCK = 1 << 20  # 1 MiB: big enough that hashing runs at disk speed
 _VERSION = 1  # bump when the entry layout changes: old entries then simply miss
 
@@ -66,6 +76,124 @@ def entry_path(key: str, directory: str | os.PathLike | None = None) -> Path:
     return cache_dir(directory) / f"{key}.npz"
 
 
+def max_bytes() -> int:
+    """The cache folder's size limit: ``$YAMVIEW_CACHE_MAX_MB`` (0: no caching beyond the
+    entry just written), else DEFAULT_MAX_MB."""
+    text = os.environ.get(MAX_ENV_VAR, "")
+    try:
+        mb = float(text) if text else DEFAULT_MAX_MB
+    except ValueError:
+        log.warning("%s=%r is not a number of MB; using %d", MAX_ENV_VAR, text[:40], DEFAULT_MAX_MB)
+        mb = DEFAULT_MAX_MB
+    if not math.isfinite(mb) or mb < 0:
+        mb = DEFAULT_MAX_MB
+    return int(mb * (1 << 20))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the cache folder holds, for the UI."""
+
+    folder: Path
+    files: int
+    bytes: int
+    limit: int
+
+    def describe(self) -> str:
+        return (f"results cache {self.folder}: {self.files} files, {self.bytes / 2**20:.1f} MB of "
+                f"{self.limit / 2**20:.0f} MB; beyond that the least recently used are removed "
+                f"(set {MAX_ENV_VAR} to change the limit)")
+
+
+def _entries(folder: Path) -> list[tuple[float, int, Path]]:
+    out = []
+    try:
+        paths = list(folder.glob("*.npz"))
+    except OSError:
+        return out
+    for p in paths:
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        out.append((st.st_mtime, st.st_size, p))
+    return out
+
+
+def usage(directory: str | os.PathLike | None = None) -> Usage:
+    folder = cache_dir(directory)
+    entries = _entries(folder)
+    return Usage(folder, len(entries), sum(size for _, size, _ in entries), max_bytes())
+
+
+def evict(directory: str | os.PathLike | None = None, keep: Path | None = None,
+          limit: int | None = None) -> list[Path]:
+    """Remove least recently used files until the folder fits ``limit``; ``keep`` stays.
+
+    Also removes stale temporaries of writes that were killed. Returns what was removed.
+    """
+    folder = cache_dir(directory)
+    limit = max_bytes() if limit is None else limit
+    removed = clean_stale_temps(folder)
+    entries = sorted(_entries(folder))  # oldest use first
+    total = sum(size for _, size, _ in entries)
+    for _, size, p in entries:
+        if total <= limit:
+            break
+        if keep is not None and p == keep:
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed.append(p)
+    if removed:
+        log.info("cache: removed %d files (limit %d MB)", len(removed), limit >> 20)
+    return removed
+
+
+def save_arrays(path: Path, arrays: dict) -> list[Path]:
+    """Write one ``.npz`` into the cache folder atomically, then keep the folder in its bound.
+
+    Returns the files evicted to make room.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, lambda f: np.savez(f, **arrays), binary=True)
+    return evict(path.parent, keep=path)
+
+
+def _array_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """The bytes numpy would allocate for one member, from its header; ValueError if it lies."""
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    if dtype.hasobject:
+        raise ValueError(f"{info.filename} holds Python objects")
+    n = dtype.itemsize * math.prod(shape)
+    if n > info.file_size:
+        raise ValueError(f"{info.filename} claims {n} bytes in {info.file_size}")
+    return n
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of a cache ``.npz``, after checking each header against the real file size
+    (a 34 KB file must not make numpy allocate 19 GiB). ValueError/OSError when damaged."""
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        if sum(i.file_size for i in infos) > max(size, 1) * 2 or any(
+                i.compress_type != zipfile.ZIP_STORED for i in infos):
+            raise ValueError("member sizes do not fit the file (np.savez stores, never compresses)")
+        for info in infos:
+            _array_bytes(archive, info)
+    with np.load(path, allow_pickle=False) as z:  # never unpickle what sits on disk
+        return {name: z[name] for name in z.files}
+
+
 def store(key: str, analysis: Analysis, directory: str | os.PathLike | None = None) -> Path:
     """Write ``analysis`` under ``key`` atomically; returns the entry's path."""
     fr = analysis.framing
@@ -81,8 +209,7 @@ def store(key: str, analysis: Analysis, directory: str | os.PathLike | None = No
     if analysis.embeddings is not None:
         arrays["embeddings"] = analysis.embeddings
     path = entry_path(key, directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, lambda f: np.savez(f, **arrays), binary=True)
+    save_arrays(path, arrays)
     return path
 
 
@@ -104,28 +231,70 @@ def load(key: str, directory: str | os.PathLike | None = None, name: str | None 
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:  # never unpickle what sits on disk
-            meta = json.loads(str(z["meta"]))
-            scores, starts, centres = z["scores"], z["starts"], z["centres"]
-            embeddings = z["embeddings"] if "embeddings" in z.files else None
-        if meta.get("version") != _VERSION:
-            raise ValueError(f"entry version {meta.get('version')}")
-        n = len(starts)
-        if scores.dtype != np.float32 or scores.shape != (n, len(meta["labels"])) or centres.shape != (n,):
-            raise ValueError("inconsistent array shapes")
-        return Analysis(
-            name=name if name is not None else meta["name"], labels=meta["labels"], scores=scores,
-            starts=starts, centres=centres, duration=float(meta["duration"]),
-            model_name=meta["model_name"], model_sha256=meta["model_sha256"], kernels=meta["kernels"],
-            threads=int(meta["threads"]),
-            framing=Framing(window=int(meta["window"]), hop=int(meta["hop"]), rate=int(meta["rate"])),
-            embeddings=embeddings, warnings=list(meta.get("warnings", [])),
-            source_rate=meta.get("source_rate"), timings=Timings(inference=float(meta.get("inference_s", 0.0))),
-        )
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        z = load_arrays(path)
+        meta = json.loads(str(z["meta"]))
+        analysis = _checked(meta, z, name)
+    except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError, OverflowError,
+            zipfile.BadZipFile) as exc:
         log.warning("cache entry %s unusable (%s); it will be recomputed", path.name, exc)
         path.unlink(missing_ok=True)
         return None
+    try:
+        os.utime(path)  # used now: eviction removes the least recently used first
+    except OSError:
+        pass
+    return analysis
+
+
+def _checked(meta, z: dict, name: str | None) -> Analysis:
+    """The Analysis in an entry, or ValueError: every field is checked, as if hostile."""
+    if not isinstance(meta, dict):
+        raise TypeError("metadata is not an object")
+    if meta.get("version") != _VERSION:
+        raise ValueError(f"entry version {meta.get('version')}")
+    labels = meta["labels"]
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+        raise ValueError("labels are not a list of names")
+    for field in ("name", "model_name", "model_sha256", "kernels"):
+        if not isinstance(meta[field], str):
+            raise ValueError(f"{field} is not text")
+    scores, starts, centres = z["scores"], z["starts"], z["centres"]
+    n = len(starts)
+    if n == 0:
+        raise ValueError("no frames")
+    if scores.dtype != np.float32 or scores.shape != (n, len(labels)):
+        raise ValueError("inconsistent array shapes")
+    for what, times in (("starts", starts), ("centres", centres)):
+        if times.dtype != np.float64 or times.shape != (n,):
+            raise ValueError(f"{what} are not {n} float64 times")
+        if not np.isfinite(times).all() or (n > 1 and not (np.diff(times) > 0).all()):
+            raise ValueError(f"{what} are not increasing finite times")
+    if not np.isfinite(scores).all():
+        raise ValueError("non-finite scores")
+    framing = Framing(window=int(meta["window"]), hop=int(meta["hop"]), rate=int(meta["rate"]))
+    duration = float(meta["duration"])
+    if not math.isfinite(duration) or duration < 0:
+        raise ValueError("impossible duration")
+    embeddings = z.get("embeddings")
+    if embeddings is not None and (embeddings.ndim != 2 or len(embeddings) != n
+                                   or not np.isfinite(embeddings).all()):
+        raise ValueError("inconsistent embeddings")
+    warnings = meta.get("warnings", [])
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise ValueError("warnings are not a list of text")
+    source_rate = meta.get("source_rate")
+    if source_rate is not None and (not isinstance(source_rate, int) or source_rate <= 0):
+        raise ValueError("impossible source rate")
+    inference = float(meta.get("inference_s", 0.0))
+    if not math.isfinite(inference):
+        raise ValueError("impossible timing")
+    return Analysis(
+        name=name if name is not None else meta["name"], labels=labels, scores=scores,
+        starts=starts, centres=centres, duration=duration,
+        model_name=meta["model_name"], model_sha256=meta["model_sha256"], kernels=meta["kernels"],
+        threads=int(meta["threads"]), framing=framing, embeddings=embeddings, warnings=warnings,
+        source_rate=source_rate, timings=Timings(inference=inference),
+    )
 
 
 class CachedAnalysis:

@@ -18,9 +18,10 @@ import numpy as np
 
 from yamview.core.analysis import Analysis
 from yamview.core.events import Event
-from yamview.core.files import write_csv, write_text
+from yamview.core.files import UnreadableFile, read_regular, write_csv, write_text
+from yamview.core.limits import MAX_JSON_BYTES, shorten
 from yamview.core.framing import Framing
-from yamview.core.labels_io import AnyOf, Label, write_audacity, write_raven
+from yamview.core.labels_io import Label, mapping_names, write_audacity, write_raven
 from yamview.core.metrics import Metrics, thresholds_dict
 
 JSON_FORMAT, JSON_VERSION = "yamview-analysis", 1
@@ -98,17 +99,18 @@ def event_settings(labels: Sequence[str], thresholds, default: float, smoothing:
         "smoothing_frames": int(smoothing),
         "min_duration_s": float(min_duration),
         "merge_gap_s": float(merge_gap),
-        "mapping": {k: {"any_of" if isinstance(v, AnyOf) else "all_of": [labels[i] for i in v]}
-                    for k, v in (mapping or {}).items()},
+        "mapping": mapping_names(mapping or {}, labels),
     }
 
 
 def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
     """Reload a ``write_json`` file: the Analysis (identical scores and times) and its labels."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ExportError(f"{path}: not a readable JSON file ({exc})") from None
+        doc = json.loads(read_regular(path, MAX_JSON_BYTES, "JSON export").decode("utf-8"))
+    except UnreadableFile as exc:
+        raise ExportError(f"{path}: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ExportError(f"{path}: not a readable JSON file ({shorten(str(exc))})") from None
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
         raise ExportError(f"{path}: not a yamview analysis export")
     if doc.get("version", 0) > JSON_VERSION:
@@ -127,7 +129,7 @@ def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
         )
         labels = [Label(float(l["start_s"]), float(l["end_s"]), str(l["text"])) for l in doc.get("labels", [])]
     except (KeyError, TypeError, ValueError) as exc:
-        raise ExportError(f"{path}: damaged analysis export ({type(exc).__name__}: {exc})") from None
+        raise ExportError(f"{path}: damaged analysis export ({type(exc).__name__}: {shorten(str(exc))})") from None
     return analysis, labels
 
 

@@ -1,8 +1,9 @@
 """Window and hop arithmetic, and a streaming framer.
 
 Frame ``i`` covers samples ``[i*hop, i*hop + window)``. Frames continue until every sample is
-covered; the last one is zero-padded past the end, and a clip shorter than one window yields one
-padded frame (as YAMNet's own framing does).
+covered (or, with a hop longer than the window, while a frame still starts inside the stream);
+the last one is zero-padded past the end, and a clip shorter than one window yields one padded
+frame (as YAMNet's own framing does).
 """
 
 from __future__ import annotations
@@ -68,10 +69,15 @@ class Framing:
         return max(0.0, 1.0 - self.hop / self.window)
 
     def count(self, n_samples: int) -> int:
-        """Frames needed to cover ``n_samples`` (0 for an empty stream)."""
+        """Frames needed to cover ``n_samples`` (0 for an empty stream).
+
+        No frame starts at or past the end: with a hop longer than the window the samples
+        between two frames are simply not scored, rather than adding a frame of padding.
+        """
         if n_samples <= 0:
             return 0
-        return 1 + math.ceil(max(0, n_samples - self.window) / self.hop)
+        covering = 1 + math.ceil(max(0, n_samples - self.window) / self.hop)
+        return min(covering, 1 + (n_samples - 1) // self.hop)
 
     def starts(self, n_frames: int) -> np.ndarray:
         """Start time of each frame, seconds."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from yamview.core.files import read_text, write_csv, write_text
+from yamview.core.limits import shorten
 
 FORMATS = ("audacity", "raven", "csv")
 RAVEN_BEGIN, RAVEN_END, RAVEN_LABEL = "Begin Time (s)", "End Time (s)", "Annotation"
@@ -51,13 +52,18 @@ def _read_text(path: str | os.PathLike) -> str:
     return read_text(path, LabelError, empty="the file is empty (no labels)")
 
 
+def first_line(path: str | os.PathLike) -> str:
+    """The first non-blank line (e.g. a Raven header), read through the same checks."""
+    return next(line for line in _read_text(path).splitlines() if line.strip())
+
+
 def _time(cell: str, what: str, path, line: int) -> float:
     try:
         value = float(cell.strip())
     except ValueError:
-        raise LabelError(f"{_where(path, line)}: {what} '{cell.strip()}' is not a number of seconds") from None
+        raise LabelError(f"{_where(path, line)}: {what} '{shorten(cell.strip())}' is not a number of seconds") from None
     if not math.isfinite(value):
-        raise LabelError(f"{_where(path, line)}: {what} '{cell.strip()}' is not a finite time")
+        raise LabelError(f"{_where(path, line)}: {what} '{shorten(cell.strip())}' is not a finite time")
     if value < 0:
         raise LabelError(f"{_where(path, line)}: negative {what} {value:g} s")
     return value
@@ -88,7 +94,7 @@ def read_audacity(path: str | os.PathLike) -> list[Label]:
             # Hand-written tracks sometimes use spaces; Audacity itself always writes tabs.
             cells = raw.split(None, 2)
         if len(cells) < 2:
-            raise LabelError(f"{_where(path, n)}: expected start<TAB>end<TAB>label, got '{raw.strip()}'")
+            raise LabelError(f"{_where(path, n)}: expected start<TAB>end<TAB>label, got '{shorten(raw.strip())}'")
         labels.append(_label(cells[0], cells[1], "\t".join(cells[2:]), path, n))
     return _nonempty(labels, path)
 
@@ -109,7 +115,7 @@ def read_raven(path: str | os.PathLike, column: str = RAVEN_LABEL) -> list[Label
     missing = [c for c in (RAVEN_BEGIN, RAVEN_END, column) if c not in header]
     if missing:
         raise LabelError(f"{_where(path, start_at + 1)}: missing column{'s' * (len(missing) > 1)} "
-                         f"{', '.join(repr(m) for m in missing)} (columns are: {', '.join(header)})")
+                         f"{', '.join(repr(m) for m in missing)} (columns are: {shorten(', '.join(header))})")
     ib, ie, il = header.index(RAVEN_BEGIN), header.index(RAVEN_END), header.index(column)
     isel = header.index("Selection") if "Selection" in header else None
     seen: set[str] = set()
@@ -154,11 +160,11 @@ def read_csv_labels(path: str | os.PathLike) -> list[Label]:
             cols[key] = hit
         if missing:
             raise LabelError(f"{_where(path, n)}: missing column{'s' * (len(missing) > 1)} "
-                             f"{', '.join(missing)} (header is: {', '.join(head)}); expected start,end,label")
+                             f"{', '.join(missing)} (header is: {shorten(', '.join(head))}); expected start,end,label")
     labels = []
     for n, row in rows:
         if len(row) <= max(cols["start"], cols["end"]):
-            raise LabelError(f"{_where(path, n)}: expected start,end,label, got '{','.join(row)}'")
+            raise LabelError(f"{_where(path, n)}: expected start,end,label, got '{shorten(','.join(row))}'")
         text = row[cols["label"]] if cols["label"] < len(row) else ""
         labels.append(_label(row[cols["start"]], row[cols["end"]], text, path, n))
     return _nonempty(labels, path)
@@ -246,7 +252,7 @@ def read_mapping(path: str | os.PathLike, classes: Sequence[str]) -> dict[str, l
         targets = mapping.setdefault(label.lower(), [])
         for cls in names:
             if cls.lower() not in index:
-                raise LabelError(f"{_where(path, n)}: '{cls}' is not a model class")
+                raise LabelError(f"{_where(path, n)}: '{shorten(cls)}' is not a model class")
             if index[cls.lower()] not in targets:
                 targets.append(index[cls.lower()])
     if not mapping:
@@ -263,6 +269,25 @@ def mapping_rows(mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -
         else:
             rows += [(label, classes[i]) for i in targets]
     return rows
+
+
+def mapping_names(mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """The mapping by class name, as JSON: {label: {"all_of" | "any_of": [class, ...]}}."""
+    return {k: {"any_of" if isinstance(v, AnyOf) else "all_of": [classes[i] for i in v]} for k, v in mapping.items()}
+
+
+def mapping_from_names(names: Mapping[str, Mapping[str, Sequence[str]]], classes: Sequence[str]) -> dict:
+    """The inverse of ``mapping_names``; a class the model lacks is a LabelError."""
+    index = {c.lower(): i for i, c in enumerate(classes)}
+    out: dict[str, list[int] | AnyOf] = {}
+    for label, spec in names.items():
+        kind, members = next(iter(spec.items()))
+        missing = [m for m in members if m.lower() not in index]
+        if missing:
+            raise LabelError(f"mapping of '{label}': '{missing[0]}' is not a model class")
+        idx = [index[m.lower()] for m in members]
+        out[label.lower()] = AnyOf(idx) if kind == "any_of" else idx
+    return out
 
 
 def write_mapping(path: str | os.PathLike, mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -> None:
@@ -296,7 +321,7 @@ def map_labels(
         names = sorted({u.text for u in unknown})
         more = f" ({len(names)} unknown labels: {', '.join(repr(x) for x in names[:_MAX_LISTED])}" \
                f"{', ...' if len(names) > _MAX_LISTED else ''})" if len(names) > 1 else ""
-        raise LabelError(f"{_where(source, first.line)}: label '{first.text}' matches no model class{more}; "
+        raise LabelError(f"{_where(source, first.line)}: label '{shorten(first.text)}' matches no model class{more}; "
                          "use a class name or add it to a mapping CSV (label,class)")
     return out
 

@@ -43,6 +43,7 @@ from yamview.core.events import thresholds_for
 from yamview.core.files import read_text, unescape_cell, write_csv
 from yamview.core.framing import frame_cells
 from yamview.core.labels_io import AnyOf, Label
+from yamview.core.limits import shorten
 
 # Outcome codes: predicted + 2 * labelled, so one add builds the whole [frames, classes] map.
 TRUE_NEGATIVE, FALSE_ALARM, MISS, HIT = 0, 1, 2, 3
@@ -380,11 +381,11 @@ def load_thresholds(path: str | os.PathLike, labels: Sequence[str], default: flo
             raise ThresholdError(f"{path}, line {n}: expected class,threshold, got {len(row)} columns")
         name = unescape_cell(row[0].strip())
         if name.lower() not in index:
-            raise ThresholdError(f"{path}, line {n}: '{name}' is not a model class")
+            raise ThresholdError(f"{path}, line {n}: '{shorten(name)}' is not a model class")
         try:
             value = float(row[1])
         except ValueError:
-            raise ThresholdError(f"{path}, line {n}: threshold '{row[1]}' is not a number") from None
+            raise ThresholdError(f"{path}, line {n}: threshold '{shorten(row[1])}' is not a number") from None
         if not 0.0 <= value <= 1.0:
             raise ThresholdError(f"{path}, line {n}: threshold {value:g} is outside [0, 1]")
         thr[index[name.lower()]] = value

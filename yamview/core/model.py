@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from yamview.core.files import UnreadableFile, read_regular
+from yamview.core.limits import MAX_MODEL_BYTES
 from yamview.core.tflite import model_settings
 from yamview.core.tflite.calibration import CalibrationError
 from yamview.core.tflite.graph import GraphError
@@ -156,13 +158,11 @@ class Model:
         self.calibrate = bool(calibrate)
         if _data is None:
             try:
-                _data = self.path.read_bytes()
-            except FileNotFoundError:
-                raise ModelError(f"model file not found: {self.path}") from None
-            except IsADirectoryError:
-                raise ModelError(f"model path is a folder, not a .tflite file: {self.path}") from None
-            except OSError as exc:
-                raise ModelError(f"cannot read model {self.path}: {exc.strerror or exc}") from None
+                _data = read_regular(self.path, MAX_MODEL_BYTES, "model")
+            except UnreadableFile as exc:
+                if str(exc) == "no such file":
+                    raise ModelError(f"model file not found: {self.path}") from None
+                raise ModelError(f"cannot read model {self.path}: {exc}") from None
         self._data = _data
         self.sha256 = _sha256 or hashlib.sha256(_data).hexdigest()
         self._interpreter = self._make_interpreter()

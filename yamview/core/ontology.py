@@ -25,6 +25,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from yamview.core.files import UnreadableFile, read_regular
+from yamview.core.limits import MAX_TEXT_BYTES
+
 log = logging.getLogger(__name__)
 
 OFF_MESSAGE = "Ontology off (no descriptions, roll-up or breadcrumbs): {reason}"
@@ -105,14 +108,15 @@ class Ontology:
     def load(cls, path: str | os.PathLike) -> "Ontology":
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise OntologyError(f"ontology file not found: {path}") from None
-        except IsADirectoryError:
-            raise OntologyError(f"ontology path is a folder, not ontology.json: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            raise OntologyError(f"cannot read ontology {path}: {reason}") from None
+            text = read_regular(path, MAX_TEXT_BYTES, "ontology").decode("utf-8")
+        except UnreadableFile as exc:
+            if str(exc) == "no such file":
+                raise OntologyError(f"ontology file not found: {path}") from None
+            if "folder" in str(exc):
+                raise OntologyError(f"ontology path is a folder, not ontology.json: {path}") from None
+            raise OntologyError(f"cannot read ontology {path}: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise OntologyError(f"cannot read ontology {path}: {exc}") from None
         try:
             data = json.loads(text)
         except ValueError as exc:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import logging
 import math
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
+from yamview.core import cache
 from yamview.core.audio import AudioFile
-from yamview.core.files import write_atomic
 
 log = logging.getLogger(__name__)
 NFFT = 512
@@ -182,8 +183,12 @@ class Overview:
         self.power = np.ascontiguousarray(z["power"], np.float32)
         self.wmin = np.asarray(z["wmin"], np.float32)
         self.wmax = np.asarray(z["wmax"], np.float32)
-        if self.power.shape[0] != self.n_bins or self.wmin.shape != self.wmax.shape:
+        if (self.power.ndim != 2 or self.power.shape[0] != self.n_bins or self.wmin.ndim != 1
+                or self.wmin.shape != self.wmax.shape or min(rate, col, per_col, wbin, nfft) < 1
+                or samples < 0):
             raise ValueError("inconsistent overview arrays")
+        if not (np.isfinite(self.power).all() and np.isfinite(self.wmin).all() and np.isfinite(self.wmax).all()):
+            raise ValueError("non-finite overview values")
         self.cols_done, self.bins_done, self.samples = self.power.shape[1], len(self.wmin), samples
         self.finished = True
         return self
@@ -193,21 +198,24 @@ def sidecar_path(directory: Path, content_hash: str, rate: int) -> Path:
     return Path(directory) / f"{content_hash}-overview-{rate}-v{_VERSION}.npz"
 
 
-def save(overview: Overview, path: Path) -> None:
-    """Atomically, like the analysis cache entry it accompanies."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = overview.arrays()
-    write_atomic(path, lambda f: np.savez(f, **arrays), binary=True)
+def save(overview: Overview, path: Path) -> list[Path]:
+    """Atomically, like the analysis cache entry it accompanies (and within the cache's bound)."""
+    return cache.save_arrays(path, overview.arrays())
 
 
 def load(path: Path) -> Overview | None:
-    """The stored overview, or None (missing or damaged: it is only a shortcut)."""
+    """The stored overview, or None (missing or damaged: it is only a shortcut, and a damaged
+    one is removed so the next open rebuilds it)."""
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
-            return Overview.from_arrays(z)
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        overview = Overview.from_arrays(cache.load_arrays(path))
+        try:
+            os.utime(path)  # used now (least recently used files are evicted first)
+        except OSError:
+            pass
+        return overview
+    except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError, zipfile.BadZipFile) as exc:
         log.warning("overview %s unusable (%s); recomputing", path.name, exc)
         path.unlink(missing_ok=True)
         return None

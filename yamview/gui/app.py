@@ -142,26 +142,28 @@ class Windows:
         window.show()
         return window
 
-    def inspect(self, path: str | None = None):
-        """A new inspector window (kept alive here), on ``path`` or asking for a file."""
+    def inspect(self, path: str | None = None, labels: str | None = None, mapping: str | None = None):
+        """A new inspector window (kept alive here), on ``path`` or asking for a file; ``labels``
+        (and a ``mapping`` CSV) are imported once the recording is open."""
         from yamview.gui.inspector import InspectorWindow
 
         window = InspectorWindow(self.settings, output_device=self.output_device, show_live=self.live)
         self.inspectors = [w for w in self.inspectors if w.isVisible()] + [window]
         window.show()
         if path:
-            window.open_file(path)
+            window.open_file(path, labels=labels, mapping=mapping)
         else:
             window.open_file_dialog()
         return window
 
 
-def run_app(file: str | None = None, debug: bool = False) -> int:
+def run_app(file: str | None = None, debug: bool = False, labels: str | None = None,
+            mapping: str | None = None) -> int:
     log_path = setup_logging(debug)
     app = make_app()
     install_qt_message_handler()
     windows = Windows()
     # `yamview FILE`: the recording opens in the inspector
-    first = windows.inspect(file) if file else windows.live()
+    first = windows.inspect(file, labels, mapping) if file else windows.live()
     sys.excepthook = ExceptionDialog(lambda: first, log_path)
     return app.exec()

@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
     def _build_ui(self) -> None:
         s = self.settings
         file_menu = self.menuBar().addMenu("&File")
-        _menu_action(file_menu, "&Open audio file…", self.open_file_dialog, QKeySequence.StandardKey.Open)
+        open_item = _menu_action(file_menu, "&Open audio file…", self.open_file_dialog, QKeySequence.StandardKey.Open)
         inspect_item = _menu_action(file_menu, "&Inspect a recording…", lambda: self.open_inspector(), "Ctrl+I")
         file_menu.addSeparator()
         _menu_action(file_menu, "&Reset settings to defaults…", self.reset_settings)
@@ -110,15 +110,13 @@ class MainWindow(QMainWindow):
         bar.setObjectName("transport")
         bar.setMovable(False)
         self.addToolBar(bar)
-        open_action = QAction("Open file…", self)
-        open_action.setToolTip("Play an audio file through the same pipeline (Ctrl+O, or drop a file)")
-        open_action.triggered.connect(self.open_file_dialog)
-        inspect_action = QAction("Inspect file…", self)
-        inspect_action.setToolTip("Open a recording in the inspector: whole-file timeline, labels, errors (Ctrl+I)")
-        inspect_action.triggered.connect(lambda: self.open_inspector())
-        self.transport.add_to(bar, [open_action, inspect_action])
-        for a in (inspect_item, inspect_action):
-            a.setEnabled(self._open_inspector is not None)
+        # The toolbar shows the menu's own actions (shorter titles): one action, one shortcut.
+        open_item.setIconText("Open file…")
+        open_item.setToolTip("Play an audio file through the same pipeline (Ctrl+O, or drop a file)")
+        inspect_item.setIconText("Inspect file…")
+        inspect_item.setToolTip("Open a recording in the inspector: whole-file timeline, labels, errors (Ctrl+I)")
+        inspect_item.setEnabled(self._open_inspector is not None)
+        self.transport.add_to(bar, [open_item, inspect_item])
 
         central = QWidget()
         outer = QVBoxLayout(central)

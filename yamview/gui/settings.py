@@ -56,6 +56,9 @@ KEYS = {
         Key("inspector/threshold", 0.3, float, 0.0, 1.0),
         Key("inspector/scale", "mel", str, choices=("linear", "log", "mel")),
         Key("inspector/folder", "", str),
+        # Per recording (by resolved path): its label track and label -> class mapping, JSON
+        # {path: {"labels": file, "format": f, "column": c, "mapping": {label: {"any_of"|"all_of": [class]}}}}
+        Key("inspector/recordings", "{}", str),
         # Presenter view (talk mode): lists are JSON, parsed and checked by yamview.gui.presenter.config.
         # focus: [{"label": "Clapping", "threshold": 0.3}, ...], pinned in the presenter and the main views
         Key("presenter/focus", "[]", str),

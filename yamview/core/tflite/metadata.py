@@ -101,25 +101,87 @@ def read_metadata(model: bytes) -> meta_fb.ModelMetadataT | None:
     return None
 
 
+class _Window(io.RawIOBase):
+    """A read-only file over ``data[:end]`` without copying it (zipfile needs seek and read)."""
+
+    def __init__(self, data: memoryview, end: int) -> None:
+        self._data, self._end, self._pos = data, end, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._end}[whence]
+        self._pos = max(0, min(self._end, base + offset))
+        return self._pos
+
+    def readinto(self, b) -> int:
+        n = max(0, min(len(b), self._end - self._pos))
+        b[:n] = self._data[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+
+_EOCD = b"PK\x05\x06"  # a zip's end-of-central-directory record
+_MAX_ARCHIVES = 8
+
+
+def _archives(model: bytes) -> list[zipfile.ZipFile]:
+    """Every zip archive appended to the model, the model's own (the first) first.
+
+    zipfile alone sees only the last archive: one appended later would hide the model's own
+    label file, and the model would lose its class names.
+    """
+    view = memoryview(model)
+    found = []
+    end = len(model)
+    for _ in range(_MAX_ARCHIVES):
+        at = model.rfind(_EOCD, 0, end)
+        if at < 0:
+            break
+        comment = int.from_bytes(model[at + 20 : at + 22], "little")
+        try:
+            found.append(zipfile.ZipFile(_Window(view, min(len(model), at + 22 + comment))))
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            pass
+        end = at
+    return found[::-1]
+
+
 def packed_files(model: bytes, limit: int = MAX_PACKED_FILE_BYTES) -> dict[str, bytes]:
     """The files packed after the flatbuffer (name → bytes); {} when there are none.
 
-    Each file is size-checked from the zip directory before it is read, so a hostile archive
-    cannot make this allocate more than ``limit`` bytes per file.
+    Each file is size-checked from the zip directory before it is read and read with that
+    cap, so a hostile archive cannot make this allocate more than ``limit`` bytes per file.
+    With several archives appended, a name in an earlier one (the model's own) wins.
     """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(model))
-    except zipfile.BadZipFile:
-        return {}
     files: dict[str, bytes] = {}
-    with archive:
-        for info in archive.infolist():
-            if info.file_size > limit:
-                raise MetadataError(
-                    f"the model's packed file {info.filename[:80]!r} is {info.file_size:,} bytes "
-                    f"(a label or calibration file is at most {limit:,})"
-                )
-            files[info.filename] = archive.read(info)
+    for archive in _archives(model):
+        with archive:
+            for info in archive.infolist():
+                if info.filename in files:
+                    continue
+                if info.file_size > limit:
+                    raise MetadataError(
+                        f"the model's packed file {info.filename[:80]!r} is {info.file_size:,} bytes "
+                        f"(a label or calibration file is at most {limit:,})"
+                    )
+                try:
+                    with archive.open(info) as f:
+                        data = f.read(limit + 1)
+                except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+                    raise MetadataError(f"the model's packed file {info.filename[:80]!r} cannot be "
+                                        f"read ({str(exc)[:80]})") from None
+                if len(data) > limit:
+                    raise MetadataError(f"the model's packed file {info.filename[:80]!r} is more "
+                                        f"than {limit:,} bytes")
+                files[info.filename] = data
     return files
 
 

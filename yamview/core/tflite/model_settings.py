@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
+
+from yamview.core.files import UnreadableFile, read_regular
 
 from .graph import load_model
 
@@ -312,20 +313,11 @@ def resolve(
 
 def _read_bounded(path: Path, limit: int, what: str) -> str:
     try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ModelSettingsError(f"{what} not found: {path}") from None
-    except OSError as e:
-        raise ModelSettingsError(f"cannot read {what} {path}: {e.strerror or e}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ModelSettingsError(f"{what} {path} is not a regular file")
-    if info.st_size > limit:
-        raise ModelSettingsError(f"{what} {path.name} is {info.st_size:,} bytes (at most {limit:,})")
-    try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError as e:
-        raise ModelSettingsError(f"cannot read {what} {path}: {e.strerror or e}") from None
+        data = read_regular(path, limit, what)
+    except UnreadableFile as e:
+        if str(e) == "no such file":
+            raise ModelSettingsError(f"{what} not found: {path}") from None
+        raise ModelSettingsError(f"cannot read {what} {path}: {e}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

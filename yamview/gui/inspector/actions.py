@@ -9,6 +9,7 @@ are the rows of yamview.core.export.FORMATS.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -52,6 +53,11 @@ class InspectorActions:
             self.raven_column = column
         s.set_labels(labels, classes, Path(path).name)
         self.clear_message()
+        warnings = labels_io.outside_warnings(labels, s.duration, Path(path).name)
+        if warnings:
+            self.show_message("Labels imported, but " + " ".join(warnings), "warning")
+        self.scope_combo.setCurrentIndex(self.scope_combo.findData("labelled"))  # their errors first
+        self.remember_labels(path)
         self._refresh_slow()
         self.status_label.setText(f"{len(labels)} labels from {Path(path).name}"
                                   + (f" (mapping {self.mapping_source})" if self.mapping else ""))
@@ -59,10 +65,9 @@ class InspectorActions:
 
     def _raven_column_for(self, path: str, wanted: str) -> str | None:
         try:
-            text = files.read_text(path)
-        except files.TextFileError:
+            header = [h.strip() for h in labels_io.first_line(path).split("\t")]
+        except labels_io.LabelError:
             return wanted  # the reader says what is wrong with the file
-        header = [h.strip() for h in next((l for l in text.splitlines() if l.strip()), "").split("\t")]
         if wanted in header:
             return wanted
         choices = [h for h in header if h not in (labels_io.RAVEN_BEGIN, labels_io.RAVEN_END)]
@@ -100,11 +105,62 @@ class InspectorActions:
         if classes is not None:
             s.set_labels(s.labels, classes, s.label_source)
             self._refresh_slow()
+        self.remember_labels(None)
         self.clear_message()
         self.status_label.setText(f"Mapping {Path(path).name}: {len(mapping)} labels")
         return True
 
+    # -- per recording: the labels and mapping last used come back when it is reopened -----------
+    MAX_REMEMBERED = 200
+
+    def _recordings(self) -> dict:
+        try:
+            data = json.loads(self.settings.get("inspector/recordings"))
+            return data if isinstance(data, dict) else {}
+        except ValueError:
+            return {}
+
+    def remember_labels(self, path: str | None) -> None:
+        """Store this recording's label file and (current, possibly edited) mapping."""
+        if self.path is None or self.session is None:
+            return
+        data = self._recordings()
+        key = str(Path(self.path).resolve())
+        entry = data.pop(key, {})
+        if path is not None:
+            entry.update(labels=str(Path(path).resolve()), column=self.raven_column)
+        entry["mapping"] = labels_io.mapping_names(self.mapping or {}, self.session.classes)
+        data[key] = entry  # most recent last; the oldest are dropped
+        self.settings.set("inspector/recordings", json.dumps(dict(list(data.items())[-self.MAX_REMEMBERED:])))
+
+    def forget_labels(self) -> None:
+        if self.path is not None:
+            data = self._recordings()
+            if data.pop(str(Path(self.path).resolve()), None) is not None:
+                self.settings.set("inspector/recordings", json.dumps(data))
+
+    def restore_labels(self) -> bool:
+        """Reload the labels and mapping last used with this recording, if any."""
+        entry = self._recordings().get(str(Path(self.path).resolve())) if self.path else None
+        if not entry or self.session is None:
+            return False
+        try:
+            self.mapping = labels_io.mapping_from_names(entry.get("mapping", {}), self.session.classes) or None
+        except (labels_io.LabelError, AttributeError, StopIteration, TypeError):
+            self.mapping = None
+        self.mapping_source = "remembered" if self.mapping else ""
+        labels = entry.get("labels")
+        if not labels:
+            return False
+        if not Path(labels).is_file():
+            self.show_message(f"The labels last used with this recording ({labels}) are gone.", "warning")
+            return False
+        if entry.get("column"):
+            self.raven_column = entry["column"]
+        return self.import_labels(labels)
+
     def clear_labels(self) -> None:
+        self.forget_labels()
         if self.session is not None:
             self.session.clear_labels()
             self.metrics_panel.show_metrics(None)
@@ -165,8 +221,18 @@ class InspectorActions:
         self._refresh_slow()
 
     # == errors =====================================================================================
-    def goto_error(self, step: int) -> int | None:
-        """Move the cursor to the next (step 1) or previous (-1) frame with a miss or false alarm."""
+    def region_scope(self) -> list[int] | None:
+        """The classes N / P consider: the error scope, or only the class selected in the
+        metrics table when Navigate ▸ "only the selected class" is on."""
+        if self.only_selected_action.isChecked():
+            cls = self.metrics_panel.selected_class()
+            if cls is not None:
+                return [cls]
+        return self.error_scope()
+
+    def goto_error(self, step: int):
+        """Move the cursor to the next (step 1) or previous (-1) error region: a run of frames
+        with the same error kind for one class. Returns the Region, or None."""
         s = self.session
         if s is None or s.n == 0:
             return None
@@ -174,22 +240,42 @@ class InspectorActions:
             self.show_message("Import human labels first: errors are frames where the model and the labels "
                               "disagree.", "info")
             return None
-        i = s.frame_at(self.cursor_time)
-        if step > 0 and self.cursor_time < s.frame_centre(0) - 1e-9:
-            i = -1
-        if step < 0 and self.cursor_time > s.frame_centre(s.n - 1) + 1e-9:
-            i = s.n
-        j = s.next_error(i, step, self.error_scope())
-        if j is None:
+        regions = s.regions(self.region_scope())
+        here = self.current_region
+        if here in regions and self.cursor_frame == here.first:
+            k = regions.index(here) + step  # regions starting on the same frame are stepped one by one
+            target = regions[k] if 0 <= k < len(regions) else None
+        else:
+            i = s.frame_at(self.cursor_time)
+            if step > 0 and self.cursor_time < s.frame_centre(0) - 1e-9:
+                i = -1
+            if step < 0 and self.cursor_time > s.frame_centre(s.n - 1) + 1e-9:
+                i = s.n
+            target = metrics_mod.next_region(regions, i, step)
+        if target is None:
             self.status_label.setText("No more errors " + ("after" if step > 0 else "before") + " the cursor")
             return None
-        self.set_cursor(s.frame_centre(j), reveal=True)
-        codes = s.outcomes()[j]
-        bad = [c for c in (self.error_scope() or range(s.n_classes)) if codes[c] in (metrics_mod.MISS,
-                                                                                    metrics_mod.FALSE_ALARM)]
-        words = [f"{'miss' if codes[c] == metrics_mod.MISS else 'false alarm'}: {s.classes[c]}" for c in bad[:4]]
-        self.status_label.setText(f"Frame {j}: " + "; ".join(words) + (" …" if len(bad) > 4 else ""))
-        return j
+        self.goto_region(target)
+        return target
+
+    def goto_region(self, r: metrics_mod.Region) -> None:
+        s = self.session
+        self.current_region = r
+        self.set_cursor(s.frame_centre(r.first), reveal=True)
+        a, b = self.region_span(r)
+        self.set_selection(a, b)
+        kind = "miss" if r.kind == metrics_mod.MISS else "false alarm"
+        self.status_label.setText(f"{kind}: {s.classes[r.class_index]}, frames {r.first}–{r.last} "
+                                  f"({a:.2f}–{b:.2f} s, {r.frames} frame{'s' * (r.frames > 1)})")
+        self.regions_panel.mark(r)
+
+    def region_span(self, r: metrics_mod.Region) -> tuple[float, float]:
+        """Seconds from the region's first frame's cell to its last's (as events span them)."""
+        from yamview.core.framing import frame_cells
+
+        s = self.session
+        lo, hi = frame_cells(s.starts(), s.window_seconds, s.duration)
+        return float(lo[r.first]), float(hi[r.last])
 
     # == exports ======================================================================================
     def _save_path(self, title: str, name: str, filt: str) -> str | None:

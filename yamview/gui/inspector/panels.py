@@ -178,7 +178,7 @@ class EventsPanel(QWidget):
     """Smoothing, minimum duration and merge gap; the list of events (click one to go there)."""
 
     params_changed = Signal()
-    event_activated = Signal(float)
+    event_activated = Signal(object)  # the Event
 
     def __init__(self) -> None:
         super().__init__()
@@ -233,4 +233,4 @@ class EventsPanel(QWidget):
 
     def _clicked(self, index) -> None:
         if index.isValid():
-            self.event_activated.emit(self.model.events[index.row()].start)
+            self.event_activated.emit(self.model.events[index.row()])

@@ -42,6 +42,8 @@ class Session:
         self.label_classes: list[tuple[int, ...]] = []
         self.label_source = ""
         self._truth: np.ndarray | None = None  # bool [frames >= n, classes]
+        self._any_of: metrics_mod.AnyOfGroups = []  # "any of these classes" labels
+        self.related: np.ndarray | None = None  # ontology relation for lenient counts (or None)
         self.default_threshold = DEFAULT_THRESHOLD
         self.overrides: dict[int, float] = {}
         self.smoothing, self.min_duration, self.merge_gap = 1, 0.0, 0.0
@@ -179,7 +181,12 @@ class Session:
 
     def clear_labels(self) -> None:
         self.labels, self.label_classes, self.label_source = [], [], ""
-        self._truth = None
+        self._truth, self._any_of = None, []
+        self._changed()
+
+    def set_related(self, related: np.ndarray | None) -> None:
+        """The ontology's ancestor/descendant relation (``metrics.relatives``): lenient counts."""
+        self.related = related
         self._changed()
 
     @property
@@ -189,8 +196,9 @@ class Session:
     def _build_truth(self) -> None:
         # For every frame the file will have, so arriving frames need no recomputation.
         frames = max(self.expected, self.n)
-        self._truth = metrics_mod.truth_matrix(self.labels, self.label_classes, self.framing.starts(frames),
-                                               self.window_seconds, self.n_classes, self.duration)
+        args = (self.labels, self.label_classes, self.framing.starts(frames), self.window_seconds)
+        self._truth = metrics_mod.truth_matrix(*args, self.n_classes, self.duration)
+        self._any_of = metrics_mod.any_of_groups(*args, self.duration)
 
     def truth(self) -> np.ndarray | None:
         if self._truth is None:
@@ -215,14 +223,14 @@ class Session:
         if self._truth is None or self.n == 0:
             return None
         return self._cached("metrics", lambda: metrics_mod.evaluate(
-            self.scores[: self.n], self.truth(), self.thresholds(), self.classes))
+            self.scores[: self.n], self.truth(), self.thresholds(), self.classes, self._any_of, self.related))
 
     def outcomes(self) -> np.ndarray | None:
         """int8 [frames, classes] of metrics.TRUE_NEGATIVE / FALSE_ALARM / MISS / HIT."""
         if self._truth is None or self.n == 0:
             return None
         return self._cached("outcomes", lambda: metrics_mod.outcomes(
-            self.scores[: self.n], self.truth(), self.thresholds()))
+            self.scores[: self.n], self.truth(), self.thresholds(), self._any_of))
 
     def error_classes(self, limit: int | None = None) -> list[int]:
         """Classes with misses or false alarms, most errors first (then labelled-only classes)."""
@@ -239,6 +247,14 @@ class Session:
         if codes is None:
             return None
         return metrics_mod.next_error(codes, frame, step, classes)
+
+    def regions(self, classes: Sequence[int] | None = None) -> list[metrics_mod.Region]:
+        """Error regions (runs of one error kind for one class), optionally of some classes only."""
+        codes = self.outcomes()
+        if codes is None:
+            return []
+        key = "regions" if classes is None else f"regions{tuple(classes)}"
+        return self._cached(key, lambda: metrics_mod.error_regions(codes, classes))
 
     def set_event_params(self, smoothing: int | None = None, min_duration: float | None = None,
                          merge_gap: float | None = None) -> None:

@@ -258,7 +258,7 @@ class SpectrogramView(_View):
 
     def set_detail(self, detail: Detail | None) -> None:
         self._detail = detail
-        if detail is None:
+        if detail is None or detail.overview.cols_done == 0:  # an empty range has nothing to draw
             self.detail.clear()
             self.detail.setVisible(False)
             return

@@ -33,6 +33,7 @@ from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, HIT_COLOUR, MISS_COL
 from yamview.gui.inspector.metrics_table import MetricsPanel
 from yamview.gui.inspector.panels import ClassesPanel, EventsPanel
 from yamview.gui.inspector.patch_view import PatchComputer, PatchView
+from yamview.gui.inspector.regions_table import RegionsPanel
 from yamview.gui.inspector.session import Session
 from yamview.gui.inspector.thresholds_table import ThresholdsPanel
 from yamview.gui.inspector.timeline import (
@@ -71,6 +72,9 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.model = None
         self.mapping: dict | None = None
         self.mapping_source = ""
+        self.current_region = None
+        self._pending_labels: tuple[str, str | None] | None = None  # from `yamview FILE --labels`
+        self._ontology = None  # loaded on the first recording (lenient counts)
         self.raven_column = labels_io.RAVEN_LABEL
         self.cursor_time = 0.0
         self.cursor_frame: int | None = None
@@ -169,6 +173,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.metrics_panel = MetricsPanel(s.get("inspector/threshold"))
         self.metrics_panel.threshold_changed.connect(self._on_threshold)
         self.metrics_panel.class_activated.connect(self._pin_and_show)
+        self.metrics_panel.table.selectionModel().selectionChanged.connect(self._on_metric_selected)
         self.thresholds_panel = ThresholdsPanel()
         self.thresholds_panel.threshold_edited.connect(self._on_class_threshold)
         self.thresholds_panel.load_requested.connect(self.load_thresholds)
@@ -176,12 +181,15 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.thresholds_panel.reset_requested.connect(self._reset_thresholds)
         self.events_panel = EventsPanel()
         self.events_panel.params_changed.connect(self._on_event_params)
-        self.events_panel.event_activated.connect(lambda t: self.set_cursor(t, reveal=True))
+        self.events_panel.event_activated.connect(self.show_event)
+        self.regions_panel = RegionsPanel()
+        self.regions_panel.region_activated.connect(self.goto_region)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.metrics_panel, "Metrics")
         self.tabs.addTab(self.classes_panel, "Classes")
         self.tabs.addTab(self.thresholds_panel, "Thresholds")
         self.tabs.addTab(self.events_panel, "Events")
+        self.tabs.addTab(self.regions_panel, "Errors")
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.patch_view)
         side.addWidget(self.tabs)
@@ -244,7 +252,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self._action(f, "&Close window", self.close, QKeySequence.StandardKey.Close)
 
         lab = bar.addMenu("&Labels")
-        self.import_action = self._action(lab, "&Import labels…", self.import_labels_dialog, "Ctrl+L",
+        self.import_action = self._action(lab, "&Import labels…", self.import_labels_dialog, "Ctrl+Shift+L",
                                           "Audacity label track, Raven selection table or CSV (start,end,label)")
         self._action(lab, "Raven label &column…", self._ask_raven_column)
         self._action(lab, "Load class &mapping…", self.load_mapping_dialog, None,
@@ -266,8 +274,13 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self._action(th, "&Reset to the global threshold", self._reset_thresholds)
 
         nav = bar.addMenu("&Navigate")
-        self._action(nav, "&Next error", lambda: self.goto_error(1), "N")
-        self._action(nav, "&Previous error", lambda: self.goto_error(-1), "P")
+        self._action(nav, "&Next error region", lambda: self.goto_error(1), "N",
+                     "The next run of frames with one error kind for one class (a miss or a false alarm)")
+        self._action(nav, "&Previous error region", lambda: self.goto_error(-1), "P")
+        self.only_selected_action = self._action(
+            nav, "N / P: only the class &selected in Metrics", lambda: self._refresh_slow(), None,
+            "Step only through the errors of the class selected in the metrics table")
+        self.only_selected_action.setCheckable(True)
         self._action(nav, "Zoom to &fit", self.zoom_fit, "Ctrl+0")
         self._action(nav, "Zoom to &selection", self.zoom_selection, "Ctrl+E")
         self._action(nav, "Cursor: next frame", lambda: self.step_frame(1), "Ctrl+Right")
@@ -363,8 +376,12 @@ class InspectorWindow(InspectorActions, QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path: str, hop_seconds: float | None = None) -> bool:
-        """Analyse ``path`` (or take it from the cache); a file that cannot be read changes nothing."""
+    def open_file(self, path: str, hop_seconds: float | None = None, labels: str | None = None,
+                  mapping: str | None = None) -> bool:
+        """Analyse ``path`` (or take it from the cache); a file that cannot be read changes nothing.
+
+        ``labels`` (and a ``mapping`` CSV) are imported once the recording is ready; without them
+        the labels and mapping last used with this recording come back."""
         try:
             audio = AudioFile(path)
         except AudioError as exc:
@@ -381,6 +398,8 @@ class InspectorWindow(InspectorActions, QMainWindow):
         if hop_seconds is not None:
             self.hop_seconds = hop_seconds
         self.path = str(path)
+        self._pending_labels = (labels, mapping) if labels else None
+        self.current_region = None
         self.settings.set("inspector/folder", str(Path(path).parent))
         self.player.set_file(self.path)
         self.session, self.info, self.cursor_frame = None, None, None
@@ -440,6 +459,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.model = self.job.model
         self.session = Session(info.classes, info.framing, info.duration, info.path)
         self.session.set_default_threshold(self.metrics_panel.threshold)
+        self.session.set_related(self._relatives(info.classes))
         self._apply_event_params()
         self.classes_panel.set_classes(info.classes)
         self.patch_view.set_classes(info.classes)
@@ -458,7 +478,13 @@ class InspectorWindow(InspectorActions, QMainWindow):
                 self.session.set_labels(labels, classes, source)
             except labels_io.LabelError as exc:
                 self.show_message(f"{exc}. Labels were cleared.", "warning")
-        self._keep_labels = None
+        elif self._pending_labels is not None:
+            labels, mapping = self._pending_labels
+            if not mapping or self.load_mapping(mapping):
+                self.import_labels(labels)
+        else:
+            self.restore_labels()
+        self._keep_labels = self._pending_labels = None
         where = "from the cache" if info.from_cache else f"analysing with {info.model_name}"
         self.status_label.setText(f"{Path(info.path).name} · {format_time(info.duration, 1)} · "
                                   f"hop {info.framing.hop_seconds:.4g} s · {where}…")
@@ -595,8 +621,48 @@ class InspectorWindow(InspectorActions, QMainWindow):
         else:
             self._show_events(found)
         self.metrics_panel.show_metrics(s.metrics(), len(s.labels), s.label_source)
+        self._refresh_regions()
         self.curves.set_threshold(s.default_threshold)
         self._refresh_thresholds_table()
+
+    def _on_metric_selected(self, *_) -> None:
+        if self.only_selected_action.isChecked():
+            self._refresh_regions()
+
+    def _refresh_regions(self) -> None:
+        s = self.session
+        if s is None or not s.has_labels:
+            self.regions_panel.show_regions([], [], [], "no labels")
+            return
+        from yamview.core.framing import frame_cells
+
+        regions = s.regions(self.region_scope())
+        lo, hi = frame_cells(s.starts(), s.window_seconds, s.duration)
+        spans = [(float(lo[r.first]), float(hi[r.last])) for r in regions]
+        scope = self.scope_combo.currentText()
+        only = self.region_scope()
+        if only is not None and len(only) == 1 and self.only_selected_action.isChecked():
+            scope = s.classes[only[0]]
+        self.regions_panel.show_regions(regions, s.classes, spans, scope)
+
+    def show_event(self, event) -> None:
+        """Put the cursor on the frame that started ``event`` (its score is over the threshold)."""
+        s = self.session
+        if s is None:
+            return
+        frame = event.first if event.first >= 0 else s.frame_at(event.start)
+        self.set_cursor(s.frame_centre(frame), reveal=True)
+
+    def _relatives(self, classes):
+        """The ontology's ancestor/descendant relation over ``classes`` (None without it)."""
+        from yamview.core import metrics
+        from yamview.core.ontology import load_default
+
+        if self._ontology is None:
+            self._ontology = load_default() or False
+        if not self._ontology:
+            return None
+        return metrics.relatives(self._ontology.for_labels(classes), len(classes))
 
     def _on_events(self, session, result) -> None:
         version, found = result
