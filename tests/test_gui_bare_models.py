@@ -20,9 +20,9 @@ def test_bare_model_asks_for_its_rate_once(make_window, qtbot, tmp_path, setting
     labels.write_text("low\nmid\nhigh\ntop\n")
     w = make_window()
     w._load_model(str(model))
-    qtbot.waitUntil(lambda: getattr(w, "model_settings_dialog", None) is not None
-                    and w.model_settings_dialog.isVisible(), timeout=20000)
-    dialog = w.model_settings_dialog
+    qtbot.waitUntil(lambda: w.model_details.dialog is not None
+                    and w.model_details.dialog.isVisible(), timeout=20000)
+    dialog = w.model_details.dialog
     assert "does not state its sample rate" in dialog.intro.text()
     dialog.buttons.accepted.emit()  # OK without a rate: refused, the dialog stays
     assert dialog.isVisible() and "sample rate" in dialog.problem.text()
@@ -39,7 +39,7 @@ def test_bare_model_asks_for_its_rate_once(make_window, qtbot, tmp_path, setting
     w2 = make_window()
     w2._load_model(str(moved))
     qtbot.waitUntil(lambda: w2.model_info.window == 8000, timeout=20000)
-    assert getattr(w2, "model_settings_dialog", None) is None
+    assert w2.model_details.dialog is None
 
 
 def test_cancelling_the_dialog_keeps_the_previous_model(make_window, qtbot, tmp_path):
@@ -47,14 +47,14 @@ def test_cancelling_the_dialog_keeps_the_previous_model(make_window, qtbot, tmp_
     model.write_bytes(tiny_classifier(8000, 4))
     w = make_window()
     w._load_model(str(model))
-    qtbot.waitUntil(lambda: getattr(w, "model_settings_dialog", None) is not None, timeout=20000)
-    w.model_settings_dialog.reject()
+    qtbot.waitUntil(lambda: w.model_details.dialog is not None, timeout=20000)
+    w.model_details.dialog.reject()
     qtbot.waitUntil(lambda: "Still using" in w.message(), timeout=10000)
     assert "sample rate" in w.message()
     assert w.model_info.name == "yamnet/classification"
 
 
-def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir):
+def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir, tmp_path):
     import importlib.util
     from pathlib import Path
 
@@ -67,11 +67,21 @@ def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir):
     w = make_window()
     w._load_model(str(model))
     qtbot.waitUntil(lambda: w.model_info.sample_rate == 48000, timeout=30000)
-    assert getattr(w, "model_settings_dialog", None) is None  # recognised: nothing to ask
+    assert w.model_details.dialog is None  # recognised: nothing to ask
     assert "European Robin" in w.model_info.labels
     w.controls.set_hop(0.5)
     play(qtbot, w, corpus_dir / ROBIN, frames=2, timeout=60000)
     qtbot.waitUntil(lambda: any(n == "European Robin" for n, _ in w.bars.shown()), timeout=60000)
+
+    # File ▸ Save model with metadata: a copy that states its rate, names and sigmoid.
+    from yamview.core.model import Model
+
+    out = tmp_path / "birdnet_meta.tflite"
+    w.model_details.save_with_metadata(str(out))
+    qtbot.waitUntil(lambda: "Saved birdnet_meta.tflite" in w.message(), timeout=60000)
+    described = Model(out)
+    assert described.sample_rate == 48000 and described.calibration is not None
+    assert described.labels == w.model_info.labels
 
 
 def test_birdnet_in_the_inspector(qapp, qtbot, tmp_path, corpus_dir, monkeypatch):
@@ -107,5 +117,9 @@ def test_birdnet_in_the_inspector(qapp, qtbot, tmp_path, corpus_dir, monkeypatch
     w.session.set_default_threshold(0.5)
     out = tmp_path / "robin.selections.txt"
     assert w.export("raven", str(out)), w.message()
-    assert "European Robin" in {x.text for x in read_labels(out)}
+    assert "European Robin" in {x.text for x in read_labels(out)}  # read back via Common Name
+    header, *rows = [line.split("\t") for line in out.read_text().splitlines()]
+    assert header[7:10] == ["Common Name", "Species Code", "Confidence"]  # BirdNET-Analyzer's columns
+    robin = next(r for r in rows if r[7] == "European Robin")
+    assert robin[header.index("Scientific Name")] == "Erithacus rubecula"
     w.close()

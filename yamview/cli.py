@@ -552,7 +552,8 @@ def _analyze(args) -> int:
     status = EXIT_OK
     settings = export.event_settings(analysis.labels, thresholds, args.threshold, args.smooth, args.min_duration,
                                      args.merge_gap, mapping if args.labels else None)
-    data = Exportable(analysis, labels if args.labels else None, found, result, settings=settings)
+    data = Exportable(analysis, labels if args.labels else None, found, result, settings=settings,
+                      scientific_names=model.scientific_names)
     for fmt, path in exports:
         try:
             fmt.write(path, data)

@@ -143,9 +143,36 @@ def write_events_audacity(path: str | os.PathLike, events: Sequence[Event]) -> N
 
 
 def write_events_raven(path: str | os.PathLike, events: Sequence[Event],
-                       band: tuple[float, float] = (0.0, 0.0)) -> None:
-    """Raven selection table; ``Score`` is each event's peak score, ``band`` the boxes' Hz."""
-    write_raven(path, _event_labels(events), [e.peak for e in events], band)
+                       band: tuple[float, float] = (0.0, 0.0),
+                       scientific_names: Sequence[str | None] = (), source: str = "") -> None:
+    """Raven selection table; ``Score`` is each event's peak score, ``band`` the boxes' Hz.
+
+    For a model with BirdNET-style labels the table takes BirdNET-Analyzer's own columns
+    (Common Name, Species Code, Confidence, Begin Path, File Offset), the format its users'
+    tools read, plus the scientific name.
+    """
+    if any(scientific_names):
+        write_text(path, format_birdnet_raven(events, scientific_names, band, source))
+    else:
+        write_raven(path, _event_labels(events), [e.peak for e in events], band)
+
+
+BIRDNET_RAVEN_HEADER = ("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
+                        "High Freq (Hz)", "Common Name", "Species Code", "Confidence", "Begin Path",
+                        "File Offset (s)", "Scientific Name")
+
+
+def format_birdnet_raven(events: Sequence[Event], scientific_names: Sequence[str | None],
+                         band: tuple[float, float], source: str) -> str:
+    # Species Code is an eBird code in BirdNET-Analyzer; yamview has no code list: left empty.
+    low, high = (f"{f:.6g}" for f in band)
+    rows = ["\t".join(BIRDNET_RAVEN_HEADER)]
+    for i, e in enumerate(events, 1):
+        scientific = scientific_names[e.class_index] if e.class_index < len(scientific_names) else None
+        cells = [i, "Spectrogram 1", 1, f"{e.start:.6f}", f"{e.end:.6f}", low, high, e.label, "",
+                 f"{e.peak:.4f}", source, f"{e.start:.6f}", scientific or ""]
+        rows.append("\t".join(str(c).replace("\t", " ") for c in cells))
+    return "\n".join(rows) + "\n"
 
 
 def full_band(analysis: Analysis) -> tuple[float, float]:
@@ -180,6 +207,7 @@ class Exportable:
     metrics: Metrics | None = None
     classes: Sequence[int] | None = None  # score columns to write (None: every class)
     settings: dict | None = None  # how events and metrics were made (``event_settings``)
+    scientific_names: Sequence[str | None] = ()  # per class (BirdNET-style labels), else empty
 
 
 @dataclass(frozen=True)
@@ -213,7 +241,8 @@ FORMATS: tuple[ExportFormat, ...] = (
                  lambda p, x: write_events_audacity(p, x.events)),
     ExportFormat("raven", "events as a Raven selection table", "Events as &Raven table…",
                  "events as a Raven selection table", "selections.txt", "Raven selection table (*.txt)",
-                 lambda p, x: write_events_raven(p, x.events, full_band(x.analysis))),
+                 lambda p, x: write_events_raven(p, x.events, full_band(x.analysis), x.scientific_names,
+                                                 x.analysis.name)),
     ExportFormat("metrics", "the metrics table", "&Metrics CSV…", "the metrics table as CSV (needs --labels)",
                  "metrics.csv", "CSV (*.csv)", _metrics_csv, needs_labels=True),
 )

@@ -24,6 +24,7 @@ from yamview.gui.banner import Banner
 from yamview.gui.chrome import fit_to_screen
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode
+from yamview.gui.model_details import ModelDetails
 from yamview.gui.settings import Settings
 from yamview.gui.transport import Transport
 from yamview.gui.views.class_bars import ClassBars
@@ -98,6 +99,9 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         open_item = _menu_action(file_menu, "&Open audio file…", self.open_file_dialog, QKeySequence.StandardKey.Open)
         inspect_item = _menu_action(file_menu, "&Inspect a recording…", lambda: self.open_inspector(), "Ctrl+I")
+        file_menu.addSeparator()
+        self.model_details = ModelDetails(self)
+        self.model_details.add_actions(file_menu, _menu_action)
         file_menu.addSeparator()
         _menu_action(file_menu, "&Reset settings to defaults…", self.reset_settings)
         file_menu.addSeparator()
@@ -178,7 +182,7 @@ class MainWindow(QMainWindow):
         self.worker_thread = WorkerThread(self.worker)
         self.request_model.connect(self.worker.load_model)
         self.request_model_settings.connect(self.worker.set_model_settings_book)
-        self.worker.model_needs_settings.connect(self._ask_model_settings)
+        self.worker.model_needs_settings.connect(self.model_details.ask_missing)
         self.request_hop.connect(self.worker.set_hop)
         self.request_ring.connect(self.worker.set_ring)
         self.worker.scored.connect(self._on_scored)
@@ -253,43 +257,13 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(True)
         self.bars.set_placeholder(self._idle_hint() if not self.running else "Listening…")
         self._update_status()
-        if info.numbered and self.settings.model_settings(info.sha256) is None:
-            self._model_settings_dialog(info.path, info.sha256,
-                                        "It has no class names: choose a file with one name per "
-                                        "line (or keep the classes numbered).")
+        self.model_details.loaded(info)
         if info.warnings:
             self.show_message("Model: " + "; ".join(info.warnings), "warning")
         elif old is not None and old.path != info.path:
             self.clear_message()
         if old is not None and old.sample_rate != info.sample_rate:
             self.transport.rebuild()  # the ring runs at the model's rate
-
-    @Slot(str, str, str)
-    def _ask_model_settings(self, path: str, sha256: str, message: str) -> None:
-        """A bare model without a sample rate: ask (remembered per file), then load it again."""
-        self._model_settings_dialog(path, sha256, "It does not state its sample rate.",
-                                    on_cancel=lambda: self._on_model_failed(message))
-
-    def _model_settings_dialog(self, path: str, sha256: str, reason: str, on_cancel=None) -> None:
-        from yamview.core.tflite.model_settings import ModelSettings
-        from yamview.gui.model_settings_dialog import ModelSettingsDialog
-
-        dialog = ModelSettingsDialog(path, reason, self.settings.model_settings(sha256), self)
-        self.model_settings_dialog = dialog  # reachable for tests; replaced by the next one
-
-        def done(result: int) -> None:
-            if result == ModelSettingsDialog.DialogCode.Accepted:
-                self.settings.set_model_settings(sha256, dialog.settings())
-                self.request_model_settings.emit(self.settings.model_settings_book())
-                self._load_model(path)
-            elif on_cancel is not None:
-                on_cancel()
-            else:  # asked once: keep the numbered classes without asking again
-                self.settings.set_model_settings(sha256, self.settings.model_settings(sha256)
-                                                 or ModelSettings())
-
-        dialog.finished.connect(done)
-        dialog.open()  # window-modal, not a nested event loop: the GUI keeps running
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:

@@ -320,7 +320,8 @@ class InspectorActions:
         classes = sorted(set(self.shown_classes()) | set(self.curve_classes())) if shown_only else None
         settings = export.event_settings(s.classes, s.thresholds(), s.default_threshold, s.smoothing,
                                          s.min_duration, s.merge_gap, self.mapping if s.labels else None)
-        data = export.Exportable(s.analysis, s.labels or None, s.events(), m, classes, settings)
+        data = export.Exportable(s.analysis, s.labels or None, s.events(), m, classes, settings,
+                                 s.scientific_names)
         return self._write(path, lambda p: fmt.write(p, data))
 
     def export_png(self, path: str | None = None, widget: QWidget | None = None) -> bool:

@@ -59,6 +59,7 @@ class JobInfo:
     model_path: str
     model_name: str
     kernels: str
+    scientific_names: list = field(default_factory=list)  # per class; BirdNET-style labels only
 
 
 class _Tap:
@@ -183,7 +184,7 @@ class AnalysisJob(QObject):
             self.scores, self.n_frames = analysis.scores, analysis.n_frames
         self.overview = overview or ov.Overview(model.sample_rate, self.total_samples)
         self.info = JobInfo(self.path, list(model.labels), framing, audio.duration(), analysis is not None,
-                            str(model.path), model.name, model.kernels.value)
+                            str(model.path), model.name, model.kernels.value, list(model.scientific_names))
         self.ready.emit(self, self.info)
 
         if analysis is None:

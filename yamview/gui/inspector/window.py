@@ -458,6 +458,7 @@ class InspectorWindow(InspectorActions, QMainWindow):
         self.info = info
         self.model = self.job.model
         self.session = Session(info.classes, info.framing, info.duration, info.path)
+        self.session.scientific_names = info.scientific_names
         self.session.set_default_threshold(self.metrics_panel.threshold)
         self.session.set_related(self._relatives(info.classes))
         self._apply_event_params()
