@@ -500,15 +500,7 @@ def _analyze(args) -> int:
         _say(f"cannot read '{args.file}': {exc}")
         return EXIT_FAILED
     try:
-        thresholds = events.thresholds_for(args.threshold, model.n_classes)
-        if args.thresholds:
-            thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
-        elif model.calibrated:  # a calibrated model's own per-class thresholds, saved beside it
-            from yamview.core.calibrate import thresholds_beside, thresholds_path
-
-            beside = thresholds_beside(model, default=args.threshold)
-            if beside is not None:
-                thresholds, args.thresholds = beside, str(thresholds_path(model.path))
+        thresholds = _event_thresholds(args, model)
         if args.labels:
             mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
             labels = read_labels(args.labels, args.label_format, args.label_column)
@@ -580,6 +572,23 @@ def _analyze(args) -> int:
     return status
 
 
+def _event_thresholds(args, model):
+    """Per-class thresholds: --thresholds CSV, else a calibrated model's own (saved beside it),
+    else --threshold for all (raises metrics.ThresholdError)."""
+    from yamview.core import events, metrics
+
+    thresholds = events.thresholds_for(args.threshold, model.n_classes)
+    if args.thresholds:
+        thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
+    elif model.calibrated:
+        from yamview.core.calibrate import thresholds_beside, thresholds_path
+
+        beside = thresholds_beside(model, default=args.threshold)
+        if beside is not None:
+            thresholds, args.thresholds = beside, str(thresholds_path(model.path))
+    return thresholds
+
+
 def _cached_analysis(args, source, model):
     """The file's analysis by ``model`` through the cache; an exit code after one message."""
     from yamview.core.audio import AudioError
@@ -644,15 +653,14 @@ def _analyze_many(args, names, exports) -> int:
     if isinstance(model, int):
         return model
     try:
-        thresholds = events.thresholds_for(args.threshold, model.n_classes)
-        if args.thresholds:
-            thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
+        thresholds = _event_thresholds(args, model)
     except metrics.ThresholdError as exc:
         _say(str(exc))
         return EXIT_FAILED
 
     pool = InterpreterPool(model, args.jobs) if args.jobs > 1 else None
-    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0)
+    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
+                                      calibrated=model.calibrated)
     failed = 0
     try:
         results = map_in_order(lambda name: _analysis_of(args, open_audio(name), name, model, pool, False),
