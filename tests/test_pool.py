@@ -183,3 +183,30 @@ def test_jobs_default_to_usable_cores(model, audio_dir):
     assert analyze(AudioFile(audio_dir / "speech.wav"), model).jobs == default_jobs(model.threads)
     with pytest.raises(ValueError, match="jobs"):
         analyze(AudioFile(audio_dir / "speech.wav"), model, jobs=0)
+
+
+def test_map_in_order_keeps_order_reports_errors_and_stays_bounded():
+    import random
+
+    from yamview.core.pool import map_in_order
+
+    started = []
+    handed = 0
+
+    def work(i):
+        started.append(i)
+        assert len(started) - handed <= 2 * 3  # never more than the window ahead of the caller
+        time.sleep(random.Random(i).uniform(0, 0.01))
+        if i % 7 == 3:
+            raise ValueError(f"item {i}")
+        return i * i
+
+    seen = []
+    for item, result, error in map_in_order(work, range(40), workers=3):
+        seen.append(item)
+        handed += 1
+        if item % 7 == 3:
+            assert result is None and str(error) == f"item {item}"
+        else:
+            assert error is None and result == item * item
+    assert seen == list(range(40)) and sorted(started) == list(range(40))

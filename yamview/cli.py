@@ -137,7 +137,9 @@ def _seconds(text: str) -> float:
 def _add_analyze_parser(sub) -> None:
     a = sub.add_parser("analyze", help="score a whole file: top classes, events, exports, "
                        "metrics against human labels (results are cached)")
-    a.add_argument("file", metavar="FILE")
+    a.add_argument("files", nargs="+", metavar="FILE",
+                   help="a recording; or several, or folders (searched for audio files): then each "
+                   "file's scores and events are printed, analysed --jobs at a time")
     a.add_argument("--top", type=_positive_int, default=5, help="classes to list (default 5)")
     a.add_argument("--hop", type=_hop, metavar="S", help="hop between frames, seconds (>= 0.01; "
                    "default half the window)")
@@ -250,10 +252,15 @@ class _ProgressBar:
             sys.stderr.write(f"\r{self.name[-30:]:>30} [{bar:<25}] {pct:3d}%")
             sys.stderr.flush()
 
-    def close(self) -> None:
-        if self.enabled:
+    def clear(self) -> None:
+        """Wipe the bar (e.g. before other output); the next update draws it again."""
+        if self.enabled and self._last >= 0:
             sys.stderr.write("\r" + " " * 70 + "\r")
             sys.stderr.flush()
+        self._last = -1
+
+    def close(self) -> None:
+        self.clear()
 
 
 def _checked_model(args):
@@ -318,61 +325,65 @@ def _download_progress():
 
 
 def _classify(args) -> int:
-    from yamview.core.analysis import analyze
-    from yamview.core.audio import AudioError, AudioFile, TooShort
+    from yamview.core.audio import audio_files
+    from yamview.core.pool import InterpreterPool, map_in_order
 
     model = _checked_model(args)
     if isinstance(model, int):
         return model
-
     args.calibrated = model.calibrated
+    names = audio_files(args.files)
     writer = _Writer(args, sys.stdout)
     writer.scientific = {n: s for n, s in zip(model.labels, model.scientific_names) if s}
+    many = len(names) > 1
+    # Several files: up to --jobs of them at once, their frames sharing one pool of interpreters
+    # (short files keep every core busy too). Output keeps the files' order.
+    pool = InterpreterPool(model, args.jobs) if many and args.jobs > 1 else None
+    bar = _ProgressBar(f"{len(names)} files", len(names), many and sys.stderr.isatty())
     failed = 0
-    for name in args.files:
-        try:
-            source = AudioFile(name)
-            # Summaries need only running mean/max: memory stays flat for any file length.
-            run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap, keep_scores=False,
-                          jobs=args.jobs)
-            bar = _ProgressBar(name, run.expected_frames,
-                               sys.stderr.isatty() and source.duration() > 30)
-            per_frame = []
-            for frame in run:
-                bar.update(frame.index + 1)
-                if args.per_frame:  # keep only the top-N of each frame, not its 521 scores
-                    per_frame.append((frame.index, frame.start, frame.centre,
-                                      writer.top(frame.scores, model.labels)))
-            bar.close()
-            analysis = run.result()
-        except TooShort as exc:
-            failed += 1
-            _say(f"cannot classify '{name}': {exc}")
-            writer.error(name, str(exc))
-            continue
-        except AudioError as exc:
-            failed += 1
-            _say(f"cannot read '{name}': {exc}")
-            writer.error(name, str(exc))
-            continue
-        except MemoryError:
-            failed += 1
-            _say(f"cannot classify '{name}': out of memory")
-            writer.error(name, "out of memory")
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
-            failed += 1
-            if args.debug:
-                traceback.print_exc()
-            _say(f"cannot classify '{name}': {exc}")
-            writer.error(name, str(exc))
-            continue
-        for w in analysis.warnings:
-            if w not in model.warnings:
-                _say(f"warning: '{name}': {w}")
-        writer.file(analysis, per_frame)
+    try:
+        results = map_in_order(lambda name: _classify_file(args, name, model, pool, writer, not many),
+                               names, args.jobs if many else 1)
+        for done, (name, result, exc) in enumerate(results, 1):
+            bar.clear()
+            if exc is not None:  # one bad file must not stop the others
+                failed += 1
+                writer.error(name, _file_failure(name, exc, "classify", args.debug))
+            else:
+                analysis, per_frame = result
+                for w in analysis.warnings:
+                    if w not in model.warnings:
+                        _say(f"warning: '{name}': {w}")
+                writer.file(analysis, per_frame)
+            bar.update(done)
+    finally:
+        bar.clear()
+        if pool is not None:
+            pool.close()
     writer.close()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _classify_file(args, name, model, pool, writer, progress: bool):
+    """One file's Analysis (running mean/max) and its per-frame top classes, if asked for."""
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import open_audio
+
+    source = open_audio(name)
+    # Summaries need only running mean/max: memory stays flat for any file length.
+    run = analyze(source, model, hop_seconds=args.hop, overlap=args.overlap, keep_scores=False,
+                  jobs=args.jobs, pool=pool)
+    bar = _ProgressBar(name, run.expected_frames, progress and sys.stderr.isatty() and source.duration() > 30)
+    per_frame = []
+    try:
+        for frame in run:
+            bar.update(frame.index + 1)
+            if args.per_frame:  # keep only the top-N of each frame, not its 521 scores
+                per_frame.append((frame.index, frame.start, frame.centre,
+                                  writer.top(frame.scores, model.labels)))
+    finally:
+        bar.close()
+    return run.result(), per_frame
 
 
 class _Writer:
@@ -466,7 +477,7 @@ def _analyze(args) -> int:
     """Whole-file analysis; inputs (labels, mapping, thresholds) are all checked before any
     work, so a bad file changes nothing: no analysis, no cache entry, no export."""
     from yamview.core import events, export, metrics
-    from yamview.core.audio import AudioError, AudioFile
+    from yamview.core.audio import AudioError, audio_files, open_audio
     from yamview.core.export import FORMATS, Exportable
     from yamview.core.labels_io import LabelError, map_labels, read_labels, read_mapping
 
@@ -476,24 +487,20 @@ def _analyze(args) -> int:
     if need_labels and not args.labels:
         _say(f"{' and '.join(need_labels)} need{'s' * (len(need_labels) == 1)} --labels TRUTH")
         return EXIT_USAGE
+    names = audio_files(args.files)
+    if len(names) > 1:
+        return _analyze_many(args, names, exports)
+    args.file = names[0]
     model = _checked_model(args)
     if isinstance(model, int):
         return model
     try:
-        source = AudioFile(args.file)
+        source = open_audio(args.file)
     except AudioError as exc:
         _say(f"cannot read '{args.file}': {exc}")
         return EXIT_FAILED
     try:
-        thresholds = events.thresholds_for(args.threshold, model.n_classes)
-        if args.thresholds:
-            thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
-        elif model.calibrated:  # a calibrated model's own per-class thresholds, saved beside it
-            from yamview.core.calibrate import thresholds_beside, thresholds_path
-
-            beside = thresholds_beside(model, default=args.threshold)
-            if beside is not None:
-                thresholds, args.thresholds = beside, str(thresholds_path(model.path))
+        thresholds = _event_thresholds(args, model)
         if args.labels:
             mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
             labels = read_labels(args.labels, args.label_format, args.label_column)
@@ -566,36 +573,114 @@ def _analyze(args) -> int:
     return status
 
 
+def _event_thresholds(args, model):
+    """Per-class thresholds: --thresholds CSV, else a calibrated model's own (saved beside it),
+    else --threshold for all (raises metrics.ThresholdError)."""
+    from yamview.core import events, metrics
+
+    thresholds = events.thresholds_for(args.threshold, model.n_classes)
+    if args.thresholds:
+        thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
+    elif model.calibrated:
+        from yamview.core.calibrate import thresholds_beside, thresholds_path
+
+        beside = thresholds_beside(model, default=args.threshold)
+        if beside is not None:
+            thresholds, args.thresholds = beside, str(thresholds_path(model.path))
+    return thresholds
+
+
 def _cached_analysis(args, source, model):
     """The file's analysis by ``model`` through the cache; an exit code after one message."""
+    from yamview.core.audio import AudioError
+
+    try:
+        return _analysis_of(args, source, args.file, model)
+    except (AudioError, MemoryError) as exc:
+        _file_failure(args.file, exc, "analyze")
+        return EXIT_FAILED
+
+
+def _file_failure(name: str, exc: BaseException, verb: str, debug: bool = False) -> str:
+    """Say in one line why file ``name`` failed; the reason (for an error entry in the output)."""
     from yamview.core.audio import AudioError, TooShort
+
+    reason = "out of memory" if isinstance(exc, MemoryError) else str(exc)
+    if isinstance(exc, AudioError) and not isinstance(exc, TooShort):
+        verb = "read"
+    elif debug and not isinstance(exc, (MemoryError, TooShort)):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    _say(f"cannot {verb} '{name}': {reason}")
+    return reason
+
+
+def _analysis_of(args, source, name, model, pool=None, progress=True):
+    """``source`` analysed by ``model`` through the cache (raises AudioError)."""
     from yamview.core.cache import CachedAnalysis
 
-    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=args.file,
-                         jobs=args.jobs)
+    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=name,
+                         jobs=args.jobs, pool=pool)
     if job.cached is not None:
         return job.cached
+    run = job.run()
+    bar = _ProgressBar(name, run.expected_frames, progress and sys.stderr.isatty() and source.duration() > 30)
     try:
-        run = job.run()
-        bar = _ProgressBar(args.file, run.expected_frames, sys.stderr.isatty() and source.duration() > 30)
         for frame in run:
             bar.update(frame.index + 1)
+    finally:
         bar.close()
-        analysis = run.result()
-    except TooShort as exc:
-        _say(f"cannot analyze '{args.file}': {exc}")
-        return EXIT_FAILED
-    except AudioError as exc:
-        _say(f"cannot read '{args.file}': {exc}")
-        return EXIT_FAILED
-    except MemoryError:
-        _say(f"cannot analyze '{args.file}': out of memory")
-        return EXIT_FAILED
+    analysis = run.result()
     try:
         job.store(analysis)
     except OSError as exc:  # a cache is a shortcut: failing to fill it is not an error
         _say(f"warning: cannot write the results cache: {exc}")
     return analysis
+
+
+def _analyze_many(args, names, exports) -> int:
+    """Several files (or folders): each file's scores and events, in order, --jobs files at a time
+    sharing one pool of interpreters. Labels, metrics, comparison and exports need one FILE."""
+    from yamview.core import events, metrics
+    from yamview.core.audio import open_audio
+    from yamview.core.pool import InterpreterPool, map_in_order
+
+    single = [flag for flag, used in (("--labels", args.labels), ("--compare", args.compare),
+                                      ("--metrics", args.metrics)) if used]
+    single += [f"--export-{fmt.key}" for fmt, _ in exports]
+    if single:
+        _say(f"{', '.join(single)} need{'s' * (len(single) == 1)} a single FILE")
+        return EXIT_USAGE
+    model = _checked_model(args)
+    if isinstance(model, int):
+        return model
+    try:
+        thresholds = _event_thresholds(args, model)
+    except metrics.ThresholdError as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+
+    pool = InterpreterPool(model, args.jobs) if args.jobs > 1 else None
+    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
+                                      calibrated=model.calibrated)
+    failed = 0
+    try:
+        results = map_in_order(lambda name: _analysis_of(args, open_audio(name), name, model, pool, False),
+                               names, args.jobs)
+        for name, analysis, exc in results:
+            if exc is not None:
+                failed += 1
+                _file_failure(name, exc, "analyze", args.debug)
+                continue
+            for w in analysis.warnings:
+                _say(f"warning: '{name}': {w}")
+            found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
+                                                min_duration=args.min_duration, merge_gap=args.merge_gap)
+            _Writer(scores_table, sys.stdout).file(analysis, [])
+            _print_events(found, args)
+    finally:
+        if pool is not None:
+            pool.close()
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _relatives(labels):

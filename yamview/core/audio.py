@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 import soundfile as sf
@@ -27,6 +28,29 @@ DEFAULT_BLOCK = 1 << 16
 # File name endings yamview offers and looks for when it scans a folder (libsndfile reads them).
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".caf", ".w64",
                     ".opus")
+
+
+def audio_files(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """The given paths, with each folder replaced by the audio files under it (sorted by path).
+
+    A folder without audio files, or a path that does not exist (a typo), is kept as it is:
+    opening it then says what is wrong.
+    """
+    out: list[str] = []
+    for path in map(Path, paths):
+        found = []
+        if path.is_dir():
+            found = sorted(str(p) for p in path.rglob("*")
+                           if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
+        out += found or [str(path)]
+    return out
+
+
+def open_audio(path: str | os.PathLike) -> AudioFile:
+    """``AudioFile(path)``, saying so when ``path`` is a folder with no audio files in it."""
+    if Path(path).is_dir():
+        raise AudioError(f"a folder with no audio files ({', '.join(AUDIO_EXTENSIONS)}) in it")
+    return AudioFile(path)
 
 
 class AudioError(Exception):

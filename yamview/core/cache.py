@@ -31,6 +31,7 @@ from yamview.core.analysis import Analysis, AnalysisRun, Timings, analyze
 from yamview.core.audio import AudioFile, Source
 from yamview.core.files import clean_stale_temps, write_atomic
 from yamview.core.framing import Framing
+from yamview.core.pool import InterpreterPool
 
 log = logging.getLogger(__name__)
 
@@ -308,10 +309,13 @@ class CachedAnalysis:
 
     def __init__(self, audio: AudioFile, model, hop_seconds: float | None = None, use_cache: bool = True,
                  name: str | None = None, directory: str | os.PathLike | None = None,
-                 embeddings: bool = False, jobs: int | None = None) -> None:
+                 embeddings: bool = False, jobs: int | None = None,
+                 pool: InterpreterPool | None = None) -> None:
         self.audio, self.model, self.hop_seconds, self.directory = audio, model, hop_seconds, directory
         self.embeddings = embeddings
-        self.jobs = jobs  # interpreters in parallel (None: one per core); the scores do not depend on it
+        # Interpreters in parallel (None: one per core), or a pool shared with other files: the
+        # scores do not depend on either.
+        self.jobs, self.pool = jobs, pool
         self.framing = Framing.create(model.window, model.sample_rate, hop_seconds=hop_seconds)
         self.content: str | None = file_hash(audio.path) if use_cache else None
         self.key: str | None = None
@@ -325,7 +329,7 @@ class CachedAnalysis:
 
     def run(self, source: Source | None = None) -> AnalysisRun:
         return analyze(source or self.audio, self.model, hop_seconds=self.hop_seconds,
-                       embeddings=self.embeddings, jobs=self.jobs)
+                       embeddings=self.embeddings, jobs=self.jobs, pool=self.pool)
 
     def store(self, analysis: Analysis) -> Path | None:
         """File ``analysis`` (raises OSError if the cache cannot be written); None if not caching."""

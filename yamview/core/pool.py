@@ -19,6 +19,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import numpy as np
 
@@ -183,3 +184,65 @@ class InterpreterPool:
         # A cancel closes a run's own pool: that is a stop, not an error.
         if self._closed.is_set() and not cancel.is_set():
             raise RuntimeError("the interpreter pool is closed")
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def map_in_order(
+    fn: Callable[[T], R], items: Iterable[T], workers: int
+) -> Iterator[tuple[T, R | None, BaseException | None]]:
+    """(item, result, error) for each item, in the items' order, ``workers`` items at a time.
+
+    Items (e.g. files) run on daemon threads; an item that raises yields its error and the others
+    go on. Results wait to be taken in order, at most ``2 x workers`` items ahead, so memory stays
+    bounded for any number of items. With one worker everything runs on the caller's thread.
+    """
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            try:
+                result = fn(item)
+            except Exception as exc:  # noqa: BLE001 - the item's error, handed to the caller
+                yield item, None, exc
+            else:
+                yield item, result, None
+        return
+    outcomes: list[tuple[R | None, BaseException | None] | None] = [None] * len(items)
+    ready = [threading.Event() for _ in items]
+    ahead = threading.Semaphore(2 * workers)  # taken but not yet handed out
+    lock = threading.Lock()
+    taken = 0
+    stop = threading.Event()
+
+    def work() -> None:
+        nonlocal taken
+        while not stop.is_set():
+            if not ahead.acquire(timeout=_POLL):
+                continue
+            with lock:
+                i, taken = taken, taken + 1
+            if i >= len(items) or stop.is_set():
+                return
+            try:
+                outcomes[i] = (fn(items[i]), None)
+            except Exception as exc:  # noqa: BLE001 - the item's error, handed to the caller
+                outcomes[i] = (None, exc)
+            ready[i].set()
+
+    threads = [threading.Thread(target=work, name=f"yamview-item-{k}", daemon=True)
+               for k in range(min(workers, len(items)))]
+    for t in threads:
+        t.start()
+    try:
+        for i, item in enumerate(items):
+            while not ready[i].wait(_POLL):
+                pass
+            outcome = outcomes[i]
+            outcomes[i] = None
+            assert outcome is not None
+            yield item, outcome[0], outcome[1]
+            ahead.release()
+    finally:
+        stop.set()  # a caller that leaves early (Ctrl+C): no new items start
