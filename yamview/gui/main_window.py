@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.gui import palette
-from yamview.gui.banner import Banner
-from yamview.gui.chrome import fit_to_screen
+from yamview.gui.chrome import Banner, WindowChrome, action
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode
 from yamview.gui.model_details import ModelDetails
@@ -41,13 +40,15 @@ log = logging.getLogger(__name__)
 DISPLAY_FPS = 60
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowChrome, QMainWindow):
     # The live views (made from views/registry.py; these names wire the controls to them).
     waveform: Waveform
     spectrogram: SpectrogramView
     timeline: ClassTimeline
     bars: ClassBars
     level: LevelMeter
+
+    geometry_key = "window/geometry"
 
     # Requests to the worker: queued across threads, so they run on the worker's thread.
     request_model = Signal(str, str, int)
@@ -85,9 +86,7 @@ class MainWindow(QMainWindow):
         self._display.timeout.connect(self.redraw)
         self._display.start()
 
-        geometry = self.settings.get_bytes("window/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            fit_to_screen(self, 1280, 800)
+        self.restore_geometry(1280, 800)
         t.refresh_devices()
         if self.settings.problem:  # more important than the device hint: first, keeping both
             self.banner.add(self.settings.problem)
@@ -97,17 +96,17 @@ class MainWindow(QMainWindow):
     def _build_ui(self) -> None:
         s = self.settings
         file_menu = self.menuBar().addMenu("&File")
-        open_item = _menu_action(file_menu, "&Open audio file…", self.open_file_dialog, QKeySequence.StandardKey.Open)
-        inspect_item = _menu_action(file_menu, "&Inspect a recording…", lambda: self.open_inspector(), "Ctrl+I")
+        open_item = action(self, file_menu, "&Open audio file…", self.open_file_dialog, QKeySequence.StandardKey.Open)
+        inspect_item = action(self, file_menu, "&Inspect a recording…", lambda: self.open_inspector(), "Ctrl+I")
         file_menu.addSeparator()
         self.model_details = ModelDetails(self)
-        self.model_details.add_actions(file_menu, _menu_action)
+        self.model_details.add_actions(file_menu)
         file_menu.addSeparator()
-        _menu_action(file_menu, "&Reset settings to defaults…", self.reset_settings)
+        action(self, file_menu, "&Reset settings to defaults…", self.reset_settings)
         file_menu.addSeparator()
-        _menu_action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        action(self, file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.view_menu = self.menuBar().addMenu("&View")  # talk mode adds its entries here
-        _menu_action(self.view_menu, "&Full screen", self.toggle_full_screen, "F11")
+        action(self, self.view_menu, "&Full screen", self.toggle_full_screen, "F11")
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About yamview", self.show_about)
         bar = self.transport_bar = QToolBar("Transport")
@@ -193,20 +192,7 @@ class MainWindow(QMainWindow):
         # signal runs on the worker's thread, and touching widgets there crashes.
         self.worker.failed.connect(self._on_worker_failed)
 
-    # == messages ================================================================================
-    def show_message(self, text: str, kind: str = "info", action: str | None = None, callback=None) -> None:
-        self.banner.show_message(text, kind, action, callback)
-
-    def clear_message(self) -> None:
-        self.banner.show_message("")
-
-    def message(self) -> str:
-        return self.banner.message()
-
-    def add_message(self, text: str, kind: str = "warning") -> None:
-        """Say ``text`` too, keeping what the banner already says (and its button)."""
-        self.banner.add(text, kind)
-
+    # == messages (WindowChrome) and mode actions ==================================================
     def add_actions(self, toolbar: Sequence[QAction], menu: Sequence[QAction]) -> None:
         """Actions of a mode (talk mode) in the transport toolbar and the View menu."""
         self.transport_bar.addSeparator()
@@ -441,33 +427,17 @@ class MainWindow(QMainWindow):
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if files:
-            self.open_file(files[0])
-            event.acceptProposedAction()
+    def files_dropped(self, paths: list[str]) -> None:
+        self.open_file(paths[0])
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self._display.stop()
         self.talk.close()
         self.transport.close()
         self.worker_thread.stop()
-        self.settings.set_bytes("window/geometry", self.saveGeometry())
+        self.save_geometry()
         self.settings.sync()
         super().closeEvent(event)
-
-
-def _menu_action(menu, text: str, slot, shortcut=None) -> QAction:
-    action = QAction(text, menu)
-    if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
-    action.triggered.connect(lambda *_: slot())
-    menu.addAction(action)
-    return action
 
 
 def _titled(title: str, widget: QWidget, big: bool = False) -> QWidget:

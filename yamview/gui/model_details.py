@@ -11,33 +11,27 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from yamview.core.tflite.model_settings import ModelSettings
+from yamview.gui.chrome import action
 from yamview.gui.model_settings_dialog import ModelSettingsDialog
-
-if TYPE_CHECKING:
-    from yamview.gui.main_window import MainWindow
-    from yamview.gui.worker import ModelInfo
-
 
 class ModelDetails(QObject):
     _saved = Signal(str, str)  # message, kind: from the export thread to the GUI thread
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window) -> None:  # the live MainWindow (not imported: it imports us)
         super().__init__(window)
         self.window = window
         self.settings = window.settings
         self.dialog: ModelSettingsDialog | None = None  # the last one shown (tests reach it)
         self._saved.connect(self._on_saved)
 
-    def add_actions(self, menu, action) -> None:
-        """``action(menu, text, slot)`` is the window's menu helper."""
-        self.details_action = action(menu, "Model &details…", self.edit_current)
-        self.save_action = action(menu, "&Save model with metadata…", self.save_with_metadata)
+    def add_actions(self, menu) -> None:
+        self.details_action = action(self.window, menu, "Model &details…", self.edit_current)
+        self.save_action = action(self.window, menu, "&Save model with metadata…",
+                                  lambda: self.save_with_metadata())
 
     def book(self) -> dict:
         return self.settings.model_settings_book()
@@ -49,7 +43,7 @@ class ModelDetails(QObject):
         self._ask(path, sha256, "It does not state its sample rate.",
                   on_cancel=lambda: self.window._on_model_failed(message))
 
-    def loaded(self, info: ModelInfo) -> None:
+    def loaded(self, info) -> None:  # a worker.ModelInfo
         if info.numbered and self.settings.model_settings(info.sha256) is None:
             self._ask(info.path, info.sha256, "It has no class names: choose a file with one name "
                       "per line (or keep the classes numbered).")

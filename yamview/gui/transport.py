@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QPushButton, QSlider, QToolBar, QWidget
 
 from yamview.core.audio import AudioError
+from yamview.gui.chrome import AUDIO_FILTER, open_failed
 from yamview.gui.settings import Settings
 from yamview.sources import devices
 from yamview.sources.base import LiveSource
@@ -26,7 +27,6 @@ from yamview.sources.playback import FilePlayback
 
 log = logging.getLogger(__name__)
 
-AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.mp3 *.aiff *.aif *.au *.caf *.w64 *.opus);;All files (*)"
 # A dead or frozen device can hold its stream until it wakes: the GUI never waits longer.
 STOP_TIMEOUT = 1.0
 # How a choice in the picker is remembered: "<kind>:<device name or file path>".
@@ -232,11 +232,11 @@ class Transport(QObject):
         try:
             playback = self._make_playback(path)
         except AudioError as exc:
-            self.host.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
+            self.host.show_message(open_failed(path, exc), "error")
             return False
         except Exception as exc:  # noqa: BLE001 - any other failure must also leave things as they were
             log.exception("opening %s", path)
-            self.host.show_message(f"Cannot open {Path(path).name}: {exc}. Nothing was changed.", "error")
+            self.host.show_message(open_failed(path, exc), "error")
             return False
         self.set_source(playback)
         self.settings.set("source/kind", "file")

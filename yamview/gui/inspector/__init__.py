@@ -1,6 +1,9 @@
 """The inspector: one recording on one shared time axis, against human labels (issue 4).
 
-    window.py            InspectorWindow: layout, menus, wiring, cursor, zoom, playback
+    window.py            InspectorWindow: layout, menus, toolbar, class views, wiring
+    parts.py             what the window's mixins share, declared (InspectorParts)
+    loading.py           opening a recording: the analysis job, progress, done / failed / cancelled
+    navigation.py        cursor, hover, selection, zoom (detail spectrogram), playback
     actions.py           labels and mapping, thresholds, error navigation, exports
     job.py               AnalysisJob (thread: cache or analysis + overview), Background jobs
     session.py           scores, labels, thresholds -> metrics, outcomes, events (no Qt)

@@ -1,7 +1,7 @@
 """What the inspector does to its recording besides drawing it: human labels and the class
 mapping, per-class thresholds and event settings, error navigation, and every export.
 
-A mixin of InspectorWindow (it uses the window's session, banner and status line). Every
+A mixin of InspectorWindow; what it uses of the window is declared in ``InspectorParts``. Every
 reader runs to completion before anything changes, so a bad file is one message and no change;
 every writer goes through yamview.core.files (temporary file, then rename); the exports
 are the rows of yamview.core.export.FORMATS.
@@ -18,11 +18,12 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QWidget
 from yamview.core import export, files, labels_io
 from yamview.core import metrics as metrics_mod
 from yamview.gui.chrome import png_bytes
+from yamview.gui.inspector.parts import InspectorParts
 
 LABEL_FILTER = "Label tracks (*.txt *.tsv *.csv);;All files (*)"
 
 
-class InspectorActions:
+class InspectorActions(InspectorParts):
     # == labels =====================================================================================
     def import_labels_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import human labels", self.settings.get("inspector/folder"),
