@@ -16,7 +16,7 @@ from yamview import __version__
 from yamview.core.framing import MIN_HOP_SECONDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model"}
+COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model", "train"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,10 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--per-frame", action="store_true", help="also list each frame's top classes")
     c.add_argument("--format", choices=["table", "csv", "json"], default="table")
     _add_model_options(c)
+    c.add_argument("--head", metavar="NAME|INDEX",
+                   help="of a model with several heads (e.g. one trained with `yamview train`), "
+                   "show only this one (default: all)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     _add_analyze_parser(sub)
     _add_calibrate_parser(sub)
+    _add_train_parser(sub)
 
     m = sub.add_parser("export-model", help="write a copy of a model with TFLite metadata (rate, "
                        "labels, sigmoid) that MediaPipe and the TFLite Android example load")
@@ -311,7 +315,7 @@ def _load_model(args):
     except ModelSettingsError as exc:
         raise ModelError(str(exc)) from None
     return Model(path, kernels=args.kernels, threads=args.threads, settings=settings,
-                 calibrate=not getattr(args, "no_calibration", False))
+                 calibrate=not getattr(args, "no_calibration", False), head=getattr(args, "head", None))
 
 
 def _download_progress():
@@ -354,7 +358,7 @@ def _classify(args) -> int:
                 for w in analysis.warnings:
                     if w not in model.warnings:
                         _say(f"warning: '{name}': {w}")
-                writer.file(analysis, per_frame)
+                writer.file(analysis, per_frame, model.heads)
             bar.update(done)
     finally:
         bar.clear()
@@ -380,7 +384,7 @@ def _classify_file(args, name, model, pool, writer, progress: bool):
             bar.update(frame.index + 1)
             if args.per_frame:  # keep only the top-N of each frame, not its 521 scores
                 per_frame.append((frame.index, frame.start, frame.centre,
-                                  writer.top(frame.scores, model.labels)))
+                                  [writer.top(part, list(h.labels)) for h, part in model.split(frame.scores)]))
     finally:
         bar.close()
     return run.result(), per_frame
@@ -399,57 +403,80 @@ class _Writer:
             from yamview.core.files import CsvWriter
 
             self.csv = CsvWriter(out)
-            self.csv.row(["file", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
+            self.csv.row(["file", "head", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
 
     def top(self, scores, labels):
         from yamview.core.analysis import top_classes
 
         return top_classes(scores, labels, self.args.top, self.args.threshold)
 
-    def file(self, a, frames) -> None:
+    def file(self, a, frames, heads=None) -> None:
+        """One file's summary; ``heads`` (the model's OutputHeads) split the scores per head,
+        ``frames`` hold (index, start, centre, [top per head])."""
         fmt = self.args.format
-        by_mean, by_max = a.top(self.args.top, "mean", self.args.threshold), a.top(self.args.top, "max", self.args.threshold)
+        if heads is None:  # one head over all of the analysis' classes
+            from yamview.core.model import OutputHead
+
+            heads = (OutputHead("scores", tuple(a.labels), 0, 0),)
+            frames = [(i, s, c, [top]) for i, s, c, top in frames]
+        mean, peak = a.mean(), a.max()
+        tops = [(h.name, self.top(mean[h.offset:h.offset + h.size], list(h.labels)),
+                 self.top(peak[h.offset:h.offset + h.size], list(h.labels))) for h in heads]
         if fmt == "table":
             p = a.framing
             frames_word = "frame" if a.n_frames == 1 else "frames"
             calibrated = ", calibrated scores" if self.args.calibrated else ""
             print(f"{a.name}  ({a.duration:.2f} s, {a.n_frames} {frames_word}, hop {p.hop_seconds:.4g} s, "
                   f"{a.kernels} kernels{calibrated})", file=self.out)
-            print(f"  {'rank':>4}  {'mean':>6}  {'class (by mean)':<34} {'max':>6}  class (by max)", file=self.out)
-            for i in range(max(len(by_mean), len(by_max))):
-                m = by_mean[i] if i < len(by_mean) else ("", float("nan"))
-                x = by_max[i] if i < len(by_max) else ("", float("nan"))
-                ms = f"{m[1]:.3f}" if m[0] else ""
-                xs = f"{x[1]:.3f}" if x[0] else ""
-                print(f"  {i + 1:>4}  {ms:>6}  {m[0]:<34} {xs:>6}  {x[0]}", file=self.out)
+            for head, by_mean, by_max in tops:
+                if len(heads) > 1:
+                    print(f"  head '{head}'", file=self.out)
+                print(f"  {'rank':>4}  {'mean':>6}  {'class (by mean)':<34} {'max':>6}  class (by max)", file=self.out)
+                for i in range(max(len(by_mean), len(by_max))):
+                    m = by_mean[i] if i < len(by_mean) else ("", float("nan"))
+                    x = by_max[i] if i < len(by_max) else ("", float("nan"))
+                    ms = f"{m[1]:.3f}" if m[0] else ""
+                    xs = f"{x[1]:.3f}" if x[0] else ""
+                    print(f"  {i + 1:>4}  {ms:>6}  {m[0]:<34} {xs:>6}  {x[0]}", file=self.out)
             if frames:
                 print(f"  {'frame':>5}  {'start':>7}  top classes", file=self.out)
-                for index, start, _, top in frames:
-                    tops = " | ".join(f"{n} {s:.3f}" for n, s in top)  # names contain commas
-                    print(f"  {index:>5}  {start:7.3f}  {tops}", file=self.out)
+                for index, start, _, per_head in frames:
+                    # names contain commas; heads are separated by " || "
+                    tops_txt = " || ".join(" | ".join(f"{n} {s:.3f}" for n, s in top) for top in per_head)
+                    print(f"  {index:>5}  {start:7.3f}  {tops_txt}", file=self.out)
             print(file=self.out)
         elif fmt == "csv":
-            for kind, tops in (("mean", by_mean), ("max", by_max)):
-                for rank, (n, s) in enumerate(tops, 1):
-                    self.csv.row([a.name, kind, "", "", "", rank, n, f"{s:.6f}"])
-            for index, start, centre, top in frames:
-                for rank, (n, s) in enumerate(top, 1):
-                    self.csv.row([a.name, "frame", index, f"{start:.4f}", f"{centre:.4f}", rank, n, f"{s:.6f}"])
+            for head, by_mean, by_max in tops:
+                for kind, top in (("mean", by_mean), ("max", by_max)):
+                    for rank, (n, s) in enumerate(top, 1):
+                        self.csv.row([a.name, head, kind, "", "", "", rank, n, f"{s:.6f}"])
+            for index, start, centre, per_head in frames:
+                for (head, _, _), top in zip(tops, per_head):
+                    for rank, (n, s) in enumerate(top, 1):
+                        self.csv.row([a.name, head, "frame", index, f"{start:.4f}", f"{centre:.4f}",
+                                           rank, n, f"{s:.6f}"])
         else:
+            def listed(top):
+                return [self._entry(n, s) for n, s in top]
+
             item = {
                 "file": a.name,
                 "duration_s": round(a.duration, 6),
                 "frames": a.n_frames,
                 "params": a.params(),
-                "top_mean": [self._entry(n, s) for n, s in by_mean],
-                "top_max": [self._entry(n, s) for n, s in by_max],
+                # the first head's, as before heads existed; "heads" has every head
+                "top_mean": listed(tops[0][1]),
+                "top_max": listed(tops[0][2]),
+                "heads": [{"head": head, "top_mean": listed(by_mean), "top_max": listed(by_max)}
+                          for head, by_mean, by_max in tops],
                 "warnings": a.warnings,
             }
             if frames:
                 item["per_frame"] = [
                     {"frame": index, "start_s": round(start, 6), "centre_s": round(centre, 6),
-                     "top": [self._entry(n, s) for n, s in top]}
-                    for index, start, centre, top in frames
+                     "top": listed(per_head[0]),
+                     "heads": {head: listed(top) for (head, _, _), top in zip(tops, per_head)}}
+                    for index, start, centre, per_head in frames
                 ]
             self.json_items.append(item)
 
@@ -463,7 +490,7 @@ class _Writer:
         if self.args.format == "json":
             self.json_items.append({"file": name, "error": reason})
         elif self.args.format == "csv":
-            self.csv.row([name, "error", "", "", "", "", reason, ""])
+            self.csv.row([name, "", "error", "", "", "", "", reason, ""])
 
     def close(self) -> None:
         if self.args.format == "json":
@@ -533,7 +560,7 @@ def _analyze(args) -> int:
                                         min_duration=args.min_duration, merge_gap=args.merge_gap)
     scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
                                       calibrated=model.calibrated)
-    _Writer(scores_table, sys.stdout).file(analysis, [])
+    _Writer(scores_table, sys.stdout).file(analysis, [], model.heads)
     _print_events(found, args)
     result = truth = groups = None
     if args.labels:
@@ -674,7 +701,7 @@ def _analyze_many(args, names, exports) -> int:
                 _say(f"warning: '{name}': {w}")
             found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
                                                 min_duration=args.min_duration, merge_gap=args.merge_gap)
-            _Writer(scores_table, sys.stdout).file(analysis, [])
+            _Writer(scores_table, sys.stdout).file(analysis, [], model.heads)
             _print_events(found, args)
     finally:
         if pool is not None:
@@ -834,6 +861,84 @@ def _calibrate(args) -> int:
     return status
 
 
+# -- train --------------------------------------------------------------------------------------
+def _add_train_parser(sub) -> None:
+    t = sub.add_parser("train", help="teach new sounds: train a head on YAMNet's embeddings from a "
+                       "folder with one subfolder of audio files per class; write a two-head .tflite",
+                       description="DIR holds one subfolder per class (its name is the class name), "
+                       "audio files inside. A 'background' class with everyday sounds of the place "
+                       "is recommended. Prints cross-validated figures (folds never split a "
+                       "recording) and writes YAMNet plus the trained head as one .tflite file.")
+    t.add_argument("dir", metavar="DIR")
+    t.add_argument("-o", "--output", metavar="MODEL.tflite", required=True,
+                   help="where to write the trained model (written atomically)")
+    t.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01; "
+                   "default half the window)")
+    t.add_argument("--folds", type=_positive_int, default=5, metavar="K",
+                   help="cross-validation folds (default 5; at most the recordings of the largest class)")
+    t.add_argument("--head-name", default="custom", metavar="NAME",
+                   help="name of the new head in the model (default: custom)")
+    t.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    _add_model_options(t)
+    t.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _train(args) -> int:
+    """Check the set, embed (cached), cross-validate, train on everything, export atomically.
+    A data problem exits 1 with one message and writes nothing."""
+    from pathlib import Path
+
+    from yamview.core import training
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".tflite":
+        _say(f"the output must be a .tflite file (got '{args.output}')")
+        return EXIT_USAGE
+    if out.is_dir() or not out.parent.is_dir():
+        _say(f"cannot write '{args.output}': {'it is a folder' if out.is_dir() else 'no such folder'}")
+        return EXIT_FAILED
+    model = _checked_model(args)
+    if isinstance(model, int):
+        return model
+    try:
+        if len(model.all_heads) > 1:
+            raise training.DatasetError(f"{model.path.name} already has {len(model.all_heads)} heads; "
+                                        "train on the base model (YAMNet), not on a trained one")
+        tset = training.load_training_set(args.dir, model.window_seconds, model.labels)
+        for w in tset.warnings:
+            _say(f"warning: {w}")
+        counts = tset.counts()
+        print(f"training set {tset.root}: {len(tset.classes)} classes, {len(tset.recordings)} recordings")
+        for c in tset.classes:
+            print(f"  {counts[c]:4d}  {c}")
+        bar = _ProgressBar("embedding", 1, sys.stderr.isatty())
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.total = max(total, 1)
+            bar.update(done)
+
+        emb = training.embed_training_set(tset, model, args.hop, progress, use_cache=not args.no_cache)
+        bar.close()
+        print(f"{len(emb.y)} frames (hop {emb.hop_seconds:.4g} s; {emb.from_cache} of "
+              f"{len(emb.recordings)} recordings from the cache)")
+        evaluation = training.cross_validate(emb, args.folds)
+        for w in evaluation.warnings:
+            _say(f"note: {w}")
+        print(evaluation.report())
+        head = training.train_head(emb)
+        print(f"head trained on {head.frames} frames in {head.train_seconds:.2f} s")
+        training.export_model(model, head, out, name=args.head_name)
+    except training.DatasetError as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+    except OSError as exc:
+        _say(f"cannot write '{args.output}': {exc.strerror or exc}")
+        return EXIT_FAILED
+    print(f"wrote {out} (heads: {', '.join(h.name for h in model.all_heads)}, {args.head_name}); "
+          f"try: yamview classify FILE --model {out}")
+    return EXIT_OK
+
+
 # -- fetch --------------------------------------------------------------------------------------
 def _fetch(args) -> int:
     from pathlib import Path
@@ -884,6 +989,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _calibrate(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command == "train":
+            return _train(args)
         if args.command == "export-model":
             return _export_model(args)
         if args.self_test:
