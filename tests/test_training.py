@@ -259,7 +259,7 @@ def test_a_model_without_embedding_is_refused(tmp_path, corpus_dir, capsys):
     tiny.write_bytes(tiny_classifier(window=15600, classes=3))
     root = _small_set(tmp_path / "set", corpus_dir, {"my a": 2, "my b": 2})
     out = tmp_path / "out.tflite"
-    assert main(["train", str(root), "-o", str(out), "--model", str(tiny)]) == 1
+    assert main(["train", str(root), "-o", str(out), "--model", str(tiny), "--rate", "16000"]) == 1
     assert "training needs YAMNet" in capsys.readouterr().err
     assert not out.exists()
 
