@@ -383,7 +383,9 @@ class Model:
     def scores_id(self) -> str:
         """Identifies the scores this model gives: its file's sha256, marked when calibrated
         (the same file gives other scores with its calibration off; caches must tell them apart)."""
-        return f"{self.sha256}+calibrated" if self.calibrated else self.sha256
+        scores_id = f"{self.sha256}+calibrated" if self.calibrated else self.sha256
+        # One head of several gives other score columns than the whole model.
+        return scores_id if self.head is None else f"{scores_id}+head={self.heads[0].name}"
 
     @property
     def has_embedding(self) -> bool:
