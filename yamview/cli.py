@@ -16,6 +16,8 @@ from yamview import __version__
 from yamview.core.framing import MIN_HOP_SECONDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SELF_TEST_HELP = ("check this install and exit: load the model, classify a test tone, render the "
+                  "window offscreen; prints ok or the reason it failed")
 COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model", "train"}
 
 
@@ -54,6 +56,12 @@ def _overlap(text: str) -> float:
     return value
 
 
+def _add_debug(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: given before the command, `yamview --debug classify ...` keeps it.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show tracebacks and debug logging")
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="PATH", help="a .tflite audio classifier (default: YAMNet)")
     p.add_argument("--kernels", choices=["fast", "reference"], default="fast",
@@ -87,15 +95,18 @@ def _model_settings(args):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="yamview",
-        usage="yamview [--debug] [--self-test] [FILE]\n       yamview COMMAND [options] ...",
+        usage="yamview [--debug] [--self-test] [FILE [--labels TRUTH [--mapping CSV]]]\n"
+        "       yamview COMMAND [options] ...",
         description="See what Google's YAMNet sound classifier hears. With no command the live "
-        "window opens; with a FILE, the inspector opens that recording. --self-test loads the "
-        "model, classifies a test tone, renders the window offscreen and exits.",
+        "window opens; with a FILE, the inspector opens that recording (--labels: its human "
+        "labels, Audacity, Raven or CSV; --mapping: label,class rows).",
         epilog="yamview COMMAND --help shows a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"yamview {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    parser.add_argument("--self-test", action="store_true", help=SELF_TEST_HELP)
+    # prog: each command's usage line reads "yamview classify ...", not the usage above.
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND", prog="yamview")
 
     c = sub.add_parser("classify", help="print YAMNet's scores for audio files")
     c.add_argument("files", nargs="+", metavar="FILE")
@@ -111,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--head", metavar="NAME|INDEX",
                    help="of a model with several heads (e.g. one trained with `yamview train`), "
                    "show only this one (default: all)")
-    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(c)
 
     _add_analyze_parser(sub)
     _add_calibrate_parser(sub)
@@ -122,12 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--model", metavar="PATH", required=True, help="the .tflite model to describe")
     m.add_argument("-o", "--output", metavar="PATH", required=True, help="the new .tflite file")
     _add_model_settings(m)
-    m.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(m)
     m.set_defaults(kernels="fast", threads=1, jobs=1, hop=None)  # loads the model like classify
 
     f = sub.add_parser("fetch", help="obtain the model and ontology (copy ../shared, else download)")
     f.add_argument("--dest", metavar="DIR", help="folder to put them in (default: models/ or user data)")
-    f.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(f)
     return parser
 
 
@@ -176,7 +187,7 @@ def _add_analyze_parser(sub) -> None:
         x.add_argument(f"--export-{fmt.key}", metavar="PATH", help=fmt.help)
     a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(a)
-    a.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(a)
 
 
 def _objective(text: str):
@@ -215,7 +226,7 @@ def _add_calibrate_parser(sub) -> None:
                    "default half the window)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(c)
-    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(c)
 
 
 def build_app_parser() -> argparse.ArgumentParser:
@@ -224,8 +235,7 @@ def build_app_parser() -> argparse.ArgumentParser:
                      "Commands: classify, analyze, calibrate, fetch (yamview COMMAND --help).")
     parser.add_argument("--version", action="version", version=f"yamview {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    parser.add_argument("--self-test", action="store_true",
-                        help="load the model, classify a test tone, render the window offscreen, exit")
+    parser.add_argument("--self-test", action="store_true", help=SELF_TEST_HELP)
     parser.add_argument("file", nargs="?",
                         help="a recording to open in the inspector (whole-file timeline, labels, errors)")
     parser.add_argument("--labels", metavar="TRUTH", help="with FILE: its human labels (Audacity, Raven or CSV)")
@@ -880,7 +890,7 @@ def _add_train_parser(sub) -> None:
                    help="name of the new head in the model (default: custom)")
     t.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(t)
-    t.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(t)
 
 
 def _train(args) -> int:
@@ -969,7 +979,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"'{words[0]}' is neither a file nor a command; did you mean '{close[0]}'?")
             return EXIT_USAGE
     if words and words[0] in COMMANDS or "-h" in argv[:1] or "--help" in argv[:1]:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command and args.self_test:
+            parser.error("--self-test takes no COMMAND")
     else:
         parser = build_app_parser()
         args = parser.parse_args(argv)
@@ -980,6 +993,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--mapping needs --labels TRUTH")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="yamview: %(levelname)s: %(message)s")
+    # The terminal gets warnings (everything with --debug) even when the window's log file
+    # lowers the root level to INFO.
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:  # basicConfig's, not a host's (pytest's)
+            handler.setLevel(logging.DEBUG if args.debug else logging.WARNING)
     try:
         if args.command == "classify":
             return _classify(args)
