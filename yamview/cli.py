@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import logging
@@ -519,12 +520,16 @@ def _analyze(args) -> int:
     from yamview.core.labels_io import LabelError, map_labels, read_labels, read_mapping
 
     exports = [(fmt, getattr(args, f"export_{fmt.key}")) for fmt in FORMATS]
-    exports = [(fmt, path) for fmt, path in exports if path]
+    exports = [(fmt, path) for fmt, path in exports if path is not None]
     need_labels = (["--metrics"] if args.metrics else []) + [f"--export-{f.key}" for f, _ in exports if f.needs_labels]
     if need_labels and not args.labels:
         _say(f"{' and '.join(need_labels)} need{'s' * (len(need_labels) == 1)} --labels TRUTH")
         return EXIT_USAGE
     names = audio_files(args.files)
+    problem = _export_problem(args, exports, names)
+    if problem:
+        _say(problem)
+        return EXIT_USAGE
     if len(names) > 1:
         return _analyze_many(args, names, exports)
     args.file = names[0]
@@ -558,40 +563,43 @@ def _analyze(args) -> int:
     analysis = _cached_analysis(args, source, model)
     if isinstance(analysis, int):
         return analysis
-    for w in analysis.warnings:
-        _say(f"warning: '{args.file}': {w}")
-    if args.labels:
-        from yamview.core.labels_io import outside_warnings
+    # With an export on standard output, the report goes to stderr: stdout carries the export.
+    report = sys.stderr if any(_is_stdout(path) for _, path in exports) else sys.stdout
+    with contextlib.redirect_stdout(report):
+        for w in analysis.warnings:
+            _say(f"warning: '{args.file}': {w}")
+        if args.labels:
+            from yamview.core.labels_io import outside_warnings
 
-        for w in outside_warnings(labels, analysis.duration, args.labels):
-            _say(f"warning: {w}")
+            for w in outside_warnings(labels, analysis.duration, args.labels):
+                _say(f"warning: {w}")
 
-    found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
-                                        min_duration=args.min_duration, merge_gap=args.merge_gap)
-    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
-                                      calibrated=model.calibrated)
-    _Writer(scores_table, sys.stdout).file(analysis, [], model.heads)
-    _print_events(found, args)
-    result = truth = groups = None
-    if args.labels:
-        frames = (analysis.starts, analysis.framing.window_seconds)
-        truth = metrics.truth_matrix(labels, label_classes, *frames, len(analysis.labels), analysis.duration)
-        groups = metrics.any_of_groups(labels, label_classes, *frames, analysis.duration)
-        related = _relatives(analysis.labels)
-        result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels, groups, related)
-        if args.metrics:
-            _print_metrics(result, lenient=related is not None)
-    if model_b is not None:
-        other = _cached_analysis(args, source, model_b)
-        if isinstance(other, int):
-            return other
-        from yamview.core.compare import CompareError, compare
+        found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
+                                            min_duration=args.min_duration, merge_gap=args.merge_gap)
+        scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
+                                          calibrated=model.calibrated)
+        _Writer(scores_table, sys.stdout).file(analysis, [], model.heads)
+        _print_events(found, args)
+        result = truth = groups = None
+        if args.labels:
+            frames = (analysis.starts, analysis.framing.window_seconds)
+            truth = metrics.truth_matrix(labels, label_classes, *frames, len(analysis.labels), analysis.duration)
+            groups = metrics.any_of_groups(labels, label_classes, *frames, analysis.duration)
+            related = _relatives(analysis.labels)
+            result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels, groups, related)
+            if args.metrics:
+                _print_metrics(result, lenient=related is not None)
+        if model_b is not None:
+            other = _cached_analysis(args, source, model_b)
+            if isinstance(other, int):
+                return other
+            from yamview.core.compare import CompareError, compare
 
-        try:
-            _print_compare(compare(analysis, other, truth, thresholds, groups))
-        except CompareError as exc:
-            _say(f"cannot compare: {exc}")
-            return EXIT_FAILED
+            try:
+                _print_compare(compare(analysis, other, truth, thresholds, groups))
+            except CompareError as exc:
+                _say(f"cannot compare: {exc}")
+                return EXIT_FAILED
 
     status = EXIT_OK
     settings = export.event_settings(analysis.labels, thresholds, args.threshold, args.smooth, args.min_duration,
@@ -624,6 +632,36 @@ def _event_thresholds(args, model):
         if beside is not None:
             thresholds, args.thresholds = beside, str(thresholds_path(model.path))
     return thresholds
+def _export_problem(args, exports, names) -> str | None:
+    """Why the --export-* paths cannot be used (checked before any work), or None."""
+    from yamview.core.files import OutputRefused, check_outputs
+
+    for fmt, path in exports:
+        if not path:
+            return f"--export-{fmt.key} needs a path (or - for standard output)"
+    if sum(_is_stdout(path) for _, path in exports) > 1:
+        return "only one export can go to standard output"
+    inputs = [("an input audio file", name) for name in names]
+    inputs += [("the --labels file", args.labels),
+              ("the --mapping file", args.mapping), ("the --thresholds file", args.thresholds),
+              ("the model", args.model), ("the --compare model", args.compare),
+              ("the --labels-file", getattr(args, "labels_file", None))]
+    try:
+        check_outputs([(f"--export-{fmt.key}", path) for fmt, path in exports],
+                      [(what, path) for what, path in inputs if path])
+    except OutputRefused as exc:
+        return exc.strerror
+    return None
+
+
+def _is_stdout(path: str) -> bool:
+    """``-``, or a path naming this process's standard output (e.g. /dev/stdout)."""
+    if path == "-":
+        return True
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):  # no such path, or a stdout without a file
+        return False
 
 
 def _cached_analysis(args, source, model):
