@@ -190,7 +190,7 @@ def test_outputs_equal_to_inputs_are_refused(tmp_path):
     labels = tmp_path / "truth.txt"
     labels.write_text("0\t1\tSpeech\n")
     inputs = [("the audio file", wav), ("the --labels file", labels)]
-    with pytest.raises(files.OutputRefused, match="is an input audio file; an export never overwrites an input"):
+    with pytest.raises(files.OutputRefused, match="is the audio file; an export never overwrites an input"):
         files.check_outputs([("--export-csv", link)], inputs)
     with pytest.raises(files.OutputRefused, match="--export-raven .*truth.txt is the --labels file"):
         files.check_outputs([("--export-raven", labels)], inputs)
