@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ import pytest
 import soundfile as sf
 
 from tflite_builder import image_like_model
-from yamview.cli import main
+from yamview.cli import COMMANDS, main
 
 
 def run(capsys, *args):
@@ -236,3 +237,60 @@ def test_output_cut_short_by_a_pipe_is_quiet(corpus_dir):
                        shell=True, capture_output=True, text=True, timeout=60)
     assert len(p.stdout.splitlines()) == 2
     assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_command_help_shows_its_own_usage_and_debug(capsys, command):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert e.value.code == 0
+    assert out.startswith(f"usage: yamview {command} [-h]"), out.splitlines()[0]
+    assert "COMMAND [options]" not in out
+    assert "--debug  " in out or "--debug\n" in out  # listed with its help, not hidden
+
+
+def test_top_level_help_lists_self_test(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and "--self-test" in out.split("options:")[1]
+    assert "COMMAND --help" in out
+
+
+def test_window_prints_no_info_on_stderr_without_debug(tmp_path):
+    """The window logs INFO lines to its log file; the terminal only gets them with --debug."""
+    script = """
+import sys
+from PySide6.QtCore import QTimer
+from yamview.gui import app
+make = app.make_app
+def make_app(*a, **k):  # close the window after a few seconds, as a user would
+    qapp = make(*a, **k)
+    QTimer.singleShot(4000, qapp.quit)
+    return qapp
+app.make_app = make_app
+from yamview.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+    home = tmp_path / "home"
+    ini = home / "config" / "yamview" / "yamview.ini"
+    ini.parent.mkdir(parents=True)
+
+    def window(*args):
+        # Unreadable settings: the window says so in its banner, which logs the text at INFO.
+        ini.write_bytes(b"[classify]\nmax_results=\xff\xfe\x00\n[[[\n")
+        return subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+           "XDG_STATE_HOME": str(home / "state"), "XDG_CACHE_HOME": str(home / "cache"),
+           "QT_QPA_PLATFORM": "offscreen"}
+    quiet, loud = window(), window("--debug")
+    assert quiet.returncode == 0 and loud.returncode == 0, quiet.stderr + loud.stderr
+    assert "INFO" not in quiet.stderr and "DEBUG" not in quiet.stderr, quiet.stderr
+    assert "defaults restored" in quiet.stderr  # warnings still reach the terminal
+    assert any("INFO: banner" in line and "defaults restored" in line  # --debug shows it
+               for line in loud.stderr.splitlines()), loud.stderr
+    logs = list((home / "state").rglob("yamview.log"))
+    assert logs and " INFO " in logs[0].read_text()

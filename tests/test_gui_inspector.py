@@ -658,3 +658,19 @@ def test_a_file_that_resamples_to_nothing_says_too_short(make_inspector, qtbot, 
     assert w.status_label.text() == "Analysis failed"
     for _ in range(20):  # the timers keep running: nothing may divide by the zero frames
         qtbot.wait(20)
+
+
+def test_export_onto_the_recording_or_its_labels_is_refused(opened, scape, tmp_path):
+    w = opened
+    before = scape.wav.read_bytes()
+    assert not w.export("csv", path=str(scape.wav))
+    assert "is the recording; an export never overwrites an input" in w.message()
+    assert scape.wav.read_bytes() == before
+    labels = tmp_path / "truth.txt"
+    labels.write_text(scape.labels_txt.read_text())
+    assert w.load_mapping(str(scape.mapping_csv)), w.message()
+    assert w.import_labels(str(labels)), w.message()
+    assert not w.export("audacity", path=str(labels))
+    assert "is the labels file" in w.message()
+    assert labels.read_text() == scape.labels_txt.read_text()
+    assert w.export("audacity", path=str(tmp_path / "events.txt"))

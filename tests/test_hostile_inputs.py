@@ -12,6 +12,7 @@ import io
 import os
 import shutil
 import struct
+import sys
 import zipfile
 from pathlib import Path
 
@@ -150,6 +151,28 @@ CASES = [
      lambda t, a: ["classify", a / "speech.wav"], 1,
      "cannot load model: $YAMVIEW_MODEL is set to /nonexistent/yamnet.tflite, which is not a file"),
 ]
+CASES += [  # exports: what sits at the target path is never destroyed (inputs are copies here)
+    ("--export-csv with an empty path",
+     lambda t, a: ["analyze", _copy(t, a), "--no-cache", "--export-csv", ""], 2,
+     "--export-csv needs a path (or - for standard output)"),
+    ("export onto the input audio file",
+     lambda t, a: ["analyze", _copy(t, a), "--no-cache", "--export-csv", t / "in.wav"], 2,
+     "--export-csv {tmp}/in.wav is an input audio file; an export never overwrites an input"),
+    ("export onto the --labels file",
+     lambda t, a: ["analyze", _copy(t, a), "--no-cache", "--labels", labels_with(t / "l.txt", "0\t1\tSpeech\n"),
+                   "--export-audacity", t / "l.txt"], 2, "is the --labels file; an export never overwrites"),
+    ("export onto the model",
+     lambda t, a: ["analyze", _copy(t, a), "--no-cache", "--model", _tiny(t), "--rate", "16000",
+                   "--export-json", t / "tiny.tflite"], 2, "tiny.tflite is the model"),
+    ("two exports to one file",
+     lambda t, a: ["analyze", _copy(t, a), "--no-cache", "--export-csv", t / "o", "--export-json", t / "o"], 2,
+     "is also the path of --export-csv"),
+    ("two exports to standard output",
+     lambda t, a: ["analyze", _copy(t, a), "--no-cache", "--export-csv", "-", "--export-json", "-"], 2,
+     "only one export can go to standard output"),
+    ("export into a folder",
+     lambda t, a: ["analyze", _copy(t, a), "--no-cache", "--export-csv", t], 2, "is a folder; give a file name"),
+]
 ENV = {"$YAMVIEW_MODEL names no file": {"YAMVIEW_MODEL": "/nonexistent/yamnet.tflite"}}
 ARGPARSE = [  # rejected by argparse itself (SystemExit 2)
     (["classify", "--hop", "inf", "x.wav"], "--hop: must be a finite number of seconds >= 0.01, got inf"),
@@ -157,6 +180,13 @@ ARGPARSE = [  # rejected by argparse itself (SystemExit 2)
     (["analyze", "x.wav", "--hop", "-1"], "--hop: must be a finite number of seconds >= 0.01, got -1"),
     (["classify", "--overlap", "100", "x.wav"], "overlap must be in [0, 100) %"),
 ]
+
+
+def _copy(tmp: Path, audio_dir: Path) -> Path:
+    p = tmp / "in.wav"
+    if not p.exists():
+        shutil.copy(audio_dir / "speech.wav", p)
+    return p
 
 
 def _tiny(tmp: Path) -> Path:
@@ -209,6 +239,8 @@ def test_hostile_input_gets_one_clear_line(case, tmp_path, audio_dir, capsys, mo
         assert len([l for l in err.splitlines() if expected in l]) == 1
     if name.startswith("--hop 1e9"):
         assert "1 frame, hop 1e+09 s" in out
+    if name.startswith("export onto"):
+        assert (tmp_path / "in.wav").read_bytes() == (audio_dir / "speech.wav").read_bytes()
     if name.startswith("model with a zip appended"):
         assert "Speech" in out and "warning" not in err  # YAMNet's own labels, from its own archive
 
@@ -267,3 +299,29 @@ def test_unreadable_file_says_permission_denied(tmp_path, audio_dir):
     os.waitpid(pid, 0)
     with os.fdopen(read) as f:
         assert f.read() == "permission denied"
+
+
+def test_export_to_standard_output(tmp_path, audio_dir, capsys, monkeypatch):
+    """`--export-csv -`: the CSV alone on stdout (the report moves to stderr)."""
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    assert main(["analyze", str(audio_dir / "speech.wav"), "--export-csv", "-"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    import re
+
+    frames = int(re.search(r"\(4\.27 s, (\d+) frames", err).group(1))
+    assert lines[0].startswith("start_s,centre_s,Speech,") and len(lines) == 1 + frames
+    assert "events (" in err and "rank" in err
+
+
+def test_export_to_dev_stdout_through_a_pipe(tmp_path, audio_dir):
+    """/dev/stdout is a pipe here: written as a stream, never replaced by a file."""
+    import json
+    import subprocess
+
+    env = {**os.environ, cache.ENV_VAR: str(tmp_path / "cache")}
+    r = subprocess.run([sys.executable, "-m", "yamview", "analyze", str(audio_dir / "speech.wav"),
+                        "--export-json", "/dev/stdout"], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    doc = json.loads(r.stdout)
+    assert doc["format"] == "yamview-analysis" and f"{len(doc['frames'])} frames" in r.stderr

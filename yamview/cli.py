@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import logging
@@ -16,7 +17,9 @@ from yamview import __version__
 from yamview.core.framing import MIN_HOP_SECONDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model"}
+SELF_TEST_HELP = ("check this install and exit: load the model, classify a test tone, render the "
+                  "window offscreen; prints ok or the reason it failed")
+COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model", "train"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +57,12 @@ def _overlap(text: str) -> float:
     return value
 
 
+def _add_debug(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: given before the command, `yamview --debug classify ...` keeps it.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show tracebacks and debug logging")
+
+
 def _add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="PATH", help="a .tflite audio classifier (default: YAMNet)")
     p.add_argument("--kernels", choices=["fast", "reference"], default="fast",
@@ -87,15 +96,18 @@ def _model_settings(args):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="yamview",
-        usage="yamview [--debug] [--self-test] [FILE]\n       yamview COMMAND [options] ...",
+        usage="yamview [--debug] [--self-test] [FILE [--labels TRUTH [--mapping CSV]]]\n"
+        "       yamview COMMAND [options] ...",
         description="See what Google's YAMNet sound classifier hears. With no command the live "
-        "window opens; with a FILE, the inspector opens that recording. --self-test loads the "
-        "model, classifies a test tone, renders the window offscreen and exits.",
+        "window opens; with a FILE, the inspector opens that recording (--labels: its human "
+        "labels, Audacity, Raven or CSV; --mapping: label,class rows).",
         epilog="yamview COMMAND --help shows a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"yamview {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    parser.add_argument("--self-test", action="store_true", help=SELF_TEST_HELP)
+    # prog: each command's usage line reads "yamview classify ...", not the usage above.
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND", prog="yamview")
 
     c = sub.add_parser("classify", help="print YAMNet's scores for audio files")
     c.add_argument("files", nargs="+", metavar="FILE")
@@ -108,22 +120,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--per-frame", action="store_true", help="also list each frame's top classes")
     c.add_argument("--format", choices=["table", "csv", "json"], default="table")
     _add_model_options(c)
-    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--head", metavar="NAME|INDEX",
+                   help="of a model with several heads (e.g. one trained with `yamview train`), "
+                   "show only this one (default: all)")
+    _add_debug(c)
 
     _add_analyze_parser(sub)
     _add_calibrate_parser(sub)
+    _add_train_parser(sub)
 
     m = sub.add_parser("export-model", help="write a copy of a model with TFLite metadata (rate, "
                        "labels, sigmoid) that MediaPipe and the TFLite Android example load")
     m.add_argument("--model", metavar="PATH", required=True, help="the .tflite model to describe")
     m.add_argument("-o", "--output", metavar="PATH", required=True, help="the new .tflite file")
     _add_model_settings(m)
-    m.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(m)
     m.set_defaults(kernels="fast", threads=1, jobs=1, hop=None)  # loads the model like classify
 
     f = sub.add_parser("fetch", help="obtain the model and ontology (copy ../shared, else download)")
     f.add_argument("--dest", metavar="DIR", help="folder to put them in (default: models/ or user data)")
-    f.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(f)
     return parser
 
 
@@ -172,7 +188,7 @@ def _add_analyze_parser(sub) -> None:
         x.add_argument(f"--export-{fmt.key}", metavar="PATH", help=fmt.help)
     a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(a)
-    a.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(a)
 
 
 def _objective(text: str):
@@ -211,7 +227,7 @@ def _add_calibrate_parser(sub) -> None:
                    "default half the window)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(c)
-    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _add_debug(c)
 
 
 def build_app_parser() -> argparse.ArgumentParser:
@@ -220,8 +236,7 @@ def build_app_parser() -> argparse.ArgumentParser:
                      "Commands: classify, analyze, calibrate, fetch (yamview COMMAND --help).")
     parser.add_argument("--version", action="version", version=f"yamview {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    parser.add_argument("--self-test", action="store_true",
-                        help="load the model, classify a test tone, render the window offscreen, exit")
+    parser.add_argument("--self-test", action="store_true", help=SELF_TEST_HELP)
     parser.add_argument("file", nargs="?",
                         help="a recording to open in the inspector (whole-file timeline, labels, errors)")
     parser.add_argument("--labels", metavar="TRUTH", help="with FILE: its human labels (Audacity, Raven or CSV)")
@@ -311,7 +326,7 @@ def _load_model(args):
     except ModelSettingsError as exc:
         raise ModelError(str(exc)) from None
     return Model(path, kernels=args.kernels, threads=args.threads, settings=settings,
-                 calibrate=not getattr(args, "no_calibration", False))
+                 calibrate=not getattr(args, "no_calibration", False), head=getattr(args, "head", None))
 
 
 def _download_progress():
@@ -354,7 +369,7 @@ def _classify(args) -> int:
                 for w in analysis.warnings:
                     if w not in model.warnings:
                         _say(f"warning: '{name}': {w}")
-                writer.file(analysis, per_frame)
+                writer.file(analysis, per_frame, model.heads)
             bar.update(done)
     finally:
         bar.clear()
@@ -380,7 +395,7 @@ def _classify_file(args, name, model, pool, writer, progress: bool):
             bar.update(frame.index + 1)
             if args.per_frame:  # keep only the top-N of each frame, not its 521 scores
                 per_frame.append((frame.index, frame.start, frame.centre,
-                                  writer.top(frame.scores, model.labels)))
+                                  [writer.top(part, list(h.labels)) for h, part in model.split(frame.scores)]))
     finally:
         bar.close()
     return run.result(), per_frame
@@ -399,57 +414,80 @@ class _Writer:
             from yamview.core.files import CsvWriter
 
             self.csv = CsvWriter(out)
-            self.csv.row(["file", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
+            self.csv.row(["file", "head", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
 
     def top(self, scores, labels):
         from yamview.core.analysis import top_classes
 
         return top_classes(scores, labels, self.args.top, self.args.threshold)
 
-    def file(self, a, frames) -> None:
+    def file(self, a, frames, heads=None) -> None:
+        """One file's summary; ``heads`` (the model's OutputHeads) split the scores per head,
+        ``frames`` hold (index, start, centre, [top per head])."""
         fmt = self.args.format
-        by_mean, by_max = a.top(self.args.top, "mean", self.args.threshold), a.top(self.args.top, "max", self.args.threshold)
+        if heads is None:  # one head over all of the analysis' classes
+            from yamview.core.model import OutputHead
+
+            heads = (OutputHead("scores", tuple(a.labels), 0, 0),)
+            frames = [(i, s, c, [top]) for i, s, c, top in frames]
+        mean, peak = a.mean(), a.max()
+        tops = [(h.name, self.top(mean[h.offset:h.offset + h.size], list(h.labels)),
+                 self.top(peak[h.offset:h.offset + h.size], list(h.labels))) for h in heads]
         if fmt == "table":
             p = a.framing
             frames_word = "frame" if a.n_frames == 1 else "frames"
             calibrated = ", calibrated scores" if self.args.calibrated else ""
             print(f"{a.name}  ({a.duration:.2f} s, {a.n_frames} {frames_word}, hop {p.hop_seconds:.4g} s, "
                   f"{a.kernels} kernels{calibrated})", file=self.out)
-            print(f"  {'rank':>4}  {'mean':>6}  {'class (by mean)':<34} {'max':>6}  class (by max)", file=self.out)
-            for i in range(max(len(by_mean), len(by_max))):
-                m = by_mean[i] if i < len(by_mean) else ("", float("nan"))
-                x = by_max[i] if i < len(by_max) else ("", float("nan"))
-                ms = f"{m[1]:.3f}" if m[0] else ""
-                xs = f"{x[1]:.3f}" if x[0] else ""
-                print(f"  {i + 1:>4}  {ms:>6}  {m[0]:<34} {xs:>6}  {x[0]}", file=self.out)
+            for head, by_mean, by_max in tops:
+                if len(heads) > 1:
+                    print(f"  head '{head}'", file=self.out)
+                print(f"  {'rank':>4}  {'mean':>6}  {'class (by mean)':<34} {'max':>6}  class (by max)", file=self.out)
+                for i in range(max(len(by_mean), len(by_max))):
+                    m = by_mean[i] if i < len(by_mean) else ("", float("nan"))
+                    x = by_max[i] if i < len(by_max) else ("", float("nan"))
+                    ms = f"{m[1]:.3f}" if m[0] else ""
+                    xs = f"{x[1]:.3f}" if x[0] else ""
+                    print(f"  {i + 1:>4}  {ms:>6}  {m[0]:<34} {xs:>6}  {x[0]}", file=self.out)
             if frames:
                 print(f"  {'frame':>5}  {'start':>7}  top classes", file=self.out)
-                for index, start, _, top in frames:
-                    tops = " | ".join(f"{n} {s:.3f}" for n, s in top)  # names contain commas
-                    print(f"  {index:>5}  {start:7.3f}  {tops}", file=self.out)
+                for index, start, _, per_head in frames:
+                    # names contain commas; heads are separated by " || "
+                    tops_txt = " || ".join(" | ".join(f"{n} {s:.3f}" for n, s in top) for top in per_head)
+                    print(f"  {index:>5}  {start:7.3f}  {tops_txt}", file=self.out)
             print(file=self.out)
         elif fmt == "csv":
-            for kind, tops in (("mean", by_mean), ("max", by_max)):
-                for rank, (n, s) in enumerate(tops, 1):
-                    self.csv.row([a.name, kind, "", "", "", rank, n, f"{s:.6f}"])
-            for index, start, centre, top in frames:
-                for rank, (n, s) in enumerate(top, 1):
-                    self.csv.row([a.name, "frame", index, f"{start:.4f}", f"{centre:.4f}", rank, n, f"{s:.6f}"])
+            for head, by_mean, by_max in tops:
+                for kind, top in (("mean", by_mean), ("max", by_max)):
+                    for rank, (n, s) in enumerate(top, 1):
+                        self.csv.row([a.name, head, kind, "", "", "", rank, n, f"{s:.6f}"])
+            for index, start, centre, per_head in frames:
+                for (head, _, _), top in zip(tops, per_head):
+                    for rank, (n, s) in enumerate(top, 1):
+                        self.csv.row([a.name, head, "frame", index, f"{start:.4f}", f"{centre:.4f}",
+                                           rank, n, f"{s:.6f}"])
         else:
+            def listed(top):
+                return [self._entry(n, s) for n, s in top]
+
             item = {
                 "file": a.name,
                 "duration_s": round(a.duration, 6),
                 "frames": a.n_frames,
                 "params": a.params(),
-                "top_mean": [self._entry(n, s) for n, s in by_mean],
-                "top_max": [self._entry(n, s) for n, s in by_max],
+                # the first head's, as before heads existed; "heads" has every head
+                "top_mean": listed(tops[0][1]),
+                "top_max": listed(tops[0][2]),
+                "heads": [{"head": head, "top_mean": listed(by_mean), "top_max": listed(by_max)}
+                          for head, by_mean, by_max in tops],
                 "warnings": a.warnings,
             }
             if frames:
                 item["per_frame"] = [
                     {"frame": index, "start_s": round(start, 6), "centre_s": round(centre, 6),
-                     "top": [self._entry(n, s) for n, s in top]}
-                    for index, start, centre, top in frames
+                     "top": listed(per_head[0]),
+                     "heads": {head: listed(top) for (head, _, _), top in zip(tops, per_head)}}
+                    for index, start, centre, per_head in frames
                 ]
             self.json_items.append(item)
 
@@ -463,7 +501,7 @@ class _Writer:
         if self.args.format == "json":
             self.json_items.append({"file": name, "error": reason})
         elif self.args.format == "csv":
-            self.csv.row([name, "error", "", "", "", "", reason, ""])
+            self.csv.row([name, "", "error", "", "", "", "", reason, ""])
 
     def close(self) -> None:
         if self.args.format == "json":
@@ -482,12 +520,16 @@ def _analyze(args) -> int:
     from yamview.core.labels_io import LabelError, map_labels, read_labels, read_mapping
 
     exports = [(fmt, getattr(args, f"export_{fmt.key}")) for fmt in FORMATS]
-    exports = [(fmt, path) for fmt, path in exports if path]
+    exports = [(fmt, path) for fmt, path in exports if path is not None]
     need_labels = (["--metrics"] if args.metrics else []) + [f"--export-{f.key}" for f, _ in exports if f.needs_labels]
     if need_labels and not args.labels:
         _say(f"{' and '.join(need_labels)} need{'s' * (len(need_labels) == 1)} --labels TRUTH")
         return EXIT_USAGE
     names = audio_files(args.files)
+    problem = _export_problem(args, exports, names)
+    if problem:
+        _say(problem)
+        return EXIT_USAGE
     if len(names) > 1:
         return _analyze_many(args, names, exports)
     args.file = names[0]
@@ -521,40 +563,43 @@ def _analyze(args) -> int:
     analysis = _cached_analysis(args, source, model)
     if isinstance(analysis, int):
         return analysis
-    for w in analysis.warnings:
-        _say(f"warning: '{args.file}': {w}")
-    if args.labels:
-        from yamview.core.labels_io import outside_warnings
+    # With an export on standard output, the report goes to stderr: stdout carries the export.
+    report = sys.stderr if any(_is_stdout(path) for _, path in exports) else sys.stdout
+    with contextlib.redirect_stdout(report):
+        for w in analysis.warnings:
+            _say(f"warning: '{args.file}': {w}")
+        if args.labels:
+            from yamview.core.labels_io import outside_warnings
 
-        for w in outside_warnings(labels, analysis.duration, args.labels):
-            _say(f"warning: {w}")
+            for w in outside_warnings(labels, analysis.duration, args.labels):
+                _say(f"warning: {w}")
 
-    found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
-                                        min_duration=args.min_duration, merge_gap=args.merge_gap)
-    scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
-                                      calibrated=model.calibrated)
-    _Writer(scores_table, sys.stdout).file(analysis, [])
-    _print_events(found, args)
-    result = truth = groups = None
-    if args.labels:
-        frames = (analysis.starts, analysis.framing.window_seconds)
-        truth = metrics.truth_matrix(labels, label_classes, *frames, len(analysis.labels), analysis.duration)
-        groups = metrics.any_of_groups(labels, label_classes, *frames, analysis.duration)
-        related = _relatives(analysis.labels)
-        result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels, groups, related)
-        if args.metrics:
-            _print_metrics(result, lenient=related is not None)
-    if model_b is not None:
-        other = _cached_analysis(args, source, model_b)
-        if isinstance(other, int):
-            return other
-        from yamview.core.compare import CompareError, compare
+        found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
+                                            min_duration=args.min_duration, merge_gap=args.merge_gap)
+        scores_table = argparse.Namespace(format="table", top=args.top, threshold=0.0,
+                                          calibrated=model.calibrated)
+        _Writer(scores_table, sys.stdout).file(analysis, [], model.heads)
+        _print_events(found, args)
+        result = truth = groups = None
+        if args.labels:
+            frames = (analysis.starts, analysis.framing.window_seconds)
+            truth = metrics.truth_matrix(labels, label_classes, *frames, len(analysis.labels), analysis.duration)
+            groups = metrics.any_of_groups(labels, label_classes, *frames, analysis.duration)
+            related = _relatives(analysis.labels)
+            result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels, groups, related)
+            if args.metrics:
+                _print_metrics(result, lenient=related is not None)
+        if model_b is not None:
+            other = _cached_analysis(args, source, model_b)
+            if isinstance(other, int):
+                return other
+            from yamview.core.compare import CompareError, compare
 
-        try:
-            _print_compare(compare(analysis, other, truth, thresholds, groups))
-        except CompareError as exc:
-            _say(f"cannot compare: {exc}")
-            return EXIT_FAILED
+            try:
+                _print_compare(compare(analysis, other, truth, thresholds, groups))
+            except CompareError as exc:
+                _say(f"cannot compare: {exc}")
+                return EXIT_FAILED
 
     status = EXIT_OK
     settings = export.event_settings(analysis.labels, thresholds, args.threshold, args.smooth, args.min_duration,
@@ -588,6 +633,36 @@ def _event_thresholds(args, model):
         if beside is not None:
             thresholds, args.thresholds = beside, str(thresholds_path(model.path))
     return thresholds
+def _export_problem(args, exports, names) -> str | None:
+    """Why the --export-* paths cannot be used (checked before any work), or None."""
+    from yamview.core.files import OutputRefused, check_outputs
+
+    for fmt, path in exports:
+        if not path:
+            return f"--export-{fmt.key} needs a path (or - for standard output)"
+    if sum(_is_stdout(path) for _, path in exports) > 1:
+        return "only one export can go to standard output"
+    inputs = [("an input audio file", name) for name in names]
+    inputs += [("the --labels file", args.labels),
+              ("the --mapping file", args.mapping), ("the --thresholds file", args.thresholds),
+              ("the model", args.model), ("the --compare model", args.compare),
+              ("the --labels-file", getattr(args, "labels_file", None))]
+    try:
+        check_outputs([(f"--export-{fmt.key}", path) for fmt, path in exports],
+                      [(what, path) for what, path in inputs if path])
+    except OutputRefused as exc:
+        return exc.strerror
+    return None
+
+
+def _is_stdout(path: str) -> bool:
+    """``-``, or a path naming this process's standard output (e.g. /dev/stdout)."""
+    if path == "-":
+        return True
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):  # no such path, or a stdout without a file
+        return False
 
 
 def _cached_analysis(args, source, model):
@@ -675,7 +750,7 @@ def _analyze_many(args, names, exports) -> int:
                 _say(f"warning: '{name}': {w}")
             found = events.events_from_analysis(analysis, thresholds, smoothing=args.smooth,
                                                 min_duration=args.min_duration, merge_gap=args.merge_gap)
-            _Writer(scores_table, sys.stdout).file(analysis, [])
+            _Writer(scores_table, sys.stdout).file(analysis, [], model.heads)
             _print_events(found, args)
     finally:
         if pool is not None:
@@ -835,6 +910,84 @@ def _calibrate(args) -> int:
     return status
 
 
+# -- train --------------------------------------------------------------------------------------
+def _add_train_parser(sub) -> None:
+    t = sub.add_parser("train", help="teach new sounds: train a head on YAMNet's embeddings from a "
+                       "folder with one subfolder of audio files per class; write a two-head .tflite",
+                       description="DIR holds one subfolder per class (its name is the class name), "
+                       "audio files inside. A 'background' class with everyday sounds of the place "
+                       "is recommended. Prints cross-validated figures (folds never split a "
+                       "recording) and writes YAMNet plus the trained head as one .tflite file.")
+    t.add_argument("dir", metavar="DIR")
+    t.add_argument("-o", "--output", metavar="MODEL.tflite", required=True,
+                   help="where to write the trained model (written atomically)")
+    t.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01; "
+                   "default half the window)")
+    t.add_argument("--folds", type=_positive_int, default=5, metavar="K",
+                   help="cross-validation folds (default 5; at most the recordings of the largest class)")
+    t.add_argument("--head-name", default="custom", metavar="NAME",
+                   help="name of the new head in the model (default: custom)")
+    t.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    _add_model_options(t)
+    _add_debug(t)
+
+
+def _train(args) -> int:
+    """Check the set, embed (cached), cross-validate, train on everything, export atomically.
+    A data problem exits 1 with one message and writes nothing."""
+    from pathlib import Path
+
+    from yamview.core import training
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".tflite":
+        _say(f"the output must be a .tflite file (got '{args.output}')")
+        return EXIT_USAGE
+    if out.is_dir() or not out.parent.is_dir():
+        _say(f"cannot write '{args.output}': {'it is a folder' if out.is_dir() else 'no such folder'}")
+        return EXIT_FAILED
+    model = _checked_model(args)
+    if isinstance(model, int):
+        return model
+    try:
+        if len(model.all_heads) > 1:
+            raise training.DatasetError(f"{model.path.name} already has {len(model.all_heads)} heads; "
+                                        "train on the base model (YAMNet), not on a trained one")
+        tset = training.load_training_set(args.dir, model.window_seconds, model.labels)
+        for w in tset.warnings:
+            _say(f"warning: {w}")
+        counts = tset.counts()
+        print(f"training set {tset.root}: {len(tset.classes)} classes, {len(tset.recordings)} recordings")
+        for c in tset.classes:
+            print(f"  {counts[c]:4d}  {c}")
+        bar = _ProgressBar("embedding", 1, sys.stderr.isatty())
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.total = max(total, 1)
+            bar.update(done)
+
+        emb = training.embed_training_set(tset, model, args.hop, progress, use_cache=not args.no_cache)
+        bar.close()
+        print(f"{len(emb.y)} frames (hop {emb.hop_seconds:.4g} s; {emb.from_cache} of "
+              f"{len(emb.recordings)} recordings from the cache)")
+        evaluation = training.cross_validate(emb, args.folds)
+        for w in evaluation.warnings:
+            _say(f"note: {w}")
+        print(evaluation.report())
+        head = training.train_head(emb)
+        print(f"head trained on {head.frames} frames in {head.train_seconds:.2f} s")
+        training.export_model(model, head, out, name=args.head_name)
+    except training.DatasetError as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+    except OSError as exc:
+        _say(f"cannot write '{args.output}': {exc.strerror or exc}")
+        return EXIT_FAILED
+    print(f"wrote {out} (heads: {', '.join(h.name for h in model.all_heads)}, {args.head_name}); "
+          f"try: yamview classify FILE --model {out}")
+    return EXIT_OK
+
+
 # -- fetch --------------------------------------------------------------------------------------
 def _fetch(args) -> int:
     from pathlib import Path
@@ -865,7 +1018,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"'{words[0]}' is neither a file nor a command; did you mean '{close[0]}'?")
             return EXIT_USAGE
     if words and words[0] in COMMANDS or "-h" in argv[:1] or "--help" in argv[:1]:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command and args.self_test:
+            parser.error("--self-test takes no COMMAND")
     else:
         parser = build_app_parser()
         args = parser.parse_args(argv)
@@ -876,6 +1032,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--mapping needs --labels TRUTH")
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="yamview: %(levelname)s: %(message)s")
+    # The terminal gets warnings (everything with --debug) even when the window's log file
+    # lowers the root level to INFO.
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:  # basicConfig's, not a host's (pytest's)
+            handler.setLevel(logging.DEBUG if args.debug else logging.WARNING)
     try:
         if args.command == "classify":
             return _classify(args)
@@ -885,6 +1046,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _calibrate(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command == "train":
+            return _train(args)
         if args.command == "export-model":
             return _export_model(args)
         if args.self_test:

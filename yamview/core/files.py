@@ -2,7 +2,8 @@
 
 Every file the app writes goes through ``write_atomic``: the content goes to a temporary sibling
 of the target, which replaces the target only once complete, so a crash, an error or a full disk
-never leaves a half-written file (or a clobbered old one). CSV cells that a spreadsheet would run
+never leaves a half-written file (or a clobbered old one); devices, FIFOs and ``-`` are written
+as streams, symlinks are followed, and a file's mode is kept. CSV cells that a spreadsheet would run
 as a formula (``= + - @``) get a leading quote, except plain numbers; every CSV the app writes,
 to a file or to stdout, goes through ``CsvWriter``.
 """
@@ -11,9 +12,12 @@ from __future__ import annotations
 
 import csv
 import errno
+import glob
+import io
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -103,7 +107,8 @@ def clean_stale_temps(folder: PathLike, name: str = "*", max_age: float = STALE_
     """Remove ``.NAME.*.tmp`` / ``.part`` files older than ``max_age`` s from ``folder``."""
     removed = []
     now = time.time()
-    for pattern in (f".{name}.*.tmp", f".{name}.*.part"):
+    stem = name if name == "*" else glob.escape(name)
+    for pattern in (f".{stem}.*.tmp", f".{stem}.*.part"):
         try:
             found = list(Path(folder).glob(pattern))
         except OSError:
@@ -119,26 +124,143 @@ def clean_stale_temps(folder: PathLike, name: str = "*", max_age: float = STALE_
     return removed
 
 
-def write_atomic(path: PathLike, write: Callable[[IO[Any]], None], binary: bool = False) -> None:
-    """Call ``write(f)`` on a temporary sibling of ``path``; on success it replaces ``path``.
+STDOUT = "-"  # the path that means standard output
 
-    Text files are UTF-8 with ``\\n`` line ends on every platform. On any error (including one
-    raised by ``write``) the temporary file is removed and ``path`` is untouched.
+
+class OutputRefused(OSError):
+    """An output path that must not be written (empty, a folder, an input of the same run)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errno.EINVAL, message)
+
+
+def write_atomic(path: PathLike, write: Callable[[IO[Any]], None], binary: bool = False) -> None:
+    """Call ``write(f)`` so that whatever sits at ``path`` is never destroyed half-way.
+
+    - a regular file (or a new path) is written to a temporary sibling that replaces it only
+      once complete, keeping the old file's mode (and owner, where allowed); on any error
+      (including one raised by ``write``) the temporary is removed and ``path`` is untouched;
+    - a symlink is followed: its target is replaced, the link stays;
+    - ``-``, a character device (``/dev/stdout``, ``/dev/null``), a FIFO or a socket is written
+      as a stream, never replaced by a file; a FIFO nobody reads is an error, not a hang;
+    - an empty path or a folder is refused (OutputRefused).
+
+    Text is UTF-8 with ``\\n`` line ends on every platform. Temporaries of killed writes to the
+    same name are removed first (see ``clean_stale_temps``).
     """
-    path = Path(path)
-    clean_stale_temps(path.parent, path.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    target = output_target(path)
+    if target is None:
+        _write_stream_stdout(write, binary)
+        return
+    try:
+        st = os.stat(path)  # follows links, including /proc's (/dev/stdout -> pipe:[...])
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        _write_stream(Path(path), write, binary)
+        return
+    clean_stale_temps(target.parent, target.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
                        newline=None if binary else "") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, SHARED_MODE)
-        os.replace(tmp, path)
+        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else SHARED_MODE)
+        if st is not None and hasattr(os, "chown"):
+            try:  # root replacing a user's file must not take it over
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def output_target(path: PathLike) -> Path | None:
+    """Where a write to ``path`` lands: None for standard output, else the path with symlinks
+    resolved. OutputRefused for an empty path or a folder."""
+    text = os.fspath(path)
+    if text == "":
+        raise OutputRefused("an empty path; give a file name (or - for standard output)")
+    if text == STDOUT:
+        return None
+    if os.path.isdir(text):
+        raise OutputRefused(f"{text} is a folder; give a file name")
+    return Path(os.path.realpath(text))  # follows a chain of links, even to a missing target
+
+
+def _write_stream(target: Path, write: Callable[[IO[Any]], None], binary: bool) -> None:
+    """Write into a device, FIFO or socket as it is (opening never blocks on a FIFO)."""
+    flags = os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise OSError(errno.ENXIO, f"nothing is reading the FIFO {target}") from None
+        raise
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)  # writing may wait for the reader; opening must not
+    with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                   newline=None if binary else "") as f:
+        write(f)
+        f.flush()
+
+
+def _write_stream_stdout(write: Callable[[IO[Any]], None], binary: bool) -> None:
+    """``-``: this process's standard output, as UTF-8 with ``\\n`` line ends; left open."""
+    out = sys.stdout
+    if out is None:
+        raise OSError(errno.EBADF, "there is no standard output to write to")
+    out.flush()
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:  # a replaced stdout (tests, IDEs): text only
+        if binary:
+            raise OSError(errno.EINVAL, "standard output takes no binary data here")
+        write(out)
+        out.flush()
+        return
+    if binary:
+        write(buffer)
+        buffer.flush()
+        return
+    wrapper = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    try:
+        write(wrapper)
+        wrapper.flush()
+    finally:
+        wrapper.detach()  # stdout stays open for the rest of the program
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether two paths name the same file (through links; also when neither exists yet)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_outputs(outputs: Sequence[tuple[str, PathLike]], inputs: Sequence[tuple[str, PathLike]]) -> None:
+    """OutputRefused when an output would overwrite an input of the same run or another output.
+
+    ``outputs`` and ``inputs`` are (what, path) pairs, e.g. ("--export-csv", "x.csv") and
+    ("the audio file", "x.wav"); standard output and devices are never compared.
+    """
+    seen: list[tuple[str, str]] = []
+    for what, path in outputs:
+        text = os.fspath(path)
+        target = output_target(text)
+        if target is None or (os.path.exists(text) and not os.path.isfile(text)):
+            continue  # a stream (stdout, a device, a FIFO) overwrites nothing
+        for other, source in inputs:
+            if source and os.fspath(source) != STDOUT and same_file(target, source):
+                raise OutputRefused(f"{what} {text} is {other}; an export never overwrites an input")
+        for other, earlier in seen:
+            if same_file(target, earlier):
+                raise OutputRefused(f"{what} {text} is also the path of {other}")
+        seen.append((what, text))
 
 
 def write_text(path: PathLike, text: str) -> None:

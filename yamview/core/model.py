@@ -18,7 +18,8 @@ import sys
 import tempfile
 import threading
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,6 +122,21 @@ def max_threads() -> int:
 
 
 @dataclass(frozen=True)
+class OutputHead:
+    """One classification output of the model; its classes fill the slots ``offset .. offset +
+    size`` of ``Model.labels`` and of every score vector (YAMNet's own head comes first)."""
+
+    name: str
+    labels: tuple[str, ...]
+    output: int  # the interpreter's tensor index
+    offset: int
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
 class FrameOutput:
     """Everything the model computed for one frame; extras are None unless asked for."""
 
@@ -145,6 +161,7 @@ class Model:
         *,
         settings: ModelSettings | None = None,
         calibrate: bool = True,
+        head: str | int | None = None,
         _data: bytes | None = None,
         _sha256: str | None = None,
     ) -> None:
@@ -156,6 +173,7 @@ class Model:
         self.extras = bool(extras)
         self.settings = settings
         self.calibrate = bool(calibrate)
+        self.head = head
         if _data is None:
             try:
                 _data = read_regular(self.path, MAX_MODEL_BYTES, "model")
@@ -248,13 +266,24 @@ class Model:
                 f"{self.path.name} calibrates its scores in its metadata; an activation "
                 f"({self.activation}) on top would apply twice (use activation none)"
             )
+        self.all_heads, post = self._read_heads(outputs, meta.heads, resolved.labels)
+        self.heads = self._select_heads(self.all_heads)
+        self._post = [post[self.all_heads.index(h)] for h in self.heads]
+        if self.heads[0].output != self._out_index:  # one head chosen, not the first
+            self.heads = (replace(self.heads[0], offset=0),)
+            self.calibration = next((d.calibration for d in meta.heads if d.name == self.heads[0].name), None)
+        self.labels = [label for h in self.heads for label in h.labels]
+        self.n_classes = len(self.labels)
+        self._score_buffer = np.zeros(self.n_classes, np.float32)
         self.recognised = resolved.recognised
         self.setting_origins = resolved.origins
         self.warnings: list[str] = list(resolved.warnings)
-        self.labels: list[str] = resolved.labels
         # BirdNET-style "Scientific_Common" labels: views show the common name (``labels``),
-        # tooltips and exports add the scientific one.
-        self.scientific_names: list[str | None] = resolved.scientific_names
+        # tooltips and exports add the scientific one. Trained heads have plain names.
+        self.scientific_names: list[str | None] = (
+            list(resolved.scientific_names) if self.heads[0].output == self._out_index else []
+        )
+        self.scientific_names += [None] * (self.n_classes - len(self.scientific_names))
         for w in self.warnings:  # shown by the caller (CLI line, GUI banner): log only
             log.debug(w)
 
@@ -270,6 +299,55 @@ class Model:
                         scale, zero = d["quantization"]
                         self._embedding_quant = (float(scale) or 1.0, int(zero))
 
+    def _read_heads(self, outputs: list[dict], described, first_labels: list[str]):
+        """The first output, plus every later output the metadata names with labels (a trained
+        head); outputs it does not describe (say, an embedding output) are not heads."""
+        first = outputs[0]
+        first_name = described[0].name if described and described[0].name else self.output_name
+        heads = [OutputHead(first_name, tuple(first_labels), first["index"], 0)]
+        post: list[Callable[[np.ndarray], np.ndarray]] = [self._first_head_scores]
+        offset = len(first_labels)
+        for i, out in enumerate(outputs[1:], start=1):
+            info = described[i] if i < len(described) else None
+            shape = [int(d) for d in out["shape"]]
+            if info is None or not info.labels or not shape or shape[-1] != len(info.labels) \
+                    or int(np.prod(shape)) != shape[-1] or out["dtype"] != np.float32:
+                continue
+            heads.append(OutputHead(info.name or f"output {i}", tuple(info.labels), out["index"], offset))
+            # A trained head ends in its own softmax/sigmoid; only a calibration may follow.
+            post.append(info.calibration.apply if info.calibration is not None and self.calibrate else np.copy)
+            offset += len(info.labels)
+        return tuple(heads), post
+
+    def _select_heads(self, heads: tuple[OutputHead, ...]) -> tuple[OutputHead, ...]:
+        """All heads, or the one ``head`` names (by name, or by its index among the heads)."""
+        if self.head is None:
+            return heads
+        chosen = [h for h in heads if h.name == str(self.head)]
+        if not chosen and str(self.head).isdigit() and int(self.head) < len(heads):
+            chosen = [heads[int(self.head)]]
+        if not chosen:
+            names = ", ".join(f"{i}: {h.name}" for i, h in enumerate(heads))
+            raise ModelError(f"{self.path.name} has no head {str(self.head)!r} (its heads are {names})")
+        return (chosen[0],)
+
+    def head_of(self, class_index: int) -> OutputHead:
+        """The head that scores class ``class_index`` of ``labels``."""
+        for h in reversed(self.heads):
+            if class_index >= h.offset:
+                return h
+        raise IndexError(class_index)
+
+    def user_classes(self) -> set[str]:
+        """Labels of every head after the model's first: classes a user trained (the views
+        mark them)."""
+        first = self.all_heads[0]
+        return {label for h in self.heads if h.output != first.output for label in h.labels}
+
+    def split(self, scores: np.ndarray) -> list[tuple[OutputHead, np.ndarray]]:
+        """``scores`` (any leading shape, classes last) cut into each head's part."""
+        return [(h, scores[..., h.offset:h.offset + h.size]) for h in self.heads]
+
     def reconfigured(
         self, kernels: Kernels | str | None = None, threads: int | None = None, extras: bool | None = None,
         calibrate: bool | None = None,
@@ -281,6 +359,7 @@ class Model:
             extras=self.extras if extras is None else extras,
             settings=self.settings,
             calibrate=self.calibrate if calibrate is None else calibrate,
+            head=self.head,
             _data=self._data,
             _sha256=self.sha256,
         )
@@ -304,7 +383,9 @@ class Model:
     def scores_id(self) -> str:
         """Identifies the scores this model gives: its file's sha256, marked when calibrated
         (the same file gives other scores with its calibration off; caches must tell them apart)."""
-        return f"{self.sha256}+calibrated" if self.calibrated else self.sha256
+        scores_id = f"{self.sha256}+calibrated" if self.calibrated else self.sha256
+        # One head of several gives other score columns than the whole model.
+        return scores_id if self.head is None else f"{scores_id}+head={self.heads[0].name}"
 
     @property
     def has_embedding(self) -> bool:
@@ -330,9 +411,11 @@ class Model:
         return LOG_MEL_TENSOR in self._extra_index
 
     def describe(self) -> str:
+        heads = f" in {len(self.heads)} heads ({', '.join(h.name for h in self.heads)})" \
+            if len(self.heads) > 1 else ""
         return (
             f"{self.name}: {self.window} samples ({self.window_seconds:.3f} s) at "
-            f"{self.sample_rate} Hz, {self.n_classes} classes, {self.kernels.value} kernels, "
+            f"{self.sample_rate} Hz, {self.n_classes} classes{heads}, {self.kernels.value} kernels, "
             f"{self.threads} thread{'s' if self.threads > 1 else ''}"
             + (", calibrated" if self.calibrated else
                ", calibration off" if self.calibration is not None else "")
@@ -349,13 +432,21 @@ class Model:
         self._interpreter.invoke()
 
     def classify(self, frame: np.ndarray) -> np.ndarray:
-        """Scores (float32 [n_classes], a copy) for one window of mono audio at ``sample_rate``;
-        calibrated when the model carries a calibration and ``calibrate`` is on."""
+        """Scores (float32 [n_classes], a copy) for one window of mono audio at ``sample_rate``:
+        every head's classes in the order of ``labels`` (``split`` cuts them per head); calibrated
+        when the model carries a calibration and ``calibrate`` is on."""
         self._invoke(frame)
         return self._scores()
 
     def _scores(self) -> np.ndarray:
-        raw = self._interpreter.get_tensor(self._out_index).reshape(-1)
+        if len(self.heads) == 1:
+            return self._post[0](self._interpreter.get_tensor(self.heads[0].output).reshape(-1))
+        out = self._score_buffer
+        for h, post in zip(self.heads, self._post):
+            out[h.offset:h.offset + h.size] = post(self._interpreter.get_tensor(h.output).reshape(-1))
+        return out.copy()
+
+    def _first_head_scores(self, raw: np.ndarray) -> np.ndarray:
         if self.calibrated:
             assert self.calibration is not None
             return self.calibration.apply(raw)  # a new float32 array

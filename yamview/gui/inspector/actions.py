@@ -53,6 +53,7 @@ class InspectorActions(InspectorParts):
         if fmt == "raven":
             self.raven_column = column
         s.set_labels(labels, classes, Path(path).name)
+        self.input_files["the labels file"] = path
         self.clear_message()
         warnings = labels_io.outside_warnings(labels, s.duration, Path(path).name)
         if warnings:
@@ -103,6 +104,7 @@ class InspectorActions(InspectorParts):
             self.show_message(f"Mapping not loaded: {exc}. Nothing was changed.", "error")
             return False
         self.mapping, self.mapping_source = mapping, Path(path).name
+        self.input_files["the mapping file"] = path
         if classes is not None:
             s.set_labels(s.labels, classes, s.label_source)
             self._refresh_slow()
@@ -162,6 +164,7 @@ class InspectorActions(InspectorParts):
 
     def clear_labels(self) -> None:
         self.forget_labels()
+        self.input_files.pop("the labels file", None)
         if self.session is not None:
             self.session.clear_labels()
             self.metrics_panel.show_metrics(None)
@@ -285,10 +288,20 @@ class InspectorActions(InspectorParts):
         path, _ = QFileDialog.getSaveFileName(self, title, str(Path(folder) / f"{base}.{name}"), filt)
         return path or None
 
+    @property
+    def input_files(self) -> dict[str, str]:
+        """What this window read (recording, labels, mapping): never overwritten by an export."""
+        if not hasattr(self, "_input_files"):
+            self._input_files: dict[str, str] = {}
+        return self._input_files
+
     def _write(self, path: str, write) -> bool:
         # An hour's scores as CSV or JSON take ~0.6 s: say so with the cursor.
+        inputs = [("the recording", self.path)] if self.path else []
+        inputs += list(self.input_files.items())
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            files.check_outputs([("the export", path)], inputs)
             write(path)
         except OSError as exc:
             self.show_message(f"Cannot write {path}: {exc.strerror or exc}. Nothing was written.", "error")
