@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import flatbuffers
 import numpy as np
 
-from . import _metadata_schema as meta_fb
+from .vendor import metadata_schema_py_generated as meta_fb
 from .calibration import CalibrationError, ScoreCalibration
 from .graph import load_model, pack_model
 

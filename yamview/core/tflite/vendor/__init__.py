@@ -1,0 +1,1 @@
+"""Code generated from TFLite schemas (not edited here)."""
