@@ -25,6 +25,7 @@ from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode
 from yamview.gui.model_details import ModelDetails
 from yamview.gui.settings import Settings
+from yamview.gui.teach import TeachPanel, TrainDialog, marked
 from yamview.gui.transport import Transport
 from yamview.gui.views.class_bars import ClassBars
 from yamview.gui.views.class_timeline import ClassTimeline
@@ -143,6 +144,10 @@ class MainWindow(WindowChrome, QMainWindow):
                 column.setStretchFactor(column.count() - 1, p.stretch)
         right.addWidget(self.controls)
         right.setStretchFactor(right.count() - 1, 2)
+        self.teach = TeachPanel(self)  # record examples of the user's own sounds, train (issue 14)
+        self.teach.train_requested.connect(self.open_train_dialog)
+        right.addWidget(self.teach)
+        right.setStretchFactor(right.count() - 1, 0)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
@@ -235,9 +240,10 @@ class MainWindow(WindowChrome, QMainWindow):
         self.settings.set("model/path", self._pending_model or "")
         self.controls.show_model(self._pending_model or "", Path(info.path).name)
         self.controls.set_window_seconds(info.window / info.sample_rate)
+        shown = marked(info.labels, info.user_classes)  # the user's trained classes marked ✎
         for view in self.views:
-            view.set_classes(info.labels)
-        self.talk.set_classes(info.labels)
+            view.set_classes(shown)
+        self.talk.set_classes(shown)
         self.timeline.set_hop(self.controls.hop_seconds())
         self.request_hop.emit(self.controls.hop_seconds())
         self.start_button.setEnabled(True)
@@ -423,6 +429,34 @@ class MainWindow(WindowChrome, QMainWindow):
         if self.settings.get("model/path") != (self._pending_model or ""):
             self._load_model(self.settings.get("model/path"))
         self.show_message("Settings reset to their defaults.", "info")
+
+    # == teaching new sounds =======================================================================
+    def open_train_dialog(self) -> TrainDialog:
+        """Train on the teach panel's training set; an exported model is loaded at once."""
+        dialog = TrainDialog(self.teach.folder, self.controls.hop_seconds(), self)
+        self.train_dialog = dialog  # reachable for tests; replaced by the next one
+        dialog.model_exported.connect(self._load_model)
+        dialog.open()
+        dialog.start()
+        return dialog
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - hold R to record a take
+        if self._take_key(event):
+            self.teach.key_event(True)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._take_key(event):
+            self.teach.key_event(False)
+            return
+        super().keyReleaseEvent(event)
+
+    def _take_key(self, event) -> bool:
+        from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit
+
+        typing = isinstance(self.focusWidget(), (QLineEdit, QAbstractSpinBox))
+        return event.key() == Qt.Key.Key_R and not event.isAutoRepeat() and not typing
 
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

@@ -49,6 +49,8 @@ KEYS = {
         Key("spectrogram/db_high", -10.0, float, -150.0, 20.0),
         Key("spectrogram/colormap", "inferno", str),
         Key("timeline/colormap", "viridis", str),
+        # Teach a new sound: the training set (one subfolder of audio files per class)
+        Key("teach/folder", "", str),
         # Inspector (whole-file analysis window)
         Key("inspector/hop_seconds", 0.4875, float, 0.01, 10.0),
         Key("inspector/top_k", 10, int, 5, 30),

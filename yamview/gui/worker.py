@@ -51,6 +51,7 @@ class ModelInfo:
     warnings: list
     sha256: str
     numbered: bool = False  # no class names anywhere: the classes are "class 0", "class 1", ...
+    user_classes: frozenset = frozenset()  # classes of a head the user trained (marked in views)
 
 
 class InferenceWorker(QObject):
@@ -126,7 +127,8 @@ class InferenceWorker(QObject):
         self.model_loaded.emit(
             ModelInfo(model.name, str(model.path), list(model.labels), model.window, model.sample_rate,
                       model.kernels.value, model.threads, list(model.warnings), model.sha256,
-                      numbered=not ({"labels", "labels_file"} & set(model.setting_origins)))
+                      numbered=not ({"labels", "labels_file"} & set(model.setting_origins)),
+                      user_classes=frozenset(model.user_classes()))
         )
 
     @Slot(float)
