@@ -14,7 +14,9 @@ from typing import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from yamview.gui import palette
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,19 @@ def action(parent: QWidget, menu: QMenu | None, text: str, slot: Callable[[], ob
     if menu is not None:
         menu.addAction(a)
     return a
+
+
+def titled(title: str, widget: QWidget, big: bool = False) -> QWidget:
+    """``widget`` under a small heading (the live window's views and panels)."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 2, 0, 2)
+    layout.setSpacing(2)
+    label = QLabel(title)
+    label.setStyleSheet(f"color:{palette.FOREGROUND}; font-weight:600; font-size:{15 if big else 12}px;")
+    layout.addWidget(label)
+    layout.addWidget(widget, 1)
+    return box
 
 
 def open_failed(path: str | Path, reason: object) -> str:

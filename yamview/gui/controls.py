@@ -148,6 +148,18 @@ class Controls(QWidget):
         outer.addStretch(1)
 
     # -- helpers -------------------------------------------------------------------------------
+    def show_settings(self, s: Settings) -> None:
+        """Show ``s`` (e.g. just reset to the defaults); each change is signalled as if made here."""
+        self.max_results.setValue(s.get("classify/max_results"))
+        self.threshold.setValue(s.get("classify/threshold"))
+        self.set_hop(s.get("classify/hop_seconds"))
+        self.scale.setCurrentText(s.get("spectrogram/scale"))
+        self.colormap.setCurrentText(s.get("spectrogram/colormap"))
+        self.db_low.setValue(int(s.get("spectrogram/db_low")))
+        self.db_high.setValue(int(s.get("spectrogram/db_high")))
+        self.threads.setValue(s.get("model/threads"))
+        self.kernels.setCurrentIndex(self.kernels.findData(s.get("model/kernels")))
+
     def _emit(self, key: str, value, signal) -> None:
         self.settings.set(key, value)
         signal.emit(value)

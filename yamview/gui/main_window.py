@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog, QLabel, QMainWindow, QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
-from yamview.gui import palette
-from yamview.gui.chrome import Banner, WindowChrome, action
+from yamview.gui.chrome import Banner, WindowChrome, action, titled
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode
 from yamview.gui.model_details import ModelDetails
@@ -73,7 +72,6 @@ class MainWindow(WindowChrome, QMainWindow):
         self.transport = Transport(self, self.settings, output_device, self)
         self._build_ui()
         t = self.transport
-        t.replacing.connect(self._on_source_replacing)
         t.replaced.connect(self._on_source_replaced)
         t.ring_changed.connect(self.request_ring.emit)
         t.started.connect(self._on_started)
@@ -81,6 +79,7 @@ class MainWindow(WindowChrome, QMainWindow):
         t.status.connect(self.status_label.setText)
         self._build_worker()
         self.talk = TalkMode(self)  # presenter view, focus/hide lists, freeze/replay, snapshots (issue 5)
+        t.replacing.connect(self.talk.source_changed)
         self._display = QTimer(self)
         self._display.setTimerType(Qt.TimerType.PreciseTimer)
         self._display.setInterval(int(1000 / DISPLAY_FPS))
@@ -140,7 +139,7 @@ class MainWindow(WindowChrome, QMainWindow):
         for p in placed:
             if p.place in ("left", "right"):
                 column = left if p.place == "left" else right
-                column.addWidget(_titled(p.title, p.view.widget, big=p.place == "right"))
+                column.addWidget(titled(p.title, p.view.widget, big=p.place == "right"))
                 column.setStretchFactor(column.count() - 1, p.stretch)
         right.addWidget(self.controls)
         right.setStretchFactor(right.count() - 1, 2)
@@ -334,9 +333,6 @@ class MainWindow(WindowChrome, QMainWindow):
             return "Open an audio file (Ctrl+O) to begin"
         return "Press Start (Space)"
 
-    def _on_source_replacing(self) -> None:
-        self.talk.source_changed()
-
     def _on_source_replaced(self) -> None:
         for view in self.views:
             view.clear()
@@ -416,16 +412,7 @@ class MainWindow(WindowChrome, QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.settings.reset()
-        c = self.controls
-        c.max_results.setValue(self.settings.get("classify/max_results"))
-        c.threshold.setValue(self.settings.get("classify/threshold"))
-        c.set_hop(self.settings.get("classify/hop_seconds"))
-        c.scale.setCurrentText(self.settings.get("spectrogram/scale"))
-        c.colormap.setCurrentText(self.settings.get("spectrogram/colormap"))
-        c.db_low.setValue(int(self.settings.get("spectrogram/db_low")))
-        c.db_high.setValue(int(self.settings.get("spectrogram/db_high")))
-        c.threads.setValue(self.settings.get("model/threads"))
-        c.kernels.setCurrentIndex(c.kernels.findData(self.settings.get("model/kernels")))
+        self.controls.show_settings(self.settings)
         if self.settings.get("model/path") != (self._pending_model or ""):
             self._load_model(self.settings.get("model/path"))
         self.show_message("Settings reset to their defaults.", "info")
@@ -472,15 +459,3 @@ class MainWindow(WindowChrome, QMainWindow):
         self.save_geometry()
         self.settings.sync()
         super().closeEvent(event)
-
-
-def _titled(title: str, widget: QWidget, big: bool = False) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 2, 0, 2)
-    layout.setSpacing(2)
-    label = QLabel(title)
-    label.setStyleSheet(f"color:{palette.FOREGROUND}; font-weight:600; font-size:{15 if big else 12}px;")
-    layout.addWidget(label)
-    layout.addWidget(widget, 1)
-    return box

@@ -3,6 +3,7 @@
     window.py            InspectorWindow: layout, menus, toolbar, class views, wiring
     parts.py             what the window's mixins share, declared (InspectorParts)
     loading.py           opening a recording: the analysis job, progress, done / failed / cancelled
+    refresh.py           class views, metrics, events, error regions (whole-matrix work, throttled)
     navigation.py        cursor, hover, selection, zoom (detail spectrogram), playback
     actions.py           labels and mapping, thresholds, error navigation, exports
     job.py               AnalysisJob (thread: cache or analysis + overview), Background jobs

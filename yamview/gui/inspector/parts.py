@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QWidget
 
     from yamview.core.model import Model
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
     from yamview.gui.inspector.panels import ClassesPanel, EventsPanel
     from yamview.gui.inspector.patch_view import PatchComputer, PatchView
     from yamview.gui.inspector.player import Player
+    from yamview.gui.inspector.regions_table import RegionsPanel
     from yamview.gui.inspector.session import Session
+    from yamview.gui.inspector.thresholds_table import ThresholdsPanel
     from yamview.gui.inspector.timeline import CurvesView, HeatMapView, SpectrogramView, WaveformView
     from yamview.gui.settings import Settings
 
@@ -65,6 +68,10 @@ class InspectorParts:
     classes_panel: ClassesPanel
     metrics_panel: MetricsPanel
     events_panel: EventsPanel
+    thresholds_panel: ThresholdsPanel
+    regions_panel: RegionsPanel
+    only_selected_action: QAction
+    scope_combo: QComboBox
     # toolbar and status bar
     play_button: QPushButton
     time_label: QLabel
@@ -77,6 +84,8 @@ class InspectorParts:
     player: Player
     patch_jobs: Background
     detail_jobs: Background
+    event_jobs: Background
+    _ontology: object | None
     _patch_computer: PatchComputer
     _tick_timer: QTimer
     _detail_timer: QTimer
@@ -88,6 +97,9 @@ class InspectorParts:
         def shown_classes(self) -> list[int]: ...
         def curve_classes(self) -> list[int]: ...
         def error_scope(self) -> list[int] | None: ...
+        def region_scope(self) -> list[int] | None: ...
+        @property
+        def analysing(self) -> bool: ...
         def _refresh_classes(self) -> None: ...
         def _refresh_slow(self) -> None: ...
         def _set_loaded(self, complete: bool) -> None: ...

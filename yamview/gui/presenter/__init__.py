@@ -8,7 +8,9 @@ search.py   class search with AudioSet descriptions
 editor.py   the classes-and-settings dialog (focus list, hide list, options)
 replay.py   history of live results, freeze, instant replay
 snapshot.py Ctrl+S to a PNG in the Pictures folder
-talk.py     TalkMode: wires all of it into the main window
+talk.py     TalkMode: wires all of it into the main window (host.py: what it uses of that window)
+presenting.py  the presenter window: made, styled, placed on a screen (a TalkMode mixin)
+menus.py    right-click menus: pin / hide a class, freeze, replay (a TalkMode mixin)
 """
 
 from yamview.gui.presenter.talk import TalkMode

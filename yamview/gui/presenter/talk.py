@@ -1,11 +1,12 @@
 """Talk mode: the presenter window, focus/hide lists, freeze and instant replay, snapshots.
 
-``TalkMode(window)`` attaches to a live window: anything with the ``LiveWindow`` interface below
-(talk mode uses nothing else of it). The window forwards each Scored frame (``on_scored``), its
+``TalkMode(window)`` attaches to a live window: anything with the ``LiveWindow`` interface (host.py;
+talk mode uses nothing else of it). The window forwards each Scored frame (``on_scored``), its
 display tick (``redraw``: returns True when the main views must not draw live, because they are
 frozen, replaying or hidden under a full-screen presenter), model loads (``set_classes``) and
 source changes (``source_changed``). Freeze and replay drive the window's live views through the
-same ``LiveView`` interface the window uses. Everything else lives here: toolbar
+same ``LiveView`` interface the window uses. Everything else lives here (the presenter window in
+presenting.py, context menus in menus.py): toolbar
 actions, shortcuts (F5 presenter, Esc leave, Pause freeze, R replay, Ctrl+S snapshot; Space keeps
 start/stop in both windows), context menus to pin or hide a class, and the settings dialog.
 
@@ -20,20 +21,20 @@ import time
 from collections import deque
 from pathlib import Path
 
-from typing import Callable, Protocol, Sequence
+from typing import Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QScreen, QShortcut
-from PySide6.QtWidgets import QMenu, QStatusBar
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
 from yamview.core.ontology import LabelOntology, load_default, unmatched_message
 from yamview.gui.presenter import replay as replay_mod
 from yamview.gui.presenter.board import Board
 from yamview.gui.presenter.config import PresenterConfig
+from yamview.gui.presenter.host import LiveWindow
+from yamview.gui.presenter.menus import TalkMenus
+from yamview.gui.presenter.presenting import Presenting
 from yamview.gui.presenter.snapshot import save_snapshot
-from yamview.gui.presenter.themes import theme as theme_named
-from yamview.gui.settings import Settings
-from yamview.gui.views.live import ClassRows, LiveView, Tick, idle_tick
+from yamview.gui.views.live import ClassRows, Tick, idle_tick
 
 log = logging.getLogger(__name__)
 
@@ -41,44 +42,9 @@ log = logging.getLogger(__name__)
 # Tests point it at a missing or corrupt file.
 ONTOLOGY_PATH: str | None = None
 
-KEYS_HINT = "Esc leave · Space start/stop · Pause freeze · R replay · Ctrl+S snapshot · right-click a bar: pin / hide"
 
 
-class LiveWindow(Protocol):
-    """What talk mode uses of the live window: its views, its source, a few window services."""
-
-    settings: Settings
-    views: list[LiveView]
-    output_device: str | None
-
-    @property
-    def source(self): ...  # the current source (None, a microphone, a file) or None
-
-    @property
-    def running(self) -> bool: ...
-
-    @property
-    def rate(self) -> int: ...
-
-    def toggle(self) -> None: ...  # start / stop (Space)
-
-    def message(self) -> str: ...
-
-    def show_message(self, text: str, kind: str = "info", action: str | None = None,
-                     callback: Callable[[], None] | None = None) -> None: ...
-
-    def add_message(self, text: str, kind: str = "warning") -> None: ...  # keeps what is shown
-
-    def add_actions(self, actions: Sequence[QAction], menu_order: Sequence[QAction]) -> None: ...
-
-    def statusBar(self) -> QStatusBar: ...  # noqa: N802 (Qt naming)
-
-    def screen(self) -> QScreen: ...
-
-    def activateWindow(self) -> None: ...  # noqa: N802
-
-
-class TalkMode(QObject):
+class TalkMode(Presenting, TalkMenus, QObject):
     def __init__(self, window: LiveWindow) -> None:
         super().__init__(window)
         self.w = window
@@ -305,98 +271,6 @@ class TalkMode(QObject):
         v.update()
         p.tick_footer()
 
-    # == presenter window ============================================================================
-    @property
-    def presenting(self) -> bool:
-        return self.presenter is not None and self.presenter.isVisible()
-
-    def toggle_presenter(self) -> None:
-        if self.presenting:
-            self.leave_presenter()
-        else:
-            self.show_presenter()
-
-    def _ensure_presenter(self):
-        if self.presenter is None:
-            from yamview.gui.presenter.view import PresenterWindow
-
-            s = self.w.settings
-            p = PresenterWindow(self.w.rate, s.get("spectrogram/scale"),
-                                (s.get("spectrogram/db_low"), s.get("spectrogram/db_high")))
-            p.view.board = self.board
-            p.view.context_requested.connect(self._presenter_menu)
-            p.closed.connect(self._presenter_closed)
-            self._shortcuts(p, main=False)
-            self.presenter = p
-        self._style_presenter()
-        return self.presenter
-
-    def _style_presenter(self) -> None:
-        p, c = self.presenter, self.config
-        if p.theme.name != c.theme:
-            p.set_theme(theme_named(c.theme))
-        p.set_strip_visible(c.spectrogram)
-        tags = []
-        if c.rollup and self.lo is not None:
-            tags.append(f"Roll-up · level {c.rollup_depth}")
-        if self.lo is None and self.ontology_message:
-            tags.append("Ontology off")
-        p.view.tags = tags
-        hidden = ", ".join(c.hidden)
-        p.set_hint((f"Hidden: {hidden}    ·    " if hidden else "") + KEYS_HINT)
-
-    def target_screen(self):
-        """The configured screen by name; else a screen other than the main window's; else that one."""
-        screens = QGuiApplication.screens()
-        if self.config.screen:
-            for s in screens:
-                if s.name() == self.config.screen:
-                    return s
-        main = self.w.screen()
-        others = [s for s in screens if s is not main]
-        return others[0] if others else main
-
-    def _place_presenter(self) -> None:
-        p = self.presenter
-        screen = self.target_screen()
-        if p.isFullScreen():
-            p.showNormal()
-        p.setScreen(screen)
-        p.setGeometry(screen.geometry())
-        p.showFullScreen()
-
-    def show_presenter(self, full_screen: bool = True, size: tuple[int, int] | None = None) -> None:
-        """F5. ``full_screen=False`` with ``size`` shows a normal window (screenshots, tests)."""
-        p = self._ensure_presenter()
-        if full_screen:
-            self._place_presenter()
-        else:
-            if size:
-                p.resize(*size)
-            p.show()
-        p.raise_()
-        p.activateWindow()
-        self.presenter_action.setChecked(True)
-        if self.config.screen and self.target_screen().name() != self.config.screen:
-            p.show_message(f"Screen {self.config.screen!r} is not connected; showing on {self.target_screen().name()}.")
-        if self.lo is None and self.ontology_message:
-            p.show_message(self.ontology_message, 12.0)
-            self._add_banner(self.ontology_message)
-
-    def leave_presenter(self) -> None:
-        if not self.presenting:
-            return
-        self.presenter.hide()
-        self.presenter_action.setChecked(False)
-        self.w.activateWindow()
-
-    def _presenter_closed(self) -> None:
-        self.presenter_action.setChecked(False)
-
-    def _covers_main(self) -> bool:
-        p = self.presenter
-        return p is not None and p.isVisible() and p.isFullScreen() and p.screen() is self.w.screen()
-
     # == freeze and replay ===========================================================================
     def toggle_freeze(self) -> None:
         if self.frozen is not None:
@@ -500,59 +374,6 @@ class TalkMode(QObject):
         log.info(text)
         self.last_snapshot = path
         return path
-
-    # == context menus ===============================================================================
-    def exec_menu(self, menu: QMenu, global_pos) -> None:
-        """Show a context menu (tests replace this to pick an action without a modal loop)."""
-        menu.exec(global_pos)
-
-    def _class_menu(self, menu: QMenu, name: str) -> None:
-        c = self.config
-        if name in self.labels:
-            if name in c.focus_labels():
-                menu.addAction(f"Unpin “{name}”", lambda: self.toggle_focus(name))
-            else:
-                menu.addAction(f"Pin “{name}” (focus)", lambda: self.toggle_focus(name))
-        menu.addAction(f"Hide “{name}” while presenting", lambda: self.toggle_hidden(name))
-
-    def _common_menu(self, menu: QMenu) -> None:
-        menu.addAction("Classes and presenter settings…", self.open_editor)
-        menu.addAction("Back to live" if self.frozen is not None else "Freeze (Pause)", self.toggle_freeze)
-        menu.addAction("Replay the last 10 s (R)", self.start_replay)
-
-    def _view_menu(self, view: ClassRows, pos) -> None:
-        """Right-click on a live view that lists classes: pin or hide the one under the mouse."""
-        menu = QMenu(self.w)
-        name = view.class_at(pos)
-        if name is not None:
-            self._class_menu(menu, name)
-            menu.addSeparator()
-        self._common_menu(menu)
-        self.exec_menu(menu, view.widget.mapToGlobal(pos))
-
-    def _presenter_menu(self, key, global_pos) -> None:
-        menu = QMenu(self.presenter)
-        if key is not None and self.board is not None:
-            self._class_menu(menu, self.board.names[key])
-            menu.addSeparator()
-        c = self.config
-        menu.addAction("Light theme" if c.theme == "dark" else "Dark theme",
-                       lambda: self.set_config(c.with_(theme="light" if c.theme == "dark" else "dark")))
-        a = menu.addAction("Roll up to AudioSet categories",
-                           lambda: self.set_config(self.config.with_(rollup=not self.config.rollup)))
-        a.setCheckable(True)
-        a.setChecked(c.rollup)
-        a.setEnabled(self.lo is not None)
-        a = menu.addAction("Spectrogram strip",
-                           lambda: self.set_config(self.config.with_(spectrogram=not self.config.spectrogram)))
-        a.setCheckable(True)
-        a.setChecked(c.spectrogram)
-        menu.addAction("Reset detection counts", lambda: self.board and self.board.reset_counts())
-        menu.addSeparator()
-        self._common_menu(menu)
-        menu.addAction("Snapshot (Ctrl+S)", self.snapshot)
-        menu.addAction("Leave presenter (Esc)", self.leave_presenter)
-        self.exec_menu(menu, global_pos)
 
     # == shutdown ====================================================================================
     def close(self) -> None:
