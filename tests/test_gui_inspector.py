@@ -264,10 +264,10 @@ def test_another_overlap_analyses_again_and_keeps_the_labels(labelled, qtbot):
 # -- labels, errors, thresholds ------------------------------------------------------------------------
 def test_labels_draw_a_lane_and_fill_the_metrics_table(opened, scape, reference, qtbot):
     w = opened
-    # Without the mapping the labels are not class names: one message, nothing imported.
-    assert not w.import_labels(str(scape.labels_txt))
-    assert "matches no model class" in w.message() and "Nothing was changed" in w.message()
-    assert len(w.label_lane.spans) == 0 and not w.session.has_labels
+    # Without the mapping the labels are not class names: imported unmapped, to be mapped in place.
+    assert w.import_labels(str(scape.labels_txt))
+    assert "3 labels match no model class: map them in the Mapping tab" in w.message()  # rain is a class
+    assert w.session.label_classes.count(()) == 3 and w.mapping_panel.table.rowCount() == 5
     assert w.load_mapping(str(scape.mapping_csv))
     assert w.import_labels(str(scape.labels_txt)), w.message()
     assert len(w.label_lane.spans) == 5 and w.label_lane.spans.texts == [s[2] for s in scape.segments]
@@ -441,7 +441,6 @@ def test_bad_label_files_give_one_message_and_change_nothing(labelled, tmp_path)
         "missing_columns.txt": ("Selection\tBegin Time (s)\tNotes\n1\t0.5\tx\n", "raven", "missing column"),
         "negative.txt": ("-1.0\t2.0\tSpeech\n", None, "negative start time"),
         "backwards.txt": ("3.0\t2.0\tSpeech\n", None, "before start time"),
-        "unknown.txt": ("1.0\t2.0\tUnicorn song\n", None, "matches no model class"),
         "latin1.txt": (b"1.0\t2.0\tCaf\xe9\n", None, "not UTF-8"),
         "empty.txt": ("", None, "empty"),
     }
@@ -453,6 +452,11 @@ def test_bad_label_files_give_one_message_and_change_nothing(labelled, tmp_path)
         assert w.session.labels == before and w.label_lane.spans.texts == spans
     assert not w.load_mapping(str(tmp_path / "missing_mapping.csv"))
     assert "no such file" in w.message()
+    # Unknown label text is no error: it is imported unmapped, for the Mapping tab.
+    unknown = tmp_path / "unknown.txt"
+    unknown.write_text("1.0\t2.0\tUnicorn song\n")
+    assert w.import_labels(str(unknown)) and w.session.label_classes == [()]
+    assert "1 labels match no model class" in w.message() and w.mapping_panel.keys == ["unicorn song"]
 
 
 def test_raven_table_with_its_own_label_column(opened, tmp_path):

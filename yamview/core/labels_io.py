@@ -271,6 +271,27 @@ def mapping_rows(mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -
     return rows
 
 
+def parse_classes(text: str, classes: Sequence[str]) -> list[int] | AnyOf:
+    """A mapping cell typed by a person: "Dog | Bark" (any of), "Dog; Bark" (all of) or one class.
+
+    Empty text is no class ([]); a name the model lacks is a LabelError saying which.
+    """
+    index = {c.lower(): i for i, c in enumerate(classes)}
+    any_of = ANY_OF_SEPARATOR in text
+    names = [n.strip() for n in text.replace(ANY_OF_SEPARATOR, ";").split(";") if n.strip()]
+    missing = [n for n in names if n.lower() not in index]
+    if missing:
+        raise LabelError(f"'{missing[0]}' is not a model class")
+    idx = list(dict.fromkeys(index[n.lower()] for n in names))
+    return AnyOf(idx) if any_of and len(idx) > 1 else idx
+
+
+def format_classes(targets: Sequence[int], classes: Sequence[str]) -> str:
+    """The inverse of ``parse_classes``."""
+    sep = f" {ANY_OF_SEPARATOR} " if isinstance(targets, AnyOf) else "; "
+    return sep.join(classes[i] for i in targets)
+
+
 def mapping_names(mapping: Mapping[str, Sequence[int]], classes: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     """The mapping by class name, as JSON: {label: {"all_of" | "any_of": [class, ...]}}."""
     return {k: {"any_of" if isinstance(v, AnyOf) else "all_of": [classes[i] for i in v]} for k, v in mapping.items()}
@@ -299,9 +320,11 @@ def map_labels(
     classes: Sequence[str],
     mapping: Mapping[str, Sequence[int]] | None = None,
     source: str | os.PathLike = "labels",
+    strict: bool = True,
 ) -> list[tuple[int, ...]]:
     """Class indices of each label: the mapping table if it names the label, else the class of
-    the same display name. A label matching nothing is a LabelError naming ``source`` and lines.
+    the same display name. A label matching nothing is a LabelError naming ``source`` and lines
+    (``strict``), or maps to no class (``()``: the inspector lets the user map it in place).
     """
     index = {c.lower(): i for i, c in enumerate(classes)}
     mapping = {k.lower(): v for k, v in (mapping or {}).items()}
@@ -316,7 +339,7 @@ def map_labels(
         if not hit:
             unknown.append(lab)
         out.append(hit)
-    if unknown:
+    if unknown and strict:
         first = unknown[0]
         names = sorted({u.text for u in unknown})
         more = f" ({len(names)} unknown labels: {', '.join(repr(x) for x in names[:_MAX_LISTED])}" \

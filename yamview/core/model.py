@@ -290,8 +290,11 @@ class Model:
         self._extra_index: dict[str, int] = {}
         self._embedding_quant = (1.0, 0)
         self._embedding_size = 0
+        details = self._interpreter.get_tensor_details()
+        # Named even without extras (its values are only kept with them): can this model embed?
+        self.can_embed = any(d["name"] == EMBEDDING_TENSOR for d in details)
         if self.extras:
-            for d in self._interpreter.get_tensor_details():
+            for d in details:
                 if d["name"] in (LOG_MEL_TENSOR, EMBEDDING_TENSOR):
                     self._extra_index[d["name"]] = d["index"]
                     if d["name"] == EMBEDDING_TENSOR:

@@ -303,6 +303,23 @@ class LabelOntology:
             hits.append((rank, name, i))
         return [i for _, _, i in sorted(hits)]
 
+    def suggest(self, text: str, limit: int = 5) -> list[int]:
+        """Classes a free-text human label probably means ("dog bark" -> Bark, Dog, ...), best first.
+
+        Each word of three letters or more scores 3 when a class name starts with it, 2 when the
+        name contains it, 1 when the description does; the whole text in a name adds 3.
+        """
+        low = text.strip().lower()
+        words = [w for w in low.replace(",", " ").replace("_", " ").split() if len(w) >= 3]
+        scored = []
+        for i, (name, desc) in enumerate(zip(self._lower_names, self._lower_desc)):
+            score = 3 * (bool(low) and low in name)
+            for w in words:
+                score += 3 if name.startswith(w) else 2 if w in name else 1 if w in desc else 0
+            if score:
+                scored.append((-score, len(name), name, i))
+        return [i for *_, i in sorted(scored)[:limit]]
+
 
 def load_default(
     explicit: str | os.PathLike | None = None,

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QWidget
 
 from yamview.core import export, files, labels_io
+from yamview.core.labels_io import Label
 from yamview.core import metrics as metrics_mod
 from yamview.gui.chrome import png_bytes
 from yamview.gui.inspector.parts import InspectorParts
@@ -46,12 +47,13 @@ class InspectorActions(InspectorParts):
                 if column is None:
                     return False
             labels = labels_io.read_labels(path, fmt, column)
-            classes = labels_io.map_labels(labels, s.classes, self.mapping, source=path)
+            classes = labels_io.map_labels(labels, s.classes, self.mapping, source=path, strict=False)
         except labels_io.LabelError as exc:
             self.show_message(f"Labels not imported: {exc}. Nothing was changed.", "error")
             return False
         if fmt == "raven":
             self.raven_column = column
+        self.added_labels = []
         s.set_labels(labels, classes, Path(path).name)
         self.input_files["the labels file"] = path
         self.clear_message()
@@ -60,7 +62,7 @@ class InspectorActions(InspectorParts):
             self.show_message("Labels imported, but " + " ".join(warnings), "warning")
         self.scope_combo.setCurrentIndex(self.scope_combo.findData("labelled"))  # their errors first
         self.remember_labels(path)
-        self._refresh_slow()
+        self._after_labels_changed()
         self.status_label.setText(f"{len(labels)} labels from {Path(path).name}"
                                   + (f" (mapping {self.mapping_source})" if self.mapping else ""))
         return True
@@ -99,7 +101,8 @@ class InspectorActions(InspectorParts):
             return False
         try:
             mapping = labels_io.read_mapping(path, s.classes)
-            classes = labels_io.map_labels(s.labels, s.classes, mapping, source=s.label_source) if s.labels else None
+            classes = labels_io.map_labels(s.labels, s.classes, mapping, source=s.label_source,
+                                           strict=False) if s.labels else None
         except labels_io.LabelError as exc:
             self.show_message(f"Mapping not loaded: {exc}. Nothing was changed.", "error")
             return False
@@ -107,7 +110,7 @@ class InspectorActions(InspectorParts):
         self.input_files["the mapping file"] = path
         if classes is not None:
             s.set_labels(s.labels, classes, s.label_source)
-            self._refresh_slow()
+            self._after_labels_changed()
         self.remember_labels(None)
         self.clear_message()
         self.status_label.setText(f"Mapping {Path(path).name}: {len(mapping)} labels")
@@ -133,6 +136,7 @@ class InspectorActions(InspectorParts):
         if path is not None:
             entry.update(labels=str(Path(path).resolve()), column=self.raven_column)
         entry["mapping"] = labels_io.mapping_names(self.mapping or {}, self.session.classes)
+        entry["added"] = [[l.start, l.end, l.text] for l in self.added_labels]
         data[key] = entry  # most recent last; the oldest are dropped
         self.settings.set("inspector/recordings", json.dumps(dict(list(data.items())[-self.MAX_REMEMBERED:])))
 
@@ -160,14 +164,25 @@ class InspectorActions(InspectorParts):
             return False
         if entry.get("column"):
             self.raven_column = entry["column"]
-        return self.import_labels(labels)
+        if not self.import_labels(labels):
+            return False
+        added = [Label(float(a), float(b), str(t)) for a, b, t in entry.get("added", [])]
+        if added:
+            s = self.session
+            classes = labels_io.map_labels(added, s.classes, self.mapping, strict=False)
+            s.set_labels(s.labels + added, list(s.label_classes) + classes, s.label_source)
+            self.added_labels = added
+            self._after_labels_changed()
+        return True
 
     def clear_labels(self) -> None:
         self.forget_labels()
         self.input_files.pop("the labels file", None)
+        self.added_labels = []
         if self.session is not None:
             self.session.clear_labels()
             self.metrics_panel.show_metrics(None)
+            self.mapping_panel.show_labels([], [], self.session.classes)
             self._refresh_slow()
 
     # == thresholds and events ========================================================================
@@ -338,10 +353,60 @@ class InspectorActions(InspectorParts):
                                  s.scientific_names)
         return self._write(path, lambda p: fmt.write(p, data))
 
+    def png_header_text(self) -> str:
+        """What the PNG's header says: recording, threshold, model, and the outcome legend."""
+        s = self.session
+        name = Path(self.path).name if self.path else ""
+        parts = [name]
+        if s is not None:
+            own = f" ({len(s.overrides)} classes with their own)" if s.overrides else ""
+            parts.append(f"threshold {s.default_threshold:.2f}{own}")
+            if self.info is not None:
+                parts.append(f"{self.info.model_name} ({self.info.kernels}), hop {s.hop_seconds:.4g} s")
+            if s.has_labels:
+                parts.append(f"labels {s.label_source}")
+        return "  ·  ".join(p for p in parts if p) + "      ■ hit   ■ miss   ■ false alarm"
+
     def export_png(self, path: str | None = None, widget: QWidget | None = None) -> bool:
+        """The views (not the hover read-out) under a header naming the recording, the threshold
+        and the hit / miss / false-alarm colours, so the picture explains itself."""
         path = path or self._save_path("Save a picture of the views", "png", "PNG (*.png)")
         if not path:
             return False
-        data = png_bytes(widget or self.views_box)
+        data = png_bytes(widget) if widget is not None else self._views_png()
         return self._write(path, lambda p: files.write_bytes(p, data))
 
+
+    def _views_png(self) -> bytes:
+        from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect
+        from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
+
+        from yamview.gui import palette
+        from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, HIT_COLOUR, MISS_COLOUR
+
+        views = self.stack.grab()
+        font = QFont()
+        font.setPointSize(11)
+        line = QFontMetrics(font).height() + 12
+        out = QPixmap(views.width(), views.height() + line)
+        out.fill(QColor(palette.BACKGROUND))
+        p = QPainter(out)
+        p.drawPixmap(0, line, views)
+        p.setFont(font)
+        p.setPen(QColor(palette.FOREGROUND))
+        text = self.png_header_text().rsplit("      ", 1)[0]
+        p.drawText(QRect(8, 0, views.width() - 16, line), int(Qt.AlignmentFlag.AlignVCenter), text)
+        metrics = QFontMetrics(font)
+        x = views.width() - 8 - metrics.horizontalAdvance("■ hit   ■ miss   ■ false alarm") - 30
+        for colour, word in ((HIT_COLOUR, "hit"), (MISS_COLOUR, "miss"), (FALSE_ALARM_COLOUR, "false alarm")):
+            p.fillRect(x, line // 2 - 6, 12, 12, QColor(colour))
+            p.setPen(QColor(palette.FOREGROUND))
+            p.drawText(x + 16, 0, 200, line, int(Qt.AlignmentFlag.AlignVCenter), word)
+            x += 16 + metrics.horizontalAdvance(word) + 18
+        p.end()
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        out.save(buf, "PNG")
+        buf.close()
+        return bytes(data.data())

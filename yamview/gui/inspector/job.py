@@ -168,8 +168,9 @@ class AnalysisJob(QObject):
         model = self.model
         self.total_samples = int(round(audio.duration() * model.sample_rate))
         self.phase = "hashing"
+        # Embeddings (free at inference, 4 KB a frame) for "find more like this".
         lookup = CachedAnalysis(audio, model, self.hop_seconds, self.use_cache, name=self.path,
-                                jobs=self.spec.jobs or None)
+                                jobs=self.spec.jobs or None, embeddings=model.can_embed)
         framing = lookup.framing
         self.expected = framing.count(self.total_samples)
         analysis, overview = lookup.cached, None

@@ -63,6 +63,7 @@ class InspectorLoading(InspectorParts):
         self.path = str(path)
         self._pending_labels = (labels, mapping) if labels else None
         self.current_region = None
+        self.added_labels = []
         self.settings.set("inspector/folder", str(Path(path).parent))
         self.player.set_file(self.path)
         self.session, self.info, self.cursor_frame = None, None, None
@@ -126,6 +127,7 @@ class InspectorLoading(InspectorParts):
         self.session.set_related(self._relatives(info.classes))
         self._apply_event_params()
         self.classes_panel.set_classes(info.classes)
+        self.similar_panel.set_classes(info.classes)
         self.patch_view.set_classes(info.classes)
         self.player.set_file(info.path, info.framing.rate)
         self.spectrogram.set_scale(self.scale_combo.currentText(), info.framing.rate)
@@ -138,7 +140,7 @@ class InspectorLoading(InspectorParts):
         if self._keep_labels is not None:
             labels, source = self._keep_labels
             try:
-                classes = labels_io.map_labels(labels, info.classes, self.mapping, source=source)
+                classes = labels_io.map_labels(labels, info.classes, self.mapping, source=source, strict=False)
                 self.session.set_labels(labels, classes, source)
             except labels_io.LabelError as exc:
                 self.show_message(f"{exc}. Labels were cleared.", "warning")
@@ -184,6 +186,8 @@ class InspectorLoading(InspectorParts):
         self._tick_timer.stop()
         s = self.session
         s.finish(analysis)
+        if analysis.embeddings is not None:
+            self.analysed[str(Path(self.path).resolve())] = analysis
         self.job.scores = None  # the session holds the result; the job's buffer can go
         self.analysis_s = time.perf_counter() - self._open_t0
         self._draw_all()

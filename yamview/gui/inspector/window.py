@@ -37,7 +37,10 @@ from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, HIT_COLOUR, MISS_COL
 from yamview.gui.inspector.metrics_table import MetricsPanel
 from yamview.gui.inspector.panels import ClassesPanel, EventsPanel
 from yamview.gui.inspector.patch_view import PatchComputer, PatchView
+from yamview.gui.inspector.mapping_panel import MappingPanel
 from yamview.gui.inspector.regions_table import RegionsPanel
+from yamview.gui.inspector.similar_panel import SimilarPanel
+from yamview.gui.inspector.tools import InspectorTools
 from yamview.gui.inspector.session import Session
 from yamview.gui.inspector.thresholds_table import ThresholdsPanel
 from yamview.gui.inspector.timeline import CurvesView, HeatMapView, SpectrogramView, WaveformView
@@ -50,7 +53,8 @@ TICK_MS = 50  # a tick draws half the views: each view shows arriving data every
 OVERLAPS = ((0.5, "50 %"), (0.75, "75 %"), (0.9, "90 %"), (0.0, "none"))
 
 
-class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, InspectorActions, WindowChrome,
+class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, InspectorActions, InspectorTools,
+                      WindowChrome,
                       QMainWindow):
     geometry_key = "inspector/geometry"
 
@@ -77,7 +81,11 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.mapping_source = ""
         self.current_region = None
         self._pending_labels: tuple[str, str | None] | None = None  # from `yamview FILE --labels`
-        self._ontology = None  # loaded on the first recording (lenient counts)
+        self._ontology = None  # loaded on the first recording (lenient counts, mapping suggestions)
+        self.analysed: dict = {}  # path -> Analysis with embeddings, for "find more like this"
+        self.added_labels: list = []  # labels added here (from similar frames)
+        self.similar_sources: list = []
+        self._similar_query = None
         self.raven_column = labels_io.RAVEN_LABEL
         self.cursor_time = 0.0
         self.cursor_frame: int | None = None
@@ -96,6 +104,9 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.detail_jobs = Background("yamview-detail")
         self.detail_jobs.done.connect(self._on_detail)
         self.detail_jobs.failed.connect(self._on_background_failed)
+        self.folder_jobs = Background("yamview-folder")
+        self.folder_jobs.done.connect(self._on_folder)
+        self.folder_jobs.failed.connect(self._on_background_failed)
         self.event_jobs = Background("yamview-events")
         self.event_jobs.done.connect(self._on_events)
         self.event_jobs.failed.connect(self._on_background_failed)
@@ -191,6 +202,15 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.tabs.addTab(self.thresholds_panel, "Thresholds")
         self.tabs.addTab(self.events_panel, "Events")
         self.tabs.addTab(self.regions_panel, "Errors")
+        self.mapping_panel = MappingPanel()
+        self.mapping_panel.edited.connect(self.apply_mapping)
+        self.tabs.addTab(self.mapping_panel, "Mapping")
+        self.similar_panel = SimilarPanel()
+        self.similar_panel.search_requested.connect(lambda scope, n: self.find_similar(scope, n))
+        self.similar_panel.match_activated.connect(self.goto_match)
+        self.similar_panel.play_requested.connect(self.play_match)
+        self.similar_panel.add_requested.connect(self.add_matches_as_labels)
+        self.tabs.addTab(self.similar_panel, "Similar")
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.patch_view)
         side.addWidget(self.tabs)
@@ -378,6 +398,7 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.patch_jobs.shutdown()
         self.detail_jobs.shutdown()
         self.event_jobs.shutdown()
+        self.folder_jobs.shutdown()
         self.save_geometry()
         self.settings.sync()
         super().closeEvent(event)
