@@ -210,3 +210,19 @@ def test_map_in_order_keeps_order_reports_errors_and_stays_bounded():
         else:
             assert error is None and result == item * item
     assert seen == list(range(40)) and sorted(started) == list(range(40))
+
+
+def test_frames_before_a_source_error_still_come_back(model):
+    """As with one interpreter: every frame before a decoding error is scored and handed out."""
+    rng = np.random.default_rng(2)
+    frames = [rng.uniform(-0.5, 0.5, model.window).astype(np.float32) for _ in range(7)]
+
+    def source():
+        yield from frames
+        raise OSError("the disk went away")
+
+    got = []
+    with InterpreterPool(model, 2) as pool, pytest.raises(OSError, match="disk"):
+        for out, _ in pool.map(source()):
+            got.append(out.scores)
+    assert len(got) == 7 and all(np.array_equal(g, model.classify(f)) for g, f in zip(got, frames))

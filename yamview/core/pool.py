@@ -136,10 +136,14 @@ class InterpreterPool:
         source = iter(frames)
         sent = done = 0
         exhausted = False
+        failure: BaseException | None = None  # raised by the frames' source (e.g. decoding)
         try:
             while True:
                 while not exhausted and sent - done < window:
-                    samples = next(source, None)
+                    try:
+                        samples = next(source, None)
+                    except Exception as exc:  # noqa: BLE001 - raised after the frames before it
+                        samples, failure = None, exc
                     if samples is None:
                         exhausted = True
                     elif not self._submit((stream, sent, samples), cancel):
@@ -147,6 +151,8 @@ class InterpreterPool:
                     else:
                         sent += 1
                 if done == sent:
+                    if failure is not None:
+                        raise failure
                     return
                 while done not in pending:
                     got = self._receive(stream, cancel)
