@@ -89,3 +89,49 @@ def test_png_export_has_the_file_name_threshold_legend_and_no_hover_line(opened,
     from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, HIT_COLOUR, MISS_COLOUR
 
     assert {HIT_COLOUR.lower(), MISS_COLOUR.lower(), FALSE_ALARM_COLOUR.lower()} <= colours
+
+
+def test_ab_compare_with_the_other_kernels(opened, scape, reference, qtbot, reference_model):
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import AudioFile
+
+    w, a = opened, reference
+    assert w.load_mapping(str(scape.mapping_csv)) and w.import_labels(str(scape.labels_txt))
+    assert not w.disagreement_lane.widget.isVisible()
+    assert w.compare_with("kernels")
+    qtbot.waitUntil(lambda: w.comparison is not None, timeout=TIMEOUT)
+    b = analyze(AudioFile(scape.wav), reference_model, hop_seconds=0.4875).result()
+    c = w.comparison
+    assert c.b.kernels == "reference" and c.a.kernels == "fast"
+    np.testing.assert_array_equal(c.top_differs, a.scores.argmax(1) != b.scores.argmax(1))
+    assert f"{c.top1_agreement:.3f}" in w.compare_panel.summary.text()
+    assert w.disagreement_lane.widget.isVisible() and w.disagreement_lane.axis.names == [
+        "top class differs", "labelled hit/miss differs"]
+    table = w.compare_panel.table
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    assert "Dog" in rows and "Speech" in rows
+    truth = w.session.truth()
+    ma = metrics.evaluate(a.scores, truth, 0.3, a.labels)
+    mb = metrics.evaluate(b.scores, truth, 0.3, a.labels)
+    dog = a.labels.index("Dog")
+    assert table.item(rows["Dog"], 6).text() == f"{mb.f1[dog] - ma.f1[dog]:+.3f}"
+    # Another recording drops the comparison.
+    open_and_wait(qtbot, w, scape.wav)
+    assert w.comparison is None and not w.disagreement_lane.widget.isVisible()
+
+
+def test_models_eye_view_has_a_colour_bar_and_hz_on_its_band_axis(opened, qtbot):
+    from yamview.gui.inspector.patch_view import LOG_MEL_LEVELS
+
+    w = opened
+    w.set_cursor(5.0)
+    qtbot.waitUntil(lambda: w.patch_view.patch is not None, timeout=TIMEOUT)
+    bar = w.patch_view.colour_bar
+    assert tuple(bar.levels()) == LOG_MEL_LEVELS
+    ticks = dict((label, pos) for pos, label in w.patch_view.plot.getAxis("left")._tickLevels[0])
+    # HTK mel scale from 125 to 7500 Hz over 64 bands: 1 kHz sits at band ~27.5, by hand.
+    import math
+
+    mel = lambda f: 1127 * math.log(1 + f / 700)  # noqa: E731
+    assert ticks["1k"] == pytest.approx(64 * (mel(1000) - mel(125)) / (mel(7500) - mel(125)))
+    assert ticks["125"] == 0 and ticks["7.5k"] == pytest.approx(64)

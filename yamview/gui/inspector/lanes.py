@@ -252,3 +252,50 @@ class ErrorLane(_View):
         self._data, self.classes = None, []
         self.axis.set_names([])
         self.image.clear()
+
+
+DISAGREE_COLOUR = "#b07aa1"
+
+
+class DisagreementLane(_View):
+    """A/B compare: frames where the two models' top class differs, and where a labelled class
+    is a hit for one model and a miss for the other. Shown once a comparison exists."""
+
+    title = "A/B"
+
+    def __init__(self) -> None:
+        self.axis = ClassAxis(8.0)
+        super().__init__(self.axis)
+        self.plot.invertY(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        lut = np.zeros((2, 4), np.uint8)
+        lut[0] = (31, 35, 43, 255)
+        c = QColor(DISAGREE_COLOUR)
+        lut[1] = (c.red(), c.green(), c.blue(), 255)
+        self.image.setLookupTable(lut)
+        self.plot.addItem(self.image)
+        self.plot.setYRange(0, 2, padding=0)
+        self._data: np.ndarray | None = None
+        self._session: Session | None = None
+        self.vb.sigXRangeChanged.connect(lambda *_: self.render())
+        self.vb.sigResized.connect(lambda *_: self.render())
+
+    def update(self, session: Session, comparison) -> None:
+        self._session = session
+        rows = [comparison.top_differs]
+        names = ["top class differs"]
+        if comparison.metrics_a is not None:
+            rows.append(comparison.labelled_differs)
+            names.append("labelled hit/miss differs")
+        self._data = np.array(rows, np.uint8)
+        self.axis.set_names(names)
+        self.plot.setYRange(0, len(rows), padding=0)
+        self.render()
+
+    def render(self) -> None:
+        draw_frame_columns(self.image, self.vb, self._data, self._session, levels=(0, 2))
+
+    def clear(self) -> None:
+        self._data = None
+        self.axis.set_names([])
+        self.image.clear()

@@ -69,6 +69,8 @@ class InspectorLoading(InspectorParts):
         self.session, self.info, self.cursor_frame = None, None, None
         for v in self.views:
             v.clear()
+        self.disagreement_lane.widget.setVisible(False)  # a comparison belongs to one recording
+        self.comparison = None
         self.patch_view.clear()
         self._detail_key = None
         self.detail = None

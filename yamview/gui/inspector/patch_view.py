@@ -18,6 +18,24 @@ from yamview.gui import palette
 from yamview.core.overview import frame_samples
 
 LOG_MEL_LEVELS = (-6.0, 2.5)  # YAMNet's log(mel + 0.001): silence is -6.9
+# YAMNet's mel filterbank (its params.py: mel_min_hz, mel_max_hz, HTK mel scale); the model file
+# states the band count (the tensor's shape) but not the edges, so they are named here.
+YAMNET_MEL_BANDS, YAMNET_MEL_HZ = 64, (125.0, 7500.0)
+HZ_TICKS = (125, 250, 500, 1000, 2000, 4000, 7500)
+
+
+def _mel(hz: float) -> float:
+    return 1127.0 * np.log1p(hz / 700.0)
+
+
+def band_position(hz: float, bands: int = YAMNET_MEL_BANDS, edges: tuple[float, float] = YAMNET_MEL_HZ) -> float:
+    """Where ``hz`` lies on the patch's band axis (0 = bottom of the lowest band)."""
+    lo, hi = _mel(edges[0]), _mel(edges[1])
+    return bands * (_mel(hz) - lo) / (hi - lo)
+
+
+def hz_ticks(bands: int = YAMNET_MEL_BANDS) -> list[tuple[float, str]]:
+    return [(band_position(f, bands), f"{f / 1000:g}k" if f >= 1000 else f"{f:g}") for f in HZ_TICKS]
 
 
 @dataclass
@@ -70,10 +88,19 @@ class PatchView(QWidget):
             axis.setPen(palette.FOREGROUND)
             axis.setTextPen(palette.FOREGROUND)
         p.setLabel("bottom", "patch frame (10 ms)", color=palette.FOREGROUND)
-        p.setLabel("left", "mel band", color=palette.FOREGROUND)
+        p.setLabel("left", "Hz (mel bands)", color=palette.FOREGROUND)
+        p.getAxis("left").setTicks([hz_ticks()])
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get("magma"))
+        cmap = pg.colormap.get("magma")
+        self.image.setColorMap(cmap)
         p.addItem(self.image)
+        # What a colour means: log(mel energy + 0.001), on fixed levels so frames compare.
+        self.colour_bar = pg.ColorBarItem(values=LOG_MEL_LEVELS, colorMap=cmap, interactive=False, width=12,
+                                          label="log mel")
+        self.colour_bar.setImageItem(self.image, insert_in=p)
+        for axis in ("right", "left"):
+            if self.colour_bar.getAxis(axis) is not None:
+                self.colour_bar.getAxis(axis).setTextPen(palette.FOREGROUND)
         p.setXRange(0, 96, padding=0)
         p.setYRange(0, 64, padding=0)
         self.plot = p
@@ -98,6 +125,10 @@ class PatchView(QWidget):
             self.image.setRect(0, 0, img.shape[1], img.shape[0])
             self.plot.setXRange(0, img.shape[1], padding=0)
             self.plot.setYRange(0, img.shape[0], padding=0)
+            self.plot.getAxis("left").setTicks([hz_ticks(img.shape[0])] if img.shape[0] == YAMNET_MEL_BANDS
+                                               else None)
+            self.plot.setLabel("left", "Hz (mel bands)" if img.shape[0] == YAMNET_MEL_BANDS else "mel band",
+                               color=palette.FOREGROUND)
         else:  # only YAMNet-style models expose their log-mel input tensor
             self.image.clear()
             self.title.setText(self.title.text() + " · this model exposes no log-mel input")

@@ -185,6 +185,10 @@ class Session:
         self._truth, self._any_of = None, []
         self._changed()
 
+    def any_of(self) -> metrics_mod.AnyOfGroups:
+        """The "any of these classes" labels (``metrics.any_of_groups``)."""
+        return self._any_of
+
     def set_related(self, related: np.ndarray | None) -> None:
         """The ontology's ancestor/descendant relation (``metrics.relatives``): lenient counts."""
         self.related = related

@@ -167,3 +167,62 @@ class InspectorTools:
             self._label_ontology = self._ontology.for_labels(list(key))
             self._label_ontology_key = key
         return self._label_ontology.suggest(text)
+
+
+def analyse_with(path: str, model_b, hop_seconds, use_cache: bool, *, stale):
+    """Model B's analysis of the recording (through the cache), on a background thread."""
+    from yamview.core.audio import AudioFile
+    from yamview.core.cache import CachedAnalysis
+
+    job = CachedAnalysis(AudioFile(path), model_b, hop_seconds, use_cache, name=path, jobs=1)
+    if job.cached is not None:
+        return job.cached
+    analysis = job.run().result()
+    job.store(analysis)
+    return analysis
+
+
+class InspectorCompare:
+    """A/B: a second model on the same frames (a mixin of InspectorWindow)."""
+
+    def compare_with(self, how: str = "model", model_path: str | None = None) -> bool:
+        from yamview.core.model import Model, ModelError
+
+        s = self.session
+        if s is None or s.analysis is None or self.model is None:
+            self.show_message("Compare needs a complete analysis: open a recording and let it finish.", "info")
+            return False
+        try:
+            if how == "kernels":
+                other = "reference" if self.model.kernels.value == "fast" else "fast"
+                model_b = self.model.reconfigured(kernels=other, threads=1)
+            else:
+                if model_path is None:
+                    model_path, _ = QFileDialog.getOpenFileName(self, "Model B", "", "TFLite models (*.tflite)")
+                    if not model_path:
+                        return False
+                model_b = Model(model_path, kernels=self.model.kernels, threads=1)
+        except ModelError as exc:
+            self.show_message(f"Cannot compare: {exc}", "error")
+            return False
+        self.compare_panel.summary.setText(f"Analysing with B = {model_b.name} ({model_b.kernels.value})…")
+        self.compare_jobs.submit(self.path, analyse_with, self.path, model_b, s.framing.hop_seconds,
+                                 self.use_cache)
+        return True
+
+    def _on_compared(self, path, other) -> None:
+        from yamview.core.compare import CompareError, compare
+
+        s = self.session
+        if path != self.path or s is None or s.analysis is None:
+            return
+        try:
+            truth = s.truth() if s.has_labels else None
+            self.comparison = compare(s.analysis, other, truth, s.thresholds(), s.any_of() if truth is not None
+                                      else None)
+        except CompareError as exc:
+            self.show_message(f"Cannot compare: {exc}", "error")
+            return
+        self.compare_panel.show_comparison(self.comparison)
+        self.disagreement_lane.update(s, self.comparison)
+        self.disagreement_lane.widget.setVisible(True)

@@ -33,14 +33,16 @@ from yamview.gui.inspector.job import AnalysisJob, Background, JobInfo, ModelSpe
 from yamview.gui.inspector.loading import InspectorLoading
 from yamview.gui.inspector.navigation import InspectorNavigation
 from yamview.gui.inspector.refresh import InspectorRefresh
-from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, HIT_COLOUR, MISS_COLOUR, ErrorLane, EventLane, LabelLane
+from yamview.gui.inspector.lanes import (
+    FALSE_ALARM_COLOUR, HIT_COLOUR, MISS_COLOUR, DisagreementLane, ErrorLane, EventLane, LabelLane)
 from yamview.gui.inspector.metrics_table import MetricsPanel
 from yamview.gui.inspector.panels import ClassesPanel, EventsPanel
 from yamview.gui.inspector.patch_view import PatchComputer, PatchView
 from yamview.gui.inspector.mapping_panel import MappingPanel
 from yamview.gui.inspector.regions_table import RegionsPanel
 from yamview.gui.inspector.similar_panel import SimilarPanel
-from yamview.gui.inspector.tools import InspectorTools
+from yamview.gui.inspector.compare_panel import ComparePanel
+from yamview.gui.inspector.tools import InspectorCompare, InspectorTools
 from yamview.gui.inspector.session import Session
 from yamview.gui.inspector.thresholds_table import ThresholdsPanel
 from yamview.gui.inspector.timeline import CurvesView, HeatMapView, SpectrogramView, WaveformView
@@ -54,7 +56,7 @@ OVERLAPS = ((0.5, "50 %"), (0.75, "75 %"), (0.9, "90 %"), (0.0, "none"))
 
 
 class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, InspectorActions, InspectorTools,
-                      WindowChrome,
+                      InspectorCompare, WindowChrome,
                       QMainWindow):
     geometry_key = "inspector/geometry"
 
@@ -86,6 +88,7 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.added_labels: list = []  # labels added here (from similar frames)
         self.similar_sources: list = []
         self._similar_query = None
+        self.comparison = None
         self.raven_column = labels_io.RAVEN_LABEL
         self.cursor_time = 0.0
         self.cursor_frame: int | None = None
@@ -104,6 +107,9 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.detail_jobs = Background("yamview-detail")
         self.detail_jobs.done.connect(self._on_detail)
         self.detail_jobs.failed.connect(self._on_background_failed)
+        self.compare_jobs = Background("yamview-compare")
+        self.compare_jobs.done.connect(self._on_compared)
+        self.compare_jobs.failed.connect(self._on_background_failed)
         self.folder_jobs = Background("yamview-folder")
         self.folder_jobs.done.connect(self._on_folder)
         self.folder_jobs.failed.connect(self._on_background_failed)
@@ -138,8 +144,9 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.label_lane = LabelLane()
         self.event_lane = EventLane()
         self.error_lane = ErrorLane()
+        self.disagreement_lane = DisagreementLane()  # shown once an A/B comparison exists
         self.views = [self.waveform, self.spectrogram, self.heatmap, self.curves,
-                      self.label_lane, self.event_lane, self.error_lane]
+                      self.label_lane, self.event_lane, self.error_lane, self.disagreement_lane]
         master = self.views[0].plot
         for v in self.views:
             if v.plot is not master:
@@ -154,12 +161,13 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         stack = QSplitter(Qt.Orientation.Vertical)
         stack.setChildrenCollapsible(False)
         sizes = []
-        for v, h in zip(self.views, (76, 184, 210, 100, 56, 112, 130)):
+        for v, h in zip(self.views, (76, 184, 210, 100, 56, 112, 130, 50)):
             v.widget.setMinimumHeight(34)
             stack.addWidget(v.widget)
             sizes.append(h)
         stack.setSizes(sizes)
         self.stack = stack
+        self.disagreement_lane.widget.setVisible(False)
 
         self.readout = QLabel("Open a recording: File ▸ Open (Ctrl+O), drop it here, or run  yamview FILE")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
@@ -211,6 +219,9 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.similar_panel.play_requested.connect(self.play_match)
         self.similar_panel.add_requested.connect(self.add_matches_as_labels)
         self.tabs.addTab(self.similar_panel, "Similar")
+        self.compare_panel = ComparePanel()
+        self.compare_panel.compare_requested.connect(lambda how: self.compare_with(how))
+        self.tabs.addTab(self.compare_panel, "A/B")
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.patch_view)
         side.addWidget(self.tabs)
@@ -399,6 +410,7 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.detail_jobs.shutdown()
         self.event_jobs.shutdown()
         self.folder_jobs.shutdown()
+        self.compare_jobs.shutdown()
         self.save_geometry()
         self.settings.sync()
         super().closeEvent(event)
