@@ -114,3 +114,96 @@ def test_record_train_export_and_see_the_new_class_in_the_bars(live_window, puls
     player.wait(15)
     # The class timeline and talk mode list the same marked classes (the focus list can pick them).
     assert USER_MARK + "my rooster" in w.timeline.labels and USER_MARK + "my rooster" in w.talk.labels
+
+
+# -- the inspector: a range or a human label of a recording into the training set -----------------
+@pytest.fixture()
+def inspector(qapp, qtbot, tmp_path, monkeypatch, corpus_dir):
+    from yamview.gui.inspector.window import InspectorWindow
+
+    monkeypatch.setenv("YAMVIEW_CACHE_DIR", str(tmp_path / "cache"))
+    make_app()
+    w = InspectorWindow(Settings(tmp_path / "inspector.ini"), output_device="none")
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    clip = corpus_dir / "esc10" / "001_Dog_bark__1-100032-A.ogg"
+    assert w.open_file(str(clip)), w.message()
+    qtbot.waitUntil(lambda: w.session is not None and w.session.complete, timeout=120000)
+    yield w, clip
+    w.close()
+
+
+def test_inspector_adds_a_selection_or_a_label_region_to_the_training_set(inspector, tmp_path):
+    from yamview.core.audio import AudioFile
+    from yamview.gui.teach import inspector_range
+
+    w, clip = inspector
+    dataset = tmp_path / "set"
+    w.set_selection(0.0, 0.0)  # nothing selected, no labels: one message, nothing written
+    assert w.add_to_training_set("my dog", str(dataset)) is None
+    assert "Select a time range" in w.message() and not dataset.exists()
+
+    w.set_selection(1.0, 3.0)
+    path = w.add_to_training_set("my dog", str(dataset))
+    assert path is not None and path.parent == dataset / "my dog"
+    saved, rate = sf.read(path, dtype="float32")
+    whole = AudioFile(clip).read(rate)
+    assert rate == 16000 and len(saved) == 2 * rate
+    assert np.max(np.abs(saved - whole[rate:3 * rate])) < 1e-3  # the very samples of the range (PCM16)
+
+    # A YAMNet class name is refused (both heads would show it), nothing written.
+    assert w.add_to_training_set("dog", str(dataset)) is None
+    assert "base model's class 'Dog'" in w.message()
+    assert sorted(p.name for p in dataset.iterdir()) == ["my dog"]
+
+    labels = tmp_path / "labels.txt"
+    labels.write_text("0.5\t2.0\tBark\n")
+    assert w.import_labels(str(labels)), w.message()
+    w.set_selection(0.0, 0.0)
+    w.set_cursor(1.2)
+    assert inspector_range(w) == (0.5, 2.0, "Bark")  # the label under the cursor, its text
+    path = w.add_to_training_set("my dog", str(dataset))
+    assert sf.info(path).duration == pytest.approx(1.5, abs=1e-3)
+    assert len(list((dataset / "my dog").iterdir())) == 2
+
+
+def test_inspector_with_a_trained_model_shows_and_exports_the_users_classes(qapp, qtbot, tmp_path,
+                                                                           monkeypatch, corpus_dir, model):
+    from yamview.core import training
+    from yamview.gui.inspector.job import ModelSpec
+    from yamview.gui.inspector.window import InspectorWindow
+
+    monkeypatch.setenv("YAMVIEW_CACHE_DIR", str(tmp_path / "cache"))
+    esc = corpus_dir / "esc10"
+    for name, pattern in (("my dog", "001_Dog_bark__*.ogg"), ("my rooster", "009_Rooster__*.ogg")):
+        (tmp_path / "set" / name).mkdir(parents=True)
+        for clip in sorted(esc.glob(pattern))[:3]:
+            shutil.copy(clip, tmp_path / "set" / name / clip.name)
+    tset = training.load_training_set(tmp_path / "set", model.window_seconds, model.labels)
+    head = training.train_head(training.embed_training_set(tset, model))
+    trained = training.export_model(model, head, tmp_path / "mine.tflite")
+
+    make_app()
+    w = InspectorWindow(Settings(tmp_path / "inspector.ini"), output_device="none",
+                        model_spec=ModelSpec(str(trained)))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.open_file(str(sorted(esc.glob("009_Rooster__*.ogg"))[4])), w.message()  # never trained on
+    qtbot.waitUntil(lambda: w.session is not None and w.session.complete, timeout=120000)
+    classes = list(w.session.classes)
+    assert len(classes) == 523 and classes[-2:] == ["my dog", "my rooster"]
+    mine = w.session.scores[:, -2:]
+    assert np.allclose(mine.sum(axis=1), 1.0, atol=1e-4)  # the trained head's softmax
+    # The inspector shows what the model file computes, both heads (the core's analysis of it).
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import AudioFile
+    from yamview.core.model import Model
+
+    ref = analyze(AudioFile(w.path), Model(trained), hop_seconds=w.session.framing.hop_seconds).result()
+    np.testing.assert_allclose(w.session.scores, ref.scores, atol=1e-5)
+    out = tmp_path / "scores.csv"
+    assert w.export("csv", str(out)), w.message()
+    header = out.read_text().splitlines()[0]
+    assert "my rooster" in header and "Speech" in header
+    w.close()

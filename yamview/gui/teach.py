@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from yamview.core import training
@@ -154,8 +153,11 @@ class TeachPanel(QGroupBox):
 
     def save_take(self, samples: np.ndarray, rate: int, stem: str = "take") -> Path | None:
         """Save ``samples`` under the typed class; one message on any problem."""
+        info = self.window.model_info
+        window_seconds = info.window / info.sample_rate if info is not None else 0.975
+        reserved = [c for c in info.labels if c not in info.user_classes] if info is not None else []
         return save_to_training_set(self.window, self.folder, self.class_name.text(), samples, rate,
-                                    stem, after=self.refresh)
+                                    stem, window_seconds, reserved, after=self.refresh)
 
     def key_event(self, pressed: bool) -> None:
         """The window forwards R (auto-repeat filtered out) while the class field is not typing."""
@@ -168,18 +170,15 @@ class TeachPanel(QGroupBox):
 
 
 def save_to_training_set(window, folder: str, class_name: str, samples: np.ndarray, rate: int,
-                         stem: str, after=None) -> Path | None:
-    """One path for the live window and the inspector: checks, writes, tells the user."""
+                         stem: str, window_seconds: float, reserved, after=None) -> Path | None:
+    """One path for the live window and the inspector: checks, writes, tells the user.
+    ``reserved``: the base model's class names, which a user class may not take."""
     if not folder:
         window.show_message("Choose a training-set folder first (Teach a new sound → Folder…).", "warning")
         return None
     if not class_name.strip():
         window.show_message("Type the class name first (e.g. doorbell, or background).", "warning")
         return None
-    info = getattr(window, "model_info", None)
-    window_seconds = info.window / info.sample_rate if info is not None else 0.975
-    reserved = [label for label in (info.labels if info is not None else [])
-                if label not in getattr(info, "user_classes", ())]
     try:
         path = training.save_example(folder, class_name, samples, rate, window_seconds,
                                      stem=stem, reserved=reserved)
@@ -357,8 +356,57 @@ class TrainDialog(QDialog):
         super().done(result)
 
 
-def add_range_to_training_set(parent: QWidget, window, audio_path: str, start: float, end: float,
-                              folder: str, class_name: str, rate: int) -> Path | None:
+def inspector_range(inspector) -> tuple[float, float, str] | None:
+    """What the inspector would add: the selection, else the human label under the cursor;
+    with the label text as the suggested class (a label inside the selection names it too)."""
+    session = inspector.session
+    labels = list(session.labels) if session is not None else []
+    sel = inspector.selection()
+    if sel is not None:
+        a, b = sel
+        inside = [lb for lb in labels if lb.start < b and lb.end > a]
+        return a, b, inside[0].text if len(inside) == 1 else ""
+    t = getattr(inspector, "cursor_time", 0.0)
+    under = [lb for lb in labels if lb.start <= t <= lb.end and lb.end > lb.start]
+    if under:
+        return under[0].start, under[0].end, under[0].text
+    return None
+
+
+def add_to_training_set(inspector, class_name: str | None = None, folder: str | None = None) -> Path | None:
+    """The inspector's "Add to training set as <class>": asks what it must, saves one WAV."""
+    from PySide6.QtWidgets import QInputDialog
+
+    info = inspector.info
+    if info is None or inspector.path is None:
+        inspector.show_message("Open a recording first.", "warning")
+        return None
+    found = inspector_range(inspector)
+    if found is None:
+        inspector.show_message("Select a time range (drag on the waveform), or put the cursor in a "
+                               "human label, then add it to the training set.", "warning")
+        return None
+    a, b, suggested = found
+    folder = folder or inspector.settings.get(FOLDER_KEY)
+    if not folder:
+        folder = QFileDialog.getExistingDirectory(inspector, "Training set folder (one subfolder per class)",
+                                                  str(Path.home()))
+        if not folder:
+            return None
+        inspector.settings.set(FOLDER_KEY, folder)
+    if class_name is None:
+        class_name, ok = QInputDialog.getText(
+            inspector, "Add to training set",
+            f"Class of {a:.2f}–{b:.2f} s (a 'background' class is recommended too):", text=suggested)
+        if not ok:
+            return None
+    rate = info.framing.rate
+    return add_range_to_training_set(inspector, inspector.path, a, b, folder, class_name, rate,
+                                     info.framing.window_seconds, list(info.classes))
+
+
+def add_range_to_training_set(window, audio_path: str, start: float, end: float, folder: str,
+                              class_name: str, rate: int, window_seconds: float, reserved) -> Path | None:
     """Cut ``start..end`` seconds of ``audio_path`` (at ``rate``) into the training set."""
     from yamview.core.audio import AudioError, AudioFile
 
@@ -374,4 +422,5 @@ def add_range_to_training_set(parent: QWidget, window, audio_path: str, start: f
         window.show_message(f"Example not saved: cannot read {audio_path}: {exc}", "warning")
         return None
     samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
-    return save_to_training_set(window, folder, class_name, samples, rate, Path(audio_path).stem)
+    return save_to_training_set(window, folder, class_name, samples, rate, Path(audio_path).stem,
+                                window_seconds, reserved)

@@ -262,6 +262,12 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         """Raise the live window, or open one (through the app, which owns every window)."""
         return self._show_live() if self._show_live is not None else None
 
+    def add_to_training_set(self, class_name: str | None = None, folder: str | None = None):
+        """Labels → Add to training set as…: the selection (or the label under the cursor)."""
+        from yamview.gui.teach import add_to_training_set
+
+        return add_to_training_set(self, class_name, folder)
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         f = bar.addMenu("&File")
@@ -279,6 +285,10 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         action(self, lab, "Load class &mapping…", self.load_mapping_dialog, None,
                      "A CSV of label,class rows mapping label text to model classes")
         action(self, lab, "&Clear labels", self.clear_labels)
+        lab.addSeparator()
+        action(self, lab, "&Add to training set as…", self.add_to_training_set, "Ctrl+T",
+               "Save the selected range (or the human label under the cursor) as an example of a "
+               "class of your own: Teach a new sound in the live window trains on it")
 
         ex = bar.addMenu("&Export")
         self.export_actions = []
