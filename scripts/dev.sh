@@ -2,6 +2,7 @@
 # yamview's one entry point for people and CI. Idempotent: run it as often as you like.
 #   bash scripts/dev.sh run [ARGS]   set up (system packages, venv, model) and start the app
 #   bash scripts/dev.sh test [ARGS]  set up and run the whole test suite (ARGS go to pytest)
+#   bash scripts/dev.sh lint         ruff on everything, mypy on yamview/core and yamview/sources
 #   bash scripts/dev.sh setup        set up only
 #   bash scripts/dev.sh system       install the system packages only (scripts/apt-packages.txt)
 #   bash scripts/dev.sh bundle [ARGS] set up, build the double-click app (dist/) and self-test it
@@ -88,6 +89,7 @@ case "$cmd" in
   system) system_packages ;;
   run)   system_packages; python_env; exec "$VENV/bin/yamview" "$@" ;;
   test)  system_packages; python_env; exec "$VENV/bin/python" -m pytest "$@" ;;
+  lint)  python_env; "$VENV/bin/ruff" check .; exec "$VENV/bin/mypy" ;;  # config: pyproject.toml
   bundle) system_packages; python_env; bundle_env; exec "$VENV/bin/python" packaging/build.py "$@" ;;
-  *) say "usage: bash scripts/dev.sh run|test|setup|system|bundle"; exit 2 ;;
+  *) say "usage: bash scripts/dev.sh run|test|lint|setup|system|bundle"; exit 2 ;;
 esac

@@ -13,7 +13,7 @@ from tflite_builder import tiny_classifier
 pytestmark = pytest.mark.gui
 
 
-def test_bare_model_asks_for_its_rate_once(make_window, qtbot, tmp_path, settings_path):  # noqa: F811
+def test_bare_model_asks_for_its_rate_once(make_window, qtbot, tmp_path, settings_path):
     model = tmp_path / "bare.tflite"
     model.write_bytes(tiny_classifier(8000, 4))
     labels = tmp_path / "names.txt"

@@ -8,12 +8,12 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtGui import QAction, QKeySequence, QShortcut  # noqa: E402
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 
-from yamview.gui.app import make_app  # noqa: E402
-from yamview.gui.inspector import InspectorWindow  # noqa: E402
-from yamview.gui.main_window import MainWindow  # noqa: E402
-from yamview.gui.settings import Settings  # noqa: E402
+from yamview.gui.app import make_app
+from yamview.gui.inspector import InspectorWindow
+from yamview.gui.main_window import MainWindow
+from yamview.gui.settings import Settings
 
 
 def keys_of(window) -> Counter:

@@ -38,7 +38,7 @@ def run_self_test() -> int:
     except SelfTestFailure as exc:
         _emit(f"yamview self-test: FAILED: {exc}")
         return 1
-    except Exception as exc:  # noqa: BLE001 - any failure is a result, with its reason
+    except Exception as exc:
         log.debug("self-test crashed", exc_info=True)
         _emit(f"yamview self-test: FAILED: {type(exc).__name__}: {exc}")
         return 1
@@ -170,7 +170,7 @@ def _emit(line: str) -> None:
             import ctypes
 
             ctypes.windll.kernel32.AttachConsole(-1)  # ATTACH_PARENT_PROCESS
-            out = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
+            out = open("CONOUT$", "w", encoding="utf-8")
         except OSError:
             out = None
     if out is not None:

@@ -107,7 +107,7 @@ class Usage:
 
 
 def _entries(folder: Path) -> list[tuple[float, int, Path]]:
-    out = []
+    out: list[tuple[float, int, Path]] = []
     try:
         paths = list(folder.glob("*.npz"))
     except OSError:

@@ -264,11 +264,17 @@ def check_outputs(outputs: Sequence[tuple[str, PathLike]], inputs: Sequence[tupl
 
 
 def write_text(path: PathLike, text: str) -> None:
-    write_atomic(path, lambda f: f.write(text))
+    def write(f: IO[Any]) -> None:
+        f.write(text)
+
+    write_atomic(path, write)
 
 
 def write_bytes(path: PathLike, data: bytes) -> None:
-    write_atomic(path, lambda f: f.write(data), binary=True)
+    def write(f: IO[Any]) -> None:
+        f.write(data)
+
+    write_atomic(path, write, binary=True)
 
 
 # -- CSV -------------------------------------------------------------------------------------------
@@ -328,8 +334,8 @@ def read_text(path: PathLike, error: type[Exception] = TextFileError,
                     "save the file as UTF-8") from None
     if empty is not None and not text.strip():
         raise error(f"{path}: {empty}")
-    for n, line in enumerate(text.splitlines(), 1):
-        if len(line) > MAX_LINE_CHARS:
-            raise error(f"{path}, line {n}: the line has {len(line)} characters, more than "
+    for n, row in enumerate(text.splitlines(), 1):
+        if len(row) > MAX_LINE_CHARS:
+            raise error(f"{path}, line {n}: the line has {len(row)} characters, more than "
                         f"{MAX_LINE_CHARS}; not a text file of this kind?")
     return text

@@ -157,7 +157,8 @@ def read_csv_labels(path: str | os.PathLike) -> list[Label]:
             hit = next((names.index(a) for a in accepted if a in names), None)
             if hit is None:
                 missing.append(key)
-            cols[key] = hit
+            else:
+                cols[key] = hit
         if missing:
             raise LabelError(f"{_where(path, n)}: missing column{'s' * (len(missing) > 1)} "
                              f"{', '.join(missing)} (header is: {shorten(', '.join(head))}); expected start,end,label")

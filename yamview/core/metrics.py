@@ -199,8 +199,8 @@ class Metrics:
     f1: np.ndarray
     # Ontology-aware counts (zeros without an ontology): misses a relative covered, false alarms
     # a labelled relative explains.
-    lenient_hits: np.ndarray | None = None
-    explained: np.ndarray | None = None
+    lenient_hits: np.ndarray = None  # type: ignore[assignment]  # None: zeros, set below
+    explained: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         zero = np.zeros(len(self.labels), np.int64)
@@ -239,7 +239,7 @@ class Metrics:
         """Unweighted means of the per-class precision, recall and F1 over ``classes`` (classes
         where a ratio is undefined are left out of that mean); NaN for no classes."""
         idx = np.asarray(classes, np.intp)
-        out = {"classes": len(idx)}
+        out: dict[str, float] = {"classes": len(idx)}
         for name, values in (("precision", self.precision), ("recall", self.recall), ("f1", self.f1),
                              ("lenient_recall", self.lenient_recall()), ("lenient_precision", self.lenient_precision())):
             v = values[idx]

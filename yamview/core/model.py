@@ -79,7 +79,7 @@ def _runtime():
         from ai_edge_litert import interpreter
     except ImportError:
         try:
-            from tflite_runtime import interpreter  # type: ignore[no-redef]
+            from tflite_runtime import interpreter  # type: ignore[no-redef, unused-ignore]
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ModelError(
                 "no TFLite runtime installed: pip install ai-edge-litert (or tflite-runtime)"

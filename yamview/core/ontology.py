@@ -215,7 +215,7 @@ class LabelOntology:
         self.labels = list(labels)
         self.matched = [lab in ontology for lab in self.labels]
         self.unmatched = [lab for lab, ok in zip(self.labels, self.matched) if not ok]
-        self._index = {}
+        self._index: dict[str, int] = {}
         for i, lab in enumerate(self.labels):
             self._index.setdefault(lab, i)
         self._build_rollup()
@@ -255,7 +255,9 @@ class LabelOntology:
         ``np.maximum.reduceat`` over ``scores[..., flat]`` then gives every category's max in one
         call (~2,500 gathered values for YAMNet instead of a 632 x 521 mask each frame).
         """
-        names, flat, starts = [], [], []
+        names: list[str] = []
+        flat: list[int] = []
+        starts: list[int] = []
         for node in self.ontology.nodes:
             members = [node.name, *self.ontology.descendants(node.name)]
             idx = sorted({self._index[m] for m in members if m in self._index})

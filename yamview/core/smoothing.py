@@ -121,7 +121,7 @@ class StableRanking:
         if k:
             cand = cand[np.argpartition(-s[cand], k - 1)[:k]]
             cand = cand[np.argsort(-s[cand], kind="stable")]
-        entrants = []
+        entrants: list[int] = []
         for c in cand.tolist():
             if len(kept) + len(entrants) < slots:
                 entrants.append(c)

@@ -4,4 +4,4 @@ import os
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-import PySide6  # noqa: E402,F401  (binding choice must happen before pyqtgraph's import)
+import PySide6  # noqa: F401  (binding choice must happen before pyqtgraph's import)

@@ -234,7 +234,7 @@ class Transport(QObject):
         except AudioError as exc:
             self.host.show_message(open_failed(path, exc), "error")
             return False
-        except Exception as exc:  # noqa: BLE001 - any other failure must also leave things as they were
+        except Exception as exc:
             log.exception("opening %s", path)
             self.host.show_message(open_failed(path, exc), "error")
             return False

@@ -118,7 +118,7 @@ class InferenceWorker(QObject):
         except (ModelError, assets.AssetError) as exc:
             self.model_failed.emit(str(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - a model file can fail in many ways
+        except Exception as exc:
             log.exception("model load failed")
             self.model_failed.emit(f"cannot load model {path}: {exc}")
             return

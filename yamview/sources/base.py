@@ -215,9 +215,9 @@ class LiveSource:
             self._live = True  # from here on _end() must run, whatever fails
             try:
                 self.native_rate, self.channels = int(native_rate), int(channels)
-                self._setup_pipeline()
+                pump = self._setup_pipeline(int(native_rate), int(channels))
                 self._running = True
-                self._pump.start()
+                pump.start()
                 self._begin()
             except BaseException:
                 self._shutdown()
@@ -266,7 +266,9 @@ class LiveSource:
 
     def _capture(self, frames: np.ndarray) -> None:
         """Producer side: hand raw frames to the pump (callback-safe: copy and count only)."""
-        if not self._fifo.write(frames):
+        fifo = self._fifo
+        assert fifo is not None  # producers run only between _setup_pipeline() and teardown
+        if not fifo.write(frames):
             self._overflows += 1
 
     def _fail(self, message: str) -> None:
@@ -294,18 +296,20 @@ class LiveSource:
             log.exception("%s: callback %r failed", self.name, callback)
 
     # -- internals ---------------------------------------------------------------------------
-    def _setup_pipeline(self) -> None:
-        frames = max(1024, int(self.capture_seconds * self.native_rate))
-        self._fifo = FrameFifo(frames, self.channels)
+    def _setup_pipeline(self, native_rate: int, channels: int) -> threading.Thread:
+        """Build the FIFO, the resampler and the level meter for one start(); returns the pump."""
+        frames = max(1024, int(self.capture_seconds * native_rate))
+        self._fifo = FrameFifo(frames, channels)
         self._work = np.zeros_like(self._fifo.buf)  # the pump's copy of the frames it takes
-        self._resampler = Resampler(self.native_rate, self.rate)  # a soxr stream cannot restart
-        level_frames = max(1, int(0.05 * self.native_rate))
+        self._resampler = Resampler(native_rate, self.rate)  # a soxr stream cannot restart
+        level_frames = max(1, int(0.05 * native_rate))
         self._peaks = RingBuffer(level_frames)
         self._powers = RingBuffer(level_frames)
         self._clipped = 0
         self._level = Level()
         self._pump_stop.clear()
         self._pump = threading.Thread(target=self._pump_loop, name=f"{type(self).__name__}-pump", daemon=True)
+        return self._pump
 
     def _shutdown(self) -> bool:
         """Stop producer then pump (which drains and flushes). False if it was not running."""
@@ -341,12 +345,14 @@ class LiveSource:
         return True
 
     def _pump_loop(self) -> None:
+        fifo = self._fifo
+        assert fifo is not None  # the pump is made by _setup_pipeline(), with its FIFO
         try:
             quiet_since = time.monotonic()  # when delivery last became expected
             first = True
             while not self._pump_stop.wait(self.pump_interval):
                 self._pump_once()
-                if self._exhausted() and self._fifo.available == 0:
+                if self._exhausted() and fifo.available == 0:
                     self._flush()
                     threading.Thread(target=self._end_of_source, name="source-end", daemon=True).start()
                     return
@@ -354,9 +360,9 @@ class LiveSource:
                 if not self._delivery_expected():
                     quiet_since = now
                     continue
-                first = first and self._fifo.written == 0
+                first = first and fifo.written == 0
                 limit = self.first_block_timeout if first else self.stall_timeout
-                if now - max(self._fifo.last_write, quiet_since) > limit:
+                if now - max(fifo.last_write, quiet_since) > limit:
                     self._fail(self._stall_message())
             self._pump_once()  # producers are stopped by now: keep what they delivered
             self._flush()
@@ -365,7 +371,9 @@ class LiveSource:
             self._fail(f"audio processing failed: {exc}")
 
     def _pump_once(self) -> None:
-        n = self._fifo.read_into(self._work)
+        fifo, resampler = self._fifo, self._resampler
+        assert fifo is not None and resampler is not None  # set up before the pump starts
+        n = fifo.read_into(self._work)
         if n == 0:
             return
         x = sanitize(self._work[:n], self.report)
@@ -379,7 +387,7 @@ class LiveSource:
             _db(math.sqrt(float(self._powers.latest(k).mean()))),
             self._clipped,
         )
-        self.ring.write(self._resampler.push(downmix(x)))
+        self.ring.write(resampler.push(downmix(x)))
 
     def _flush(self) -> None:
         """The resampler holds back a few ms of filter delay: push them out at the end."""

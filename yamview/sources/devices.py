@@ -80,11 +80,11 @@ def close_stream(stream, drain: bool = False) -> None:
             return
         try:
             stream.stop() if drain else stream.abort()
-        except Exception:
+        except Exception:  # noqa: BLE001 - a dead device's stream may fail any way; close it anyway
             pass
         try:
             stream.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 - best effort: the stream is being discarded
             pass
 
 
@@ -117,7 +117,7 @@ def _list(kind: str) -> list[DeviceInfo]:
         with _lock:  # not half-way through a rescan()
             devices = sd.query_devices()
             hostapis = sd.query_hostapis()
-    except Exception:  # PortAudio not initialised or broken: behave as "no devices"
+    except Exception:  # noqa: BLE001 - PortAudio not initialised or broken: behave as "no devices"
         return []
     out = []
     for d in devices:
@@ -161,7 +161,7 @@ def _default(kind: str, devices: list[DeviceInfo]) -> DeviceInfo | None:
         return None
     try:  # honours sd.default.device, else PortAudio's default
         index = sd.query_devices(kind=kind)["index"]
-    except Exception:
+    except Exception:  # noqa: BLE001 - no default device is an answer, not an error
         index = -1
     # PortAudio may name no default while devices exist: the first one is a fine fallback.
     return next((d for d in devices if d.index == index), devices[0])

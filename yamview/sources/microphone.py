@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from yamview.sources import devices
 from yamview.sources.base import LiveSource
 from yamview.sources.devices import DeviceError, DeviceInfo
@@ -22,9 +24,13 @@ class Microphone(LiveSource):
         self.device_name = device_name
         self.block_seconds = float(block_seconds)
         self.device: DeviceInfo | None = None
-        self._stream = None
+        self._stream: Any = None  # a sounddevice.InputStream while open
         self._closing = False
         self.name = f"microphone {device_name or '(default)'}"
+
+    @property
+    def _device_label(self) -> str:
+        return self.device.name if self.device is not None else str(self.device_name or "(default)")
 
     def _find(self) -> DeviceInfo:
         devices.require_portaudio()
@@ -32,7 +38,7 @@ class Microphone(LiveSource):
         if not available:
             raise DeviceError("no input device found (is a microphone connected?)")
         if self.device_name is None:
-            return devices.default_input_device()
+            return devices.default_input_device() or available[0]
         device = devices.find_input_device(self.device_name)
         if device is None:
             names = ", ".join(repr(d.name) for d in available)
@@ -49,7 +55,7 @@ class Microphone(LiveSource):
                 blocksize=max(1, int(round(rate * self.block_seconds))), latency="low",
                 callback=self._callback, finished_callback=self._finished,
             )
-        except Exception as exc:  # PortAudioError, or ValueError for a device that just vanished
+        except Exception as exc:  # noqa: BLE001 - PortAudioError, or ValueError for a device that just vanished
             raise DeviceError(f"cannot open input device {device.name!r}: {exc}") from None
         self.device = device
         self._closing = False
@@ -58,8 +64,8 @@ class Microphone(LiveSource):
     def _begin(self) -> None:
         try:
             self._stream.start()
-        except Exception as exc:
-            raise DeviceError(f"cannot start input device {self.device.name!r}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - PortAudio's errors become one DeviceError
+            raise DeviceError(f"cannot start input device {self._device_label!r}: {exc}") from None
 
     def _end(self) -> None:
         stream, self._stream = self._stream, None
@@ -78,4 +84,4 @@ class Microphone(LiveSource):
     # or the sound server died (measured: PulseAudio killed -> called within ~2 ms).
     def _finished(self) -> None:
         if not self._closing:
-            self._fail(f"input device {self.device.name!r} stopped: the stream ended unexpectedly (unplugged?)")
+            self._fail(f"input device {self._device_label!r} stopped: the stream ended unexpectedly (unplugged?)")

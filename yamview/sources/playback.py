@@ -173,7 +173,7 @@ class FilePlayback(LiveSource):
                     dtype="float32", blocksize=self.block, callback=self._out_callback,
                     finished_callback=self._out_finished,
                 )
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - PortAudio's errors become one DeviceError
                 raise DeviceError(f"cannot play {self.file.rate} Hz audio on {self.output.name!r}: {exc}") from None
         return self.file.rate, self.file.channels
 
@@ -264,7 +264,7 @@ class FilePlayback(LiveSource):
                             self._queue.append(_EOF)
                             self._at_eof = True
                         self._cond.notify_all()
-        except Exception as exc:  # libsndfile error mid-file
+        except Exception as exc:  # noqa: BLE001 - libsndfile error mid-file: reported, never a crash
             self._fail(f"decoding {self.file.path.name} failed at {pos / self.file.rate:.2f} s: {exc}")
 
     # -- player (OutputStream callback or clock thread) ----------------------------------------
@@ -322,7 +322,8 @@ class FilePlayback(LiveSource):
 
     def _out_finished(self) -> None:
         if not self._stopping.is_set():
-            self._fail(f"output device {self.output.name!r} stopped unexpectedly (unplugged?)")
+            name = self.output.name if self.output is not None else "(default)"
+            self._fail(f"output device {name!r} stopped unexpectedly (unplugged?)")
 
     def _clock_loop(self) -> None:
         # Deadlines are k * period after a fixed origin, not "now + period", so sleep jitter

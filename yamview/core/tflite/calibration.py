@@ -128,7 +128,7 @@ class ScoreCalibration:
                 raise CalibrationError(
                     f"score-calibration line {number}: {line[:60]!r} is not a list of numbers"
                 ) from None
-            sigmoids.append(Sigmoid(*values[:3], values[3] if len(values) == 4 else None))
+            sigmoids.append(Sigmoid(values[0], values[1], values[2], values[3] if len(values) == 4 else None))
         return cls(transformation, float(default_score), tuple(sigmoids))
 
     def apply(self, scores: np.ndarray) -> np.ndarray:

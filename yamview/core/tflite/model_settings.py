@@ -33,7 +33,8 @@ MAX_SIDECAR_BYTES = 64 * 1024
 _MAX_LABEL_CHARS = 500
 
 # BirdNET GLOBAL 6K (v2.4): 3 s at 48 kHz in, 6522 logits out; labels "Scientific name_Common name".
-_BIRDNET = {"window": 144_000, "classes": 6522, "rate": 48_000, "activation": "sigmoid"}
+_BIRDNET = {"window": 144_000, "classes": 6522}
+_BIRDNET_RATE, _BIRDNET_ACTIVATION = 48_000, "sigmoid"
 # "Genus species_Common name": a binomial (optionally with a subspecies) before the underscore.
 _SPECIES = re.compile(r"^([A-Z][a-z]+(?: [a-z][a-z-]+){1,2})_(.+)$")
 
@@ -207,7 +208,7 @@ def recognise(model_path: Path, window: int, n_classes: int) -> tuple[ModelSetti
     """Settings for files yamview knows by their shape and neighbours (BirdNET), else empty."""
     labels = _labels_beside(model_path, n_classes)
     if window == _BIRDNET["window"] and n_classes == _BIRDNET["classes"]:
-        return ModelSettings(_BIRDNET["rate"], labels, _BIRDNET["activation"]), "BirdNET GLOBAL 6K"
+        return ModelSettings(_BIRDNET_RATE, labels, _BIRDNET_ACTIVATION), "BirdNET GLOBAL 6K"
     return ModelSettings(labels_file=labels), None
 
 
@@ -297,7 +298,7 @@ def resolve(
             f"{model_path.name} already ends in a {already}: its scores are probabilities, "
             f"a {activation} on top would distort them (use activation none)"
         )
-    if activation == "softmax" and recognised and _BIRDNET["activation"] == "sigmoid":
+    if activation == "softmax" and recognised and _BIRDNET_ACTIVATION == "sigmoid":
         raise ModelSettingsError(
             f"{recognised} scores {n_classes:,} species independently; a softmax would make "
             "them compete for one unit of probability (use sigmoid)"

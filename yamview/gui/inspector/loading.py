@@ -50,7 +50,7 @@ class InspectorLoading(InspectorParts):
         except AudioError as exc:
             self.show_message(open_failed(path, exc), "error")
             return False
-        except Exception as exc:  # noqa: BLE001 - any other failure must also leave things as they were
+        except Exception as exc:
             log.exception("opening %s", path)
             self.show_message(open_failed(path, exc), "error")
             return False

@@ -23,7 +23,7 @@ class FrequencyAxis(pg.AxisItem):
         super().__init__("left")
         self.freq_scale = None
 
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (Qt naming)
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (Qt naming)
         if self.freq_scale is None:
             return super().tickValues(minVal, maxVal, size)
         sc = self.freq_scale
