@@ -38,13 +38,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_core import cpu_model, make_flac
+# After the environment and sys.path set-up above:
+from bench_core import cpu_model, make_flac  # noqa: E402
 
-from yamview.core import assets
-from yamview.core.audio import AudioFile
-from yamview.core.framing import Framing
-from yamview.core.model import Model
-from yamview.core.pool import InterpreterPool, usable_cores
+from yamview.core import assets  # noqa: E402
+from yamview.core.audio import AudioFile  # noqa: E402
+from yamview.core.framing import Framing  # noqa: E402
+from yamview.core.model import Model  # noqa: E402
+from yamview.core.pool import InterpreterPool, usable_cores  # noqa: E402
 
 TARGET_SCALING = 1.7
 TARGET_VS_MP = 5.0

@@ -7,10 +7,10 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from test_gui_inspector import (  # noqa: E402,F401 - shared fixtures
+from test_gui_inspector import (  # noqa: F401 - shared fixtures
     TIMEOUT, cache_dir, make_inspector, open_and_wait, opened, reference, scape)
 
-from yamview.core import labels_io, metrics, similarity  # noqa: E402
+from yamview.core import labels_io, metrics, similarity
 
 
 def test_mapping_editor_maps_unknown_labels_at_once_with_suggestions(opened, scape, reference, qtbot):
