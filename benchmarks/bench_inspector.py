@@ -8,6 +8,8 @@ in a child process, so this process's peak memory is the inspector's alone), the
     longest GUI stall      the largest gap between ticks of a 5 ms timer during the analysis
     peak RSS               of the whole process (ru_maxrss)
     reopen from cache      a new window, same file -> every view complete
+    CLI on the same file   `yamview analyze FILE --no-cache` in a child process, same run:
+                           wall and CPU time, to compare with the inspector's analysis
 
     .venv/bin/python benchmarks/bench_inspector.py [--minutes 60] [--keep FILE] [--screenshot PNG]
 """
@@ -136,12 +138,14 @@ def measure(audio: Path, tmp: Path, screenshot: str | None = None) -> int:
     app.processEvents()
     stalls = Stalls()
     stalls.start()
+    cpu0 = _cpu_self()
     t0 = time.perf_counter()
     first = FirstPaint(w, t0)
     w.spectrogram.widget.viewport().installEventFilter(first)
     w.open_file(str(audio))
     run_until(w, lambda: w.session is not None and w.session.complete, 1800)
     wall = time.perf_counter() - t0
+    cpu = _cpu_self() - cpu0
     stalls.stop()
     app.processEvents()
     if w.session is None or not w.session.complete:
@@ -183,7 +187,28 @@ def measure(audio: Path, tmp: Path, screenshot: str | None = None) -> int:
     print(f"peak RSS:                   {rss_after:7.0f} MB  (after start-up {rss_start:.0f} MB)")
     print(f"reopen from cache:          {reopen:7.3f} s  (all views complete, {'cache hit' if cached else 'MISS'}; "
           f"painted {reopen_paint:.3f} s)")
+    cli_wall, cli_cpu = cli_analysis(audio, tmp)
+    print(f"inspector analysis:         {w.analysis_s:7.1f} s wall, {cpu:6.1f} s CPU (whole process, with the "
+          "overview and embeddings)")
+    print(f"CLI analyze, same file:     {cli_wall:7.1f} s wall, {cli_cpu:6.1f} s CPU (child process, incl. start-up)")
+    print(f"inspector / CLI:            {w.analysis_s / cli_wall:7.2f} wall, {cpu / cli_cpu:6.2f} CPU")
     return 0
+
+
+def _cpu_self() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def cli_analysis(audio: Path, tmp: Path) -> tuple[float, float]:
+    """`yamview analyze FILE --no-cache`: (wall s, CPU s) of the child, start-up included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "yamview", "analyze", str(audio), "--no-cache", "--top", "1"],
+                   check=True, stdout=subprocess.DEVNULL, env={**os.environ, "YAMVIEW_CACHE_DIR": str(tmp / "cli")})
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ def main() -> int:
         w.set_cursor(17.2)
         wait(10, lambda: w.patch_view.patch is not None and w.patch_view.patch.frame == w.cursor_frame)
         wait(10, w.events_current)
+        w.compare_with("kernels")  # A/B: the same model with the reference kernels
+        wait(120, lambda: w.comparison is not None)
         y = float(w.spectrogram.scale.to_axis(1500))
         w.spectrogram.widget.scene().sigMouseMoved.emit(w.spectrogram.vb.mapViewToScene(QPointF(6.3, y)))
         wait(0.5)

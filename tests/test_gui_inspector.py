@@ -126,20 +126,22 @@ def test_open_fills_every_view_with_the_analysis(opened, reference):
 
 def test_zooming_one_view_moves_all(opened, qtbot):
     w = opened
+    shown = [v for v in w.views if v.widget.isVisible()]  # the A/B lane waits for a comparison
+    assert len(shown) == 7
     w.heatmap.plot.setXRange(5.0, 8.0, padding=0)
-    for v in w.views:
+    for v in shown:
         assert v.vb.viewRange()[0] == pytest.approx([5.0, 8.0], abs=1e-6), type(v).__name__
     # Zoom with the wheel on the bottom lane: all others follow it.
     w.error_lane.vb.scaleBy(x=0.5, center=QPointF(6.5, 0))
     expected = w.error_lane.vb.viewRange()[0]
     assert expected[1] - expected[0] == pytest.approx(1.5, abs=1e-6)
-    for v in w.views:
+    for v in shown:
         assert v.vb.viewRange()[0] == pytest.approx(expected, abs=1e-6)
     # Pan by dragging the spectrogram: the same.
     w.spectrogram.vb.translateBy(x=2.0)
     expected = w.spectrogram.vb.viewRange()[0]
     assert expected[0] == pytest.approx(7.75, abs=1e-6)
-    for v in w.views:
+    for v in shown:
         assert v.vb.viewRange()[0] == pytest.approx(expected, abs=1e-6)
 
 

@@ -165,8 +165,8 @@ def _add_analyze_parser(sub) -> None:
                    help="format of TRUTH (default: from its content)")
     g.add_argument("--label-column", metavar="NAME", default="Annotation",
                    help="Raven column holding the label text (default Annotation)")
-    g.add_argument("--mapping", metavar="CSV", help="label,class rows mapping label text to model classes "
-                   "(default: labels must be class names)")
+    g.add_argument("--mapping", metavar="CSV", help="label,class rows mapping label text to model classes; "
+                   "a class cell 'Dog | Bark' means any one of them is right (default: labels must be class names)")
     g.add_argument("--metrics", action="store_true",
                    help="print hits, misses, false alarms, precision, recall, F1 per class (needs --labels)")
     e = a.add_argument_group("events")
