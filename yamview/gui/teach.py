@@ -80,12 +80,14 @@ class TeachPanel(QGroupBox):
         layout.addLayout(row)
         row = QHBoxLayout()
         self.class_name = QLineEdit()
-        self.class_name.setPlaceholderText("class name, e.g. doorbell or background")
+        self.class_name.setPlaceholderText("class name (e.g. doorbell, background), Enter")
         self.class_name.setToolTip("The class this take belongs to. Record a 'background' class "
                                    "too: everyday sounds of the place without your sound.")
         self.record_button = QPushButton("● Hold to record (R)")
         self.record_button.setToolTip("Hold while the sound plays (or hold R); each take is saved "
                                       "as a WAV in the class's folder")
+        # Enter leaves the field, so holding R records instead of typing an r.
+        self.class_name.returnPressed.connect(self.record_button.setFocus)
         self.record_button.pressed.connect(self.begin_take)
         self.record_button.released.connect(self.end_take)
         row.addWidget(self.class_name, 1)
