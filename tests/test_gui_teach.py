@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from PySide6.QtCore import Qt
 
 from yamview.gui.app import make_app
 from yamview.gui.main_window import MainWindow
@@ -38,15 +39,22 @@ def live_window(pulse, qapp, qtbot, tmp_path, monkeypatch):
     w.close()
 
 
-def _record_take(w, qtbot, pulse, clip, seconds: float = 3.0):
-    """Hold the record button while ``clip`` plays into the capture device."""
+def _record_take(w, qtbot, pulse, clip, seconds: float = 3.0, key: bool = False):
+    """Hold the record button (or the R key) while ``clip`` plays into the capture device."""
     player = pulse.play(clip)
     qtbot.wait(300)  # the clip's first sound reaches the capture side
     start = w.source.stream_time
-    w.teach.record_button.pressed.emit()
+    if key:
+        w.start_button.setFocus()
+        qtbot.keyPress(w, Qt.Key.Key_R)
+    else:
+        w.teach.record_button.pressed.emit()
     qtbot.waitUntil(lambda: w.source.stream_time - start >= seconds, timeout=15000)
     before = set(Path(w.teach.folder).rglob("*.wav"))
-    w.teach.record_button.released.emit()
+    if key:
+        qtbot.keyRelease(w, Qt.Key.Key_R)
+    else:
+        w.teach.record_button.released.emit()
     player.wait(15)
     after = set(Path(w.teach.folder).rglob("*.wav"))
     return after - before
@@ -74,8 +82,8 @@ def test_record_train_export_and_see_the_new_class_in_the_bars(live_window, puls
     w.start()
     qtbot.waitUntil(lambda: w.source.stream_time > 0.3, timeout=5000)
     takes = []
-    for clip in roosters[:3]:
-        new = _record_take(w, qtbot, pulse, clip)
+    for i, clip in enumerate(roosters[:3]):
+        new = _record_take(w, qtbot, pulse, clip, key=i == 2)  # the third take: holding R
         assert len(new) == 1, w.message()
         takes += new
     for take in takes:
@@ -100,6 +108,10 @@ def test_record_train_export_and_see_the_new_class_in_the_bars(live_window, puls
     qtbot.waitUntil(lambda: w.model_info is not None and bool(w.model_info.user_classes), timeout=30000)
     assert set(w.model_info.user_classes) == {"my dog", "my rooster"}
     assert USER_MARK + "my rooster" in w.bars.labels and "Chicken, rooster" in w.bars.labels
+    # Talk mode's focus list takes the user's class like any other: pinned in the bars.
+    w.talk.toggle_focus(USER_MARK + "my dog")
+    assert w.talk.config.focus_labels() == [USER_MARK + "my dog"]
+    assert w.bars.labels.index(USER_MARK + "my dog") in w.bars.pinned
 
     w.start()
     qtbot.waitUntil(lambda: w.source.stream_time > 0.3, timeout=5000)
@@ -207,3 +219,22 @@ def test_inspector_with_a_trained_model_shows_and_exports_the_users_classes(qapp
     header = out.read_text().splitlines()[0]
     assert "my rooster" in header and "Speech" in header
     w.close()
+
+
+def test_train_dialog_says_what_is_wrong_with_a_bad_training_set(qapp, qtbot, tmp_path, corpus_dir,
+                                                                 monkeypatch):
+    from yamview.gui.teach import TrainDialog
+
+    monkeypatch.setenv("YAMVIEW_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "set" / "my dog").mkdir(parents=True)
+    for clip in sorted((corpus_dir / "esc10").glob("001_Dog_bark__*.ogg"))[:2]:
+        shutil.copy(clip, tmp_path / "set" / "my dog" / clip.name)
+    dialog = TrainDialog(str(tmp_path / "set"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.error is not None or dialog.result is not None, timeout=60000)
+    assert dialog.result is None and "only one class" in dialog.error
+    assert "background" in dialog.error  # the message recommends the class that is missing
+    assert "Not trained" in dialog.status.text() and not dialog.export_button.isEnabled()
+    assert not dialog.export(str(tmp_path / "x.tflite")) and not (tmp_path / "x.tflite").exists()
