@@ -137,7 +137,7 @@ def main(argv=None) -> int:
         say(f"{exc.name} missing: pip install -e \".[build]\"")
         return 1
     ensure_models()
-    say("icons from resources/yamview.svg")
+    say("icons from yamview/resources/yamview.svg")
     make_icons(ROOT / "build" / "icons")
     say("PyInstaller")
     run_pyinstaller(dist, ROOT / "build" / "pyinstaller", args.clean)

@@ -1,4 +1,4 @@
-"""Render the app icon from resources/yamview.svg: PNGs (16..512), yamview.ico, yamview.icns.
+"""Render the app icon from yamview/resources/yamview.svg: PNGs (16..512), yamview.ico, yamview.icns.
 
 Generated files go to build/icons/ and are never committed:
     build/icons/png/yamview-<N>.png     N in PNG_SIZES (for Linux desktops and the bundle)
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SVG = ROOT / "resources" / "yamview.svg"
+SVG = ROOT / "yamview" / "resources" / "yamview.svg"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 ICNS_SIZES = (16, 32, 64, 128, 256, 512, 1024)

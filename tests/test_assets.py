@@ -213,3 +213,68 @@ def test_env_var_naming_no_file_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("YAMVIEW_MODEL", str(tmp_path / "typo.tflite"))
     with pytest.raises(assets.AssetError, match=r"\$YAMVIEW_MODEL is set to .*typo.tflite, which is not a file"):
         assets.ensure("yamnet")
+
+
+@pytest.fixture()
+def offline_install(monkeypatch, tmp_path):
+    """An installed package (no source models/ folder), no ../shared, no network: only what the
+    offline message names can provide the model."""
+    monkeypatch.setattr(assets, "source_models_dir", lambda: None)
+    monkeypatch.setattr(assets, "shared_dir", lambda: None)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("YAMVIEW_MODEL", raising=False)
+    monkeypatch.delenv("YAMVIEW_ONTOLOGY", raising=False)
+
+    def no_network(a, dest, *args, **kwargs):
+        raise assets.AssetError(f"cannot download {a.file} (offline)")
+
+    monkeypatch.setattr(assets, "download", no_network)
+    return tmp_path
+
+
+def test_offline_message_places_all_work_for_fetch_and_the_app(offline_install, model_path, capsys,
+                                                               monkeypatch):
+    from yamview.cli import main
+
+    with pytest.raises(assets.AssetError) as e:
+        assets.ensure("yamnet", allow_download=False)  # the download's message: test above
+    user_copy = assets.user_data_dir() / "yamnet.tflite"
+    assert str(user_copy) in str(e.value) and "YAMVIEW_MODEL" in str(e.value)
+    # 1. The user data folder, as the message says: the app finds it, fetch reports it.
+    user_copy.parent.mkdir(parents=True)
+    user_copy.write_bytes(model_path.read_bytes())
+    assert assets.ensure("yamnet", allow_download=False) == user_copy
+    assert main(["fetch"]) == 0
+    out, err = capsys.readouterr()
+    assert f"yamnet: {user_copy}" in out and "ontology not fetched" in err  # optional: a warning
+    # ... and `fetch --dest` (the bundle build, a source checkout's models/) copies it there.
+    assert main(["fetch", "--dest", str(offline_install / "models")]) == 0
+    assert assets.sha256_of(offline_install / "models" / "yamnet.tflite") == assets.asset("yamnet").sha256
+    # 2. $YAMVIEW_MODEL, the other place the message names.
+    user_copy.unlink()
+    elsewhere = offline_install / "elsewhere" / "yamnet.tflite"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(model_path.read_bytes())
+    monkeypatch.setenv("YAMVIEW_MODEL", str(elsewhere))
+    assert assets.ensure("yamnet", allow_download=False) == elsewhere
+    assert main(["fetch", "--dest", str(offline_install / "models2")]) == 0
+    assert (offline_install / "models2" / "yamnet.tflite").read_bytes() == model_path.read_bytes()
+
+
+def test_fetch_without_any_copy_fails_and_says_where_to_put_it(offline_install, capsys):
+    from yamview.cli import main
+
+    assert main(["fetch"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot fetch yamnet" in err and "offline" in err
+
+
+def test_a_damaged_copy_is_not_taken(offline_install, capsys):
+    """A truncated file in the user data folder is neither copied nor reported as fetched."""
+    from yamview.cli import main
+
+    user_copy = assets.user_data_dir() / "yamnet.tflite"
+    user_copy.parent.mkdir(parents=True)
+    user_copy.write_bytes(b"truncated")
+    assert main(["fetch", "--dest", str(offline_install / "models")]) == 1
+    assert not (offline_install / "models" / "yamnet.tflite").exists()

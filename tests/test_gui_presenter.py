@@ -522,13 +522,12 @@ def test_presenter_frames_mid_glide_have_no_overlapping_or_unnamed_rows(qapp, mo
     assert moving > 20
 
 
-def test_a_class_keeps_its_colour_when_roll_up_is_toggled(qapp, model):
-    from yamview.core import assets
+def test_a_class_keeps_its_colour_when_roll_up_is_toggled(qapp, model, ontology_path):
     from yamview.core.ontology import Ontology
     from yamview.gui.presenter.board import Board, BoardConfig
     from yamview.gui.presenter.view import PresenterView
 
-    lo = Ontology.load(assets.ensure("ontology", allow_download=False)).for_labels(model.labels)
+    lo = Ontology.load(ontology_path).for_labels(model.labels)
     board = Board(list(model.labels), lo, BoardConfig(top_n=5))
     view = PresenterView()
     view.board = board

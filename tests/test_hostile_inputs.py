@@ -255,10 +255,9 @@ def test_nonsense_numbers_are_usage_errors(argv, message, capsys):
 
 def test_malformed_manifest_falls_back_with_one_warning(tmp_path, monkeypatch, model_path, audio_dir, capsys,
                                                        caplog):
-    folder = tmp_path / "models"
-    folder.mkdir()
-    (folder / "manifest.json").write_text('{"yamnet": [1, 2, 3]}')
-    monkeypatch.setattr(assets, "source_models_dir", lambda: folder)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text('{"yamnet": [1, 2, 3]}')
+    monkeypatch.setattr(assets, "manifest_path", lambda: manifest)
     monkeypatch.setenv("YAMVIEW_MODEL", str(model_path))
     assert assets.asset("yamnet").size == 4126810  # the built-in copy
     code = main(["classify", str(audio_dir / "two_heads.wav")])

@@ -8,13 +8,7 @@ import logging
 import numpy as np
 import pytest
 
-from yamview.core import assets
 from yamview.core.ontology import Ontology, OntologyError, load_default, unmatched_message
-
-
-@pytest.fixture(scope="module")
-def ontology_path():
-    return assets.ensure("ontology", allow_download=False)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from yamview.core import assets
 from yamview.core.ontology import Ontology
 from yamview.gui.presenter.board import GLIDE_SECONDS, Board, BoardConfig, Focus, rollup_categories
 
@@ -29,8 +28,8 @@ def run(board: Board, raw: np.ndarray, t: float, seconds: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def lo(model):
-    return Ontology.load(assets.ensure("ontology", allow_download=False)).for_labels(model.labels)
+def lo(model, ontology_path):
+    return Ontology.load(ontology_path).for_labels(model.labels)
 
 
 def assert_stacked(rows) -> None:

@@ -17,7 +17,7 @@ import pytest
 from yamview import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
-RESOURCES = ROOT / "resources"
+RESOURCES = ROOT / "yamview" / "resources"
 OK_LINE = re.compile(
     r"yamview self-test: ok \(model yamnet/classification, Sine wave 0\.\d\d, PortAudio [\d.]+, "
     r"window rendered \d+x\d+, \d+\.\d s\)"

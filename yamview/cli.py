@@ -994,17 +994,21 @@ def _fetch(args) -> int:
 
     from yamview.core import assets
 
-    dest = Path(args.dest) if args.dest else assets.source_models_dir()
-    if not args.dest and not (dest / "manifest.json").exists():
-        dest = assets.user_data_dir()
+    # A source checkout (or bundle) keeps its model in models/; an installed package in the
+    # user data folder, where the app looks for it.
+    dest = Path(args.dest) if args.dest else assets.source_models_dir() or assets.user_data_dir()
     status = EXIT_OK
     for key in ("yamnet", "ontology"):
         try:
             path = assets.fetch_into(key, dest, progress=_download_progress())
             print(f"{key}: {path}")
         except (assets.AssetError, OSError) as exc:
-            _say(f"cannot fetch {key}: {exc}")
-            status = EXIT_FAILED
+            if key == "yamnet":
+                _say(f"cannot fetch {key}: {exc}")
+                status = EXIT_FAILED
+            else:  # optional: the app runs without it (no class descriptions, no roll-up)
+                _say(f"warning: {key} not fetched; class descriptions and roll-up stay off "
+                     f"until it is there: {exc}")
     return status
 
 

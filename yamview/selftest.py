@@ -116,7 +116,7 @@ def _render_window() -> str:
         logging.getLogger("qt").setLevel(logging.ERROR)
     icon = app.windowIcon()
     if icon.isNull() or icon.pixmap(64, 64).isNull():
-        raise SelfTestFailure("the app icon (resources/yamview.svg) is missing or Qt cannot draw SVG")
+        raise SelfTestFailure("the app icon (yamview/resources/yamview.svg) is missing or Qt cannot draw SVG")
 
     from yamview.gui.main_window import MainWindow
     from yamview.gui.settings import Settings

@@ -54,12 +54,27 @@ class Asset:
     env_var: str
 
 
-def source_models_dir() -> Path:
-    """``models/`` beside the package: the source tree, or the unpacked PyInstaller bundle."""
+def resources_dir() -> Path:
+    """The package's own data (manifest, icon, desktop entry, notices): ``yamview/resources``
+    in a source tree or an installed wheel, ``resources/`` in the unpacked PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[1] / "resources"
+
+
+def source_models_dir() -> Path | None:
+    """``models/`` of a source checkout (beside pyproject.toml) or of the unpacked PyInstaller
+    bundle; None for an installed package, whose model lives in the user data folder."""
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "models"
-    return Path(__file__).resolve().parents[2] / "models"
+    root = Path(__file__).resolve().parents[2]
+    return root / "models" if (root / "pyproject.toml").is_file() else None
+
+
+def manifest_path() -> Path:
+    return resources_dir() / "manifest.json"
 
 
 def user_data_dir() -> Path:
@@ -73,13 +88,13 @@ def shared_dir() -> Path | None:
 
 
 def _manifest() -> dict:
-    """models/manifest.json when it is whole and well-formed, else the built-in copy."""
-    path = source_models_dir() / "manifest.json"
+    """The package's manifest.json when it is whole and well-formed, else the built-in copy."""
+    path = manifest_path()
     try:
         data = json.loads(read_regular(path, 1 << 20, "manifest").decode("utf-8"))
     except (UnreadableFile, ValueError) as exc:
-        # The manifest is part of the source; keep a copy of the essentials so an odd install
-        # (a wheel without the models/ folder) can still fetch the model.
+        # The manifest is package data; keep a copy of the essentials so a damaged install
+        # can still fetch the model.
         if not (isinstance(exc, UnreadableFile) and str(exc) == "no such file") and path not in _warned:
             _warned.add(path)
             log.warning("%s is unreadable (%s); using the built-in manifest", path, shorten(str(exc)))
@@ -156,7 +171,8 @@ def candidates(a: Asset) -> list[Path]:
             raise AssetError(f"${a.env_var} is set to {shorten(env, 300)}, which is not a file; "
                              f"fix or unset {a.env_var}")
         found.append(path)
-    found.append(source_models_dir() / a.file)
+    if source_models_dir() is not None:
+        found.append(source_models_dir() / a.file)
     found.append(user_data_dir() / a.file)
     return found
 
@@ -264,7 +280,7 @@ def ensure(
         return path
     a = asset(key)
     shared = shared_dir()
-    if shared is not None and (shared / _SHARED_SUBDIR[key] / a.file).is_file():
+    if shared is not None and source_models_dir() is not None and (shared / _SHARED_SUBDIR[key] / a.file).is_file():
         dest = source_models_dir() / a.file
         _atomic_copy(shared / _SHARED_SUBDIR[key] / a.file, dest)
         return dest
@@ -276,15 +292,26 @@ def ensure(
     return download(a, user_data_dir() / a.file, progress)
 
 
+def local_copies(key: str) -> list[Path]:
+    """Files that may hold ``key`` without a download, in the order they are tried: the
+    places the app looks ($YAMVIEW_MODEL, models/, the user data folder), then ../shared."""
+    a = asset(key)
+    found = [p for p in candidates(a) if p.is_file()]
+    shared = shared_dir()
+    if shared is not None and (shared / _SHARED_SUBDIR[key] / a.file).is_file():
+        found.append(shared / _SHARED_SUBDIR[key] / a.file)
+    return found
+
+
 def fetch_into(key: str, dest_dir: Path, progress: Progress | None = None) -> Path:
-    """Set-up step: make ``dest_dir/<file>`` exist and verified (copy ../shared, else download)."""
+    """Set-up step: make ``dest_dir/<file>`` exist and verified: copied from a verified local
+    copy (wherever the offline message says to put one, or ../shared), else downloaded."""
     a = asset(key)
     dest = dest_dir / a.file
     if dest.is_file() and sha256_of(dest) == a.sha256:
         return dest
-    shared = shared_dir()
-    src = shared / _SHARED_SUBDIR[key] / a.file if shared else None
-    if src is not None and src.is_file() and sha256_of(src) == a.sha256:
-        _atomic_copy(src, dest)
-        return dest
+    for src in local_copies(key):
+        if src.resolve() != dest.resolve() and sha256_of(src) == a.sha256:
+            _atomic_copy(src, dest)
+            return dest
     return download(a, dest, progress)

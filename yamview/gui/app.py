@@ -110,9 +110,10 @@ def make_app(argv=None):
 
 
 def resource_path(name: str) -> Path | None:
-    """A file from resources/ (source tree or app bundle), or None."""
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    path = base / "resources" / name
+    """A file of the package's resources (source tree, wheel or app bundle), or None."""
+    from yamview.core.assets import resources_dir
+
+    path = resources_dir() / name
     return path if path.exists() else None
 
 
