@@ -52,10 +52,10 @@ class MetricsModel(QAbstractTableModel):
         if m is not None and self.averages:
             labelled = m.labelled()
             mic, mac, every = m.micro(labelled), m.macro(labelled), m.micro()
-            self.rows.append(_row(f"Labelled classes ({len(labelled)}), micro", mic))
-            self.rows.append([f"Labelled classes ({len(labelled)}), macro", "", "", "", "", mac["precision"],
+            self.rows.append(_row(f"Labelled ({len(labelled)}) micro", mic))
+            self.rows.append([f"Labelled ({len(labelled)}) macro", "", "", "", "", mac["precision"],
                               mac["recall"], mac["f1"], "", mac["lenient_recall"], ""])
-            self.rows.append(_row("All classes, micro", every))
+            self.rows.append(_row("All classes micro", every))
             self.classes = [None, None, None]
         elif m is not None:
             order = m.order()
@@ -97,6 +97,9 @@ class MetricsModel(QAbstractTableModel):
             if col in _COUNTS:
                 return str(value)
             return _ratio(value)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0 and self.averages:
+            return (f"{value}. micro: ratios of the summed counts; macro: the mean of the classes' own "
+                    "ratios; labelled: only the classes the labels name")
         if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.FontRole and self.averages and index.row() == 0:
@@ -167,7 +170,12 @@ class MetricsPanel(QWidget):
         layout.addWidget(self.summary)
         self.averages = MetricsModel(averages=True)
         self.averages_table = _table(self.averages, sortable=False)
-        self.averages_table.setFixedHeight(3 * 20 + self.averages_table.horizontalHeader().sizeHint().height() + 4)
+        self.averages_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        t = self.averages_table
+        # Three rows, whatever the font: header + rows + frame + a horizontal scroll bar's room.
+        t.setFixedHeight(t.horizontalHeader().sizeHint().height() + 3 * t.verticalHeader().defaultSectionSize()
+                         + 2 * t.frameWidth() + t.horizontalScrollBar().sizeHint().height())
+        t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.averages_table.setToolTip("Averages. Labelled classes: only the classes the labels name, so "
                                        "false alarms of unlabelled parents (Animal, Silence) do not hide them.")
         layout.addWidget(self.averages_table)
