@@ -205,6 +205,9 @@ def test_inspector_with_a_trained_model_shows_and_exports_the_users_classes(qapp
     qtbot.waitUntil(lambda: w.session is not None and w.session.complete, timeout=120000)
     classes = list(w.session.classes)
     assert len(classes) == 523 and classes[-2:] == ["my dog", "my rooster"]
+    assert w.session.user_classes == {"my dog", "my rooster"}
+    w.classes_panel.pin(classes.index("my rooster"))  # the user's class, pinned into the heat map
+    qtbot.waitUntil(lambda: USER_MARK + "my rooster" in " ".join(w.heatmap.axis.names), timeout=5000)
     mine = w.session.scores[:, -2:]
     assert np.allclose(mine.sum(axis=1), 1.0, atol=1e-4)  # the trained head's softmax
     # The inspector shows what the model file computes, both heads (the core's analysis of it).

@@ -950,9 +950,7 @@ def _train(args) -> int:
     if isinstance(model, int):
         return model
     try:
-        if len(model.all_heads) > 1:
-            raise training.DatasetError(f"{model.path.name} already has {len(model.all_heads)} heads; "
-                                        "train on the base model (YAMNet), not on a trained one")
+        training.check_base_model(model)  # before any work, not at the export
         tset = training.load_training_set(args.dir, model.window_seconds, model.labels)
         for w in tset.warnings:
             _say(f"warning: {w}")

@@ -17,7 +17,7 @@ from .dataset import (
     save_example,
 )
 from .embed import Embeddings, embed_training_set
-from .export import export_model, two_head_model
+from .export import check_base_model, export_model, two_head_model
 from .head import Evaluation, TrainedHead, cross_validate, train_head
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Embeddings",
     "Evaluation",
     "Recording",
+    "check_base_model",
     "TrainedHead",
     "TrainingSet",
     "cross_validate",

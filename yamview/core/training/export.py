@@ -24,12 +24,17 @@ from .head import ACTIVATION, TrainedHead
 DEFAULT_HEAD_NAME = "custom"
 
 
-def two_head_model(base: Model, head: TrainedHead, name: str = DEFAULT_HEAD_NAME) -> bytes:
-    """The bytes of ``base`` plus ``head`` as a new output named ``name``."""
-    data = base.data
+def check_base_model(base: Model) -> None:
+    """DatasetError unless ``base`` can take a trained head (one head of its own so far)."""
     if len(base.all_heads) > 1:
         raise DatasetError(f"{base.path.name} already has {len(base.all_heads)} heads; train on the "
                            "base model (YAMNet), not on a trained one")
+
+
+def two_head_model(base: Model, head: TrainedHead, name: str = DEFAULT_HEAD_NAME) -> bytes:
+    """The bytes of ``base`` plus ``head`` as a new output named ``name``."""
+    check_base_model(base)
+    data = base.data
     if name in {h.name for h in base.all_heads}:
         raise DatasetError(f"the base model already has a head called {name!r}")
     try:

@@ -60,6 +60,7 @@ class JobInfo:
     model_name: str
     kernels: str
     scientific_names: list = field(default_factory=list)  # per class; BirdNET-style labels only
+    user_classes: frozenset = frozenset()  # classes of a head the user trained (marked ✎)
 
 
 class _Tap:
@@ -185,7 +186,8 @@ class AnalysisJob(QObject):
             self.scores, self.n_frames = analysis.scores, analysis.n_frames
         self.overview = overview or ov.Overview(model.sample_rate, self.total_samples)
         self.info = JobInfo(self.path, list(model.labels), framing, audio.duration(), analysis is not None,
-                            str(model.path), model.name, model.kernels.value, list(model.scientific_names))
+                            str(model.path), model.name, model.kernels.value, list(model.scientific_names),
+                            frozenset(model.user_classes()))
         self.ready.emit(self, self.info)
 
         if analysis is None:

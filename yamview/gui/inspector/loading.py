@@ -124,6 +124,7 @@ class InspectorLoading(InspectorParts):
         self.info = info
         self.model = self.job.model
         self.session = Session(info.classes, info.framing, info.duration, info.path)
+        self.session.user_classes = info.user_classes  # marked in the heat map's rows
         self.session.scientific_names = info.scientific_names
         self.session.set_default_threshold(self.metrics_panel.threshold)
         self.session.set_related(self._relatives(info.classes))

@@ -29,6 +29,7 @@ _TO_DISPLAY[[metrics_mod.TRUE_NEGATIVE, metrics_mod.HIT, metrics_mod.MISS, metri
 class Session:
     def __init__(self, classes: Sequence[str], framing: Framing, duration: float, name: str = "") -> None:
         self.classes = list(classes)
+        self.user_classes: frozenset = frozenset()  # classes of a head the user trained
         self.scientific_names: list = []  # per class, for BirdNET-style labels (exports, tooltips)
         self.framing = framing
         self.duration = float(duration)

@@ -327,7 +327,11 @@ class HeatMapView(_View):
         self.vb.sigResized.connect(lambda *_: self.render())
 
     def update(self, session: Session, shown: list[int], pinned: set[int]) -> None:
-        names = [("• " if c in pinned else "") + session.classes[c] for c in shown]
+        from yamview.gui.teach import USER_MARK
+
+        mine = session.user_classes
+        names = [("• " if c in pinned else "") + (USER_MARK if session.classes[c] in mine else "")
+                 + session.classes[c] for c in shown]
         changed = shown != self.shown or session.n != self._n or session is not self._session
         self._session = session
         self.axis.set_names(names)
