@@ -65,7 +65,7 @@ def test_calibrate_writes_model_thresholds_and_report(capsys, labelled, tmp_path
     code, text, err = run(capsys, "classify", wav, "--model", out, "--format", "csv", "--top", "3")
     assert code == 0, err
     expected = analyze(AudioFile(wav), Model(out), keep_scores=False).result().top(3)
-    got = [(r[6], float(r[7])) for r in csv.reader(text.splitlines()[1:]) if r[1] == "mean"]
+    got = [(r["class"], float(r["score"])) for r in csv.DictReader(text.splitlines()) if r["kind"] == "mean"]
     assert [n for n, _ in got] == [n for n, _ in expected]
     np.testing.assert_allclose([s for _, s in got], [s for _, s in expected], atol=1e-6)
     raw = analyze(AudioFile(wav), model, keep_scores=False).result().top(3)
