@@ -149,3 +149,16 @@ def test_runtime_hook_points_sounddevice_at_the_bundled_portaudio(tmp_path):
         pytest.skip("the hook's Linux branch")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [str(lib), "True"]
+
+
+def test_self_test_reads_the_users_settings_through_the_app_and_leaves_them(tmp_path):
+    """A settings file that would have stopped the app (an unknown colormap raised out of the
+    window's constructor) passes, says what it reset, and is not changed."""
+    ini = tmp_path / "config" / "yamview" / "yamview.ini"
+    ini.parent.mkdir(parents=True)
+    text = "[spectrogram]\ncolormap=no-such-map\n[model]\nthreads=many\n"
+    ini.write_text(text)
+    result = run_self_test(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "settings: 2 invalid reset (model/threads, spectrogram/colormap)" in result.stdout
+    assert ini.read_text() == text

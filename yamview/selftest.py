@@ -119,10 +119,10 @@ def _render_window() -> str:
         raise SelfTestFailure("the app icon (yamview/resources/yamview.svg) is missing or Qt cannot draw SVG")
 
     from yamview.gui.main_window import MainWindow
-    from yamview.gui.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="yamview-selftest-", ignore_cleanup_errors=True) as tmp:
-        window = MainWindow(Settings(Path(tmp) / "yamview.ini"), output_device="none")
+        settings = _user_settings_copy(Path(tmp))
+        window = MainWindow(settings, output_device="none")
         window.resize(1280, 800)  # the offscreen "screen" is small; render the usual layout
         try:
             window.show()
@@ -144,7 +144,25 @@ def _render_window() -> str:
         finally:
             window.close()
             app.processEvents()
+    if settings.reset_keys:
+        return f"{size}, settings: {len(settings.reset_keys)} invalid reset ({', '.join(settings.reset_keys)})"
     return size
+
+
+def _user_settings_copy(folder: Path):
+    """The user's settings, read through the app's own read path (and its checks), from a copy:
+    a settings file that would stop the app fails the self-test, and the user's file is never
+    changed."""
+    from yamview.core.files import UnreadableFile, read_regular, write_bytes
+    from yamview.gui.settings import Settings, default_path
+
+    copy = folder / "yamview.ini"
+    try:
+        write_bytes(copy, read_regular(default_path(), 16 << 20, "settings file"))
+    except UnreadableFile as exc:
+        if str(exc) != "no such file":
+            raise SelfTestFailure(f"cannot read the settings file {default_path()}: {exc}") from None
+    return Settings(copy)
 
 
 def _check_picture(image) -> None:

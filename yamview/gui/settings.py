@@ -2,7 +2,9 @@
 
 The settings file is the single source of truth: widgets are filled from it at start and write
 back on change, never the other way round. A corrupt file is set aside (renamed) and the app
-starts from defaults, saying so once.
+starts from defaults, saying so once. Every stored value is checked when the file is opened
+(type, range, choices): an invalid one is removed, so its default applies, and ``problem``
+lists every key that was reset. A hand-edited file can therefore never stop the app.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+
+from yamview.gui.palette import COLORMAPS
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +51,8 @@ KEYS = {
         Key("spectrogram/scale", "mel", str, choices=("linear", "log", "mel")),
         Key("spectrogram/db_low", -90.0, float, -160.0, 0.0),
         Key("spectrogram/db_high", -10.0, float, -150.0, 20.0),
-        Key("spectrogram/colormap", "inferno", str),
-        Key("timeline/colormap", "viridis", str),
+        Key("spectrogram/colormap", "inferno", str, choices=COLORMAPS),
+        Key("timeline/colormap", "viridis", str, choices=COLORMAPS),
         # Teach a new sound: the training set (one subfolder of audio files per class)
         Key("teach/folder", "", str),
         # Inspector (whole-file analysis window)
@@ -96,9 +100,20 @@ class Settings:
         self.path = Path(path) if path else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.problem: str | None = None
+        self.reset_keys: list[str] = []  # keys whose stored value was invalid (now defaults)
         self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
         if self._qs.status() != QSettings.Status.NoError:
             self._set_aside("it could not be parsed")
+        else:
+            self._validate()
+
+    def _validate(self) -> None:
+        """Check every stored value now (not when a widget first asks): reset the bad ones."""
+        for name in KEYS:
+            if self._qs.contains(name):
+                self.get(name)
+        if self.reset_keys:
+            self._qs.sync()
 
     def _set_aside(self, why: str) -> None:
         backup = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -129,10 +144,12 @@ class Settings:
         return value
 
     def _bad(self, key: Key, raw):
-        message = f"setting {key.name}={raw!r} is invalid; using the default {key.default!r}"
-        log.warning(message)
-        if self.problem is None:
-            self.problem = f"Some settings were invalid and were reset: {message}."
+        log.warning("setting %s=%.60r is invalid; using the default %r", key.name, raw, key.default)
+        self._qs.remove(key.name)  # the default from now on, and no second warning
+        if key.name not in self.reset_keys:
+            self.reset_keys.append(key.name)
+        shown = ", ".join(f"{k} (now {KEYS[k].default!r})" for k in self.reset_keys)
+        self.problem = f"Invalid settings were reset to their defaults: {shown}."
         return key.default
 
     def set(self, name: str, value) -> None:
@@ -177,6 +194,7 @@ class Settings:
         self._qs.clear()
         self._qs.sync()
         self.problem = None
+        self.reset_keys = []
 
     def sync(self) -> None:
         self._qs.sync()

@@ -16,9 +16,9 @@ from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
+from yamview.core.overview import NFFT, Detail, Overview
 from yamview.core.spectrum import FrequencyScale
 from yamview.gui import palette
-from yamview.core.overview import NFFT, Detail, Overview
 from yamview.gui.inspector.session import Session, column_max
 from yamview.gui.views.spectrogram import FrequencyAxis
 
@@ -184,7 +184,7 @@ class SpectrogramView(_View):
         self.axis = FrequencyAxis()
         super().__init__(self.axis)
         self.db_range = db_range
-        cmap = pg.colormap.get(colormap)
+        cmap = palette.colormap(colormap)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.detail = pg.ImageItem(axisOrder="row-major")
         for item in (self.image, self.detail):
@@ -316,7 +316,7 @@ class HeatMapView(_View):
         super().__init__(self.axis)
         self.plot.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(pg.colormap.get(colormap))
+        self.image.setColorMap(palette.colormap(colormap))
         self.plot.addItem(self.image)
         self.pin_marks = pg.ScatterPlotItem()
         self.shown: list[int] = []

@@ -125,6 +125,8 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.player.failed.connect(lambda m: self.show_message(m, "error"))
 
         self._build_ui()
+        if s.problem:  # e.g. invalid values reset to defaults: said once, in the first window
+            self.banner.add(s.problem)
         self._tick_timer = QTimer(self)
         self._tick_timer.setInterval(TICK_MS)
         self._tick_timer.timeout.connect(self._tick)

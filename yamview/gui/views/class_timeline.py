@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint
 
 from yamview.core.smoothing import StableRanking
+from yamview.gui import palette
 from yamview.gui.views.common import scrolling_plot, style_colour_bar
 from yamview.gui.views.live import Tick
 
@@ -40,7 +41,7 @@ class ClassTimeline:
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         # The legend: which colour means which score.
-        self.legend = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get(colormap), interactive=False,
+        self.legend = pg.ColorBarItem(values=(0.0, 1.0), colorMap=palette.colormap(colormap), interactive=False,
                                       width=12)
         self.legend.setImageItem(self.image, insert_in=self.plot)
         style_colour_bar(self.legend, "score")
@@ -87,8 +88,8 @@ class ClassTimeline:
         self._built = None
 
     def set_colormap(self, name: str) -> None:
-        self.image.setColorMap(pg.colormap.get(name))
-        self.legend.setColorMap(pg.colormap.get(name))
+        self.image.setColorMap(palette.colormap(name))
+        self.legend.setColorMap(palette.colormap(name))
 
     def set_hop(self, hop_seconds: float) -> None:
         self.hop = float(hop_seconds)

@@ -12,7 +12,7 @@ from yamview.gui import palette
 from yamview.gui.views.common import LEFT_AXIS_WIDTH, scrolling_plot, style_colour_bar
 from yamview.gui.views.live import Tick
 
-COLORMAPS = ("inferno", "viridis", "magma", "plasma", "cividis", "CET-L16")
+COLORMAPS = palette.COLORMAPS
 _NICE_HZ = (50, 100, 200, 500, 1000, 2000, 4000, 8000, 16000, 24000)
 
 
@@ -73,14 +73,14 @@ class SpectrogramView:
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         # The dB colour bar: which colour means how loud (follows the dB range control).
-        self.colour_bar = pg.ColorBarItem(values=db_range, colorMap=pg.colormap.get(colormap), interactive=False,
+        self.colour_bar = pg.ColorBarItem(values=db_range, colorMap=palette.colormap(colormap), interactive=False,
                                           width=12)
         self.colour_bar.setImageItem(self.image, insert_in=self.plot if colour_bar else None)
         style_colour_bar(self.colour_bar, "dB")
         self.widget.setToolTip("Spectrogram of the last seconds (newest on the right)")
         self.db_range = db_range
         self.colormap = colormap
-        self.image.setColorMap(pg.colormap.get(colormap))
+        self.image.setColorMap(palette.colormap(colormap))
         self.configure(rate, scale)
 
     def configure(self, rate: int, scale: str) -> None:
@@ -112,7 +112,7 @@ class SpectrogramView:
 
     def set_colormap(self, name: str) -> None:
         self.colormap = name
-        self.colour_bar.setColorMap(pg.colormap.get(name))
+        self.colour_bar.setColorMap(palette.colormap(name))
 
     def clear(self) -> None:
         self.data.fill(self.db_range[0])
