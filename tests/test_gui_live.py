@@ -33,8 +33,9 @@ def live_window(pulse, qapp, qtbot, tmp_path):
 
 def test_microphone_through_the_worker_hears_speech(live_window, pulse, qtbot, audio_dir):
     w = live_window
-    w.start()
-    assert w.running and w.message() == ""
+    w.start()  # opens the device on a helper thread
+    qtbot.waitUntil(lambda: w.running, timeout=10000)
+    assert w.message() == ""
     qtbot.waitUntil(lambda: w.source.stream_time > 0.3, timeout=5000)
     player = pulse.play(audio_dir / "speech.wav")
     seen = []
@@ -64,3 +65,35 @@ def test_sound_server_dying_mid_stream_is_explained(live_window, pulse, qtbot, a
     assert w.open_file(str(audio_dir / "speech.wav"))
     n = w.frames_scored
     qtbot.waitUntil(lambda: w.frames_scored > n, timeout=8000)
+
+
+def test_start_while_the_sound_server_is_frozen_never_blocks_the_window(live_window, pulse, qtbot):
+    """Pressing Start with a frozen sound server once blocked the GUI for 32 s: now the window
+    keeps running, says what it waits for, and can stop waiting; closing it stays bounded."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    w = live_window
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(50)
+    pulse.signal_server(signal.SIGSTOP)
+    try:
+        w.start()
+        qtbot.waitUntil(lambda: "waiting for the sound server to answer" in w.message(), timeout=15000)
+        assert w.message().startswith("Opening microphone pulse")
+        assert w.start_button.text() == "Starting…" and not w.start_button.isEnabled()
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        assert len(ticks) > 5 and max(gaps) < 2.0, "the event loop stalled"
+        assert w.banner.button.text() == "Stop waiting"
+        w.banner.button.click()
+        assert "Gave up opening microphone pulse" in w.message()
+        assert w.start_button.isEnabled() and w.start_button.text() == "Start"
+        t0 = time.monotonic()
+        w.close()
+        assert time.monotonic() - t0 < 10.0, "closing waited for the frozen server"
+    finally:
+        timer.stop()
+        pulse.signal_server(signal.SIGCONT)

@@ -352,3 +352,22 @@ def test_idle_hint_says_the_next_step_with_a_microphone(pulse, make_window):
     assert w.source_combo.currentData().startswith("mic:")
     assert w._idle_hint() == "Press Start (Space)"
     assert "No input device" not in w.message()
+
+
+def test_lost_audio_is_shown_in_the_status_line(make_window, qtbot, audio_dir):
+    w = make_window()
+    play(qtbot, w, audio_dir / "meow_16k.wav", frames=1)
+    assert not w.losses_label.isVisible()
+    src = w.source
+    real, stalled = src._pump_once, []
+
+    def slow_once():  # hold the pump up once, as a busy machine would
+        if not stalled:
+            stalled.append(True)
+            time.sleep(3.0)
+        real()
+
+    src._pump_once = slow_once
+    qtbot.waitUntil(lambda: "processing stalled for up to" in w.losses_label.text(), timeout=20000)
+    assert w.losses_label.isVisible() and w.losses_label.text().startswith("lost ")
+    assert "Input stopped" not in w.message()  # a stall of our own is not a dead device

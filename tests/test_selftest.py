@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = ROOT / "yamview" / "resources"
 OK_LINE = re.compile(
     r"yamview self-test: ok \(model yamnet/classification, Sine wave 0\.\d\d, PortAudio [\d.]+, "
-    r"window rendered \d+x\d+, \d+\.\d s\)"
+    r"live 0\.5 s, \d+ blocks? dropped, window rendered \d+x\d+, \d+\.\d s\)"
 )
 
 

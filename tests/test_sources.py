@@ -414,3 +414,43 @@ def test_rescan_closes_streams_left_open_and_their_sources_report_it(pulse):
     assert "stopped" in errors[0] and not mic.running
     assert mic.stop(timeout=10)
     assert devices.find_input_device("pulse") is not None  # re-initialised, still listed
+
+
+def test_a_pump_stall_is_counted_as_lost_audio_not_blamed_on_the_clock(audio_dir):
+    """A 3.5 s stall of the pump (a busy machine) silently lost ~1.5 s of audio and was reported
+    as "playback clock stalled": now the loss is counted and the source keeps running."""
+    errors = []
+    src = FilePlayback(audio_dir / "meow_16k.wav", RATE, output_device="none", capture_seconds=1.0,
+                       on_error=errors.append)
+    real = src._pump_once
+    stalled = []
+
+    def slow_once():
+        if not stalled and src.stream_time > 0.3:
+            stalled.append(True)
+            time.sleep(3.5)  # the pump thread is held up; the clock keeps producing
+        real()
+
+    src._pump_once = slow_once
+    src.start()
+    try:
+        assert wait_for(lambda: stalled and src.stream_time > 4.0, 20.0), "playback did not go on"
+        assert errors == [] and src.running
+        assert src.pump_stalls == 1 and src.longest_pump_stall > 3.0
+        assert src.overflows > 0
+        assert 1.5 < src.dropped_seconds < 3.5  # the FIFO held the first ~1 s of the stall
+        text = src.losses()
+        assert text.startswith(f"lost {src.dropped_seconds:.1f} s of audio ({src.overflows} blocks")
+        assert "processing stalled for up to 3." in text
+    finally:
+        src.stop(timeout=10)
+
+
+def test_no_losses_no_message(audio_dir):
+    src = FilePlayback(audio_dir / "two_heads.wav", RATE, output_device="none")
+    src.start()
+    try:
+        assert wait_for(lambda: src.stream_time > 0.5, 10.0)
+        assert src.overflows == 0 and src.losses() == ""
+    finally:
+        src.stop(timeout=10)

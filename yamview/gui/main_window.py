@@ -162,6 +162,13 @@ class MainWindow(WindowChrome, QMainWindow):
         self.status_label = QLabel("Loading model…")
         status.addWidget(self.busy)
         status.addWidget(self.status_label, 1)
+        # Audio the pipeline lost (capture blocks dropped while processing stalled): never silent.
+        self.losses_label = QLabel("")
+        self.losses_label.setStyleSheet(f"color:{palette.WARNING}; font-weight:600;")
+        self.losses_label.setToolTip("Capture blocks dropped since Start because audio processing fell "
+                                     "behind or stalled (a busy machine), or the device reported overruns")
+        self.losses_label.setVisible(False)
+        status.addWidget(self.losses_label)
         for p in placed:
             if p.place == "status":
                 status.addPermanentWidget(QLabel(p.title))
@@ -191,6 +198,7 @@ class MainWindow(WindowChrome, QMainWindow):
         self.worker.scored.connect(self._on_scored)
         self.worker.model_loaded.connect(self._on_model_loaded)
         self.worker.model_failed.connect(self._on_model_failed)
+        self.worker.model_progress.connect(self._on_model_progress)
         self.request_model_settings.emit(self.settings.model_settings_book())
         # Bound methods of this GUI-thread object, never lambdas: a lambda connected to a worker
         # signal runs on the worker's thread, and touching widgets there crashes.
@@ -255,6 +263,11 @@ class MainWindow(WindowChrome, QMainWindow):
             self.clear_message()
         if old is not None and old.sample_rate != info.sample_rate:
             self.transport.rebuild()  # the ring runs at the model's rate
+
+    @Slot(str)
+    def _on_model_progress(self, text: str) -> None:
+        if self.model_info is None or self.busy.isVisible():  # only while a load is pending
+            self.status_label.setText(text)
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
@@ -374,6 +387,13 @@ class MainWindow(WindowChrome, QMainWindow):
         for view in self.views:
             view.on_tick(tick)
         self.transport.tick()
+        self._show_losses(src)
+
+    def _show_losses(self, src) -> None:
+        text = src.losses() if src is not None else ""
+        if text != self.losses_label.text():
+            self.losses_label.setText(text)
+            self.losses_label.setVisible(bool(text))
 
     # == other handlers ==============================================================================
     def _on_max_results(self, n: int) -> None:

@@ -4,15 +4,22 @@
 by the source's capabilities (``seekable``, ``pausable``, ``loopable``, ``duration``), never by
 its type, what Start, Stop, the position slider and Loop do. The window hears about it through
 signals and lends it a message strip (``TransportHost``).
+
+Opening a device talks to the sound server, which can stop answering (measured: Start blocked
+the GUI for 32 s with a frozen PulseAudio). So a source starts on a helper thread; the window
+says what it is waiting for after half a second and offers to stop waiting. Stopping waits at
+most STOP_TIMEOUT; a frozen device is then released in the background.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Protocol
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QPushButton, QSlider, QToolBar, QWidget
 
@@ -29,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # A dead or frozen device can hold its stream until it wakes: the GUI never waits longer.
 STOP_TIMEOUT = 1.0
+# After this long opening a device, the window says what it is waiting for (and offers Cancel).
+SAY_WAITING_AFTER = 0.5
 # How a choice in the picker is remembered: "<kind>:<device name or file path>".
 MIC, FILE = "mic", "file"
 
@@ -55,6 +64,7 @@ class _Bridge(QObject):
 
     source_error = Signal(str)
     source_finished = Signal()
+    start_done = Signal(object, object, object)  # (source, ring origin, error message or None)
 
 
 class Transport(QObject):
@@ -74,6 +84,12 @@ class Transport(QObject):
         self._bridge = _Bridge()
         self._bridge.source_error.connect(self._on_source_error)
         self._bridge.source_finished.connect(self._on_source_finished)
+        self._bridge.start_done.connect(self._on_start_done)
+        self._opening: LiveSource | None = None  # a source whose start() runs on a helper thread
+        self._opening_since = 0.0
+        self._waiting = QTimer(self)  # while opening: say what we wait for, once a second
+        self._waiting.setInterval(1000)
+        self._waiting.timeout.connect(self._say_waiting)
 
         self.start_button = QPushButton("Start")
         self.start_button.setToolTip("Start / stop listening (Space)")
@@ -119,6 +135,11 @@ class Transport(QObject):
         """Audio is flowing (a paused file is not running: Start resumes it)."""
         src = self.source
         return src is not None and src.running and not src.paused
+
+    @property
+    def opening(self) -> bool:
+        """A source is being opened (its device may be slow, or its sound server frozen)."""
+        return self._opening is not None
 
     @property
     def has_choice(self) -> bool:
@@ -192,6 +213,11 @@ class Transport(QObject):
     def set_source(self, source: LiveSource | None) -> None:
         """Replace the source (stopping the old one); the views restart on its time base."""
         self.replacing.emit()
+        if self._opening is not None:  # stop waiting for the old one (released when it answers)
+            self._opening = None
+            self._waiting.stop()
+            self.start_button.setText("Start")
+            self.start_button.setEnabled(True)
         if self.source is not None:
             self.source.stop(timeout=STOP_TIMEOUT)
         self.source = source
@@ -250,12 +276,16 @@ class Transport(QObject):
 
     # == Start / Stop ==============================================================================
     def toggle(self) -> None:
+        if self._opening is not None:
+            return  # Start was pressed and the device is still opening
         if self.running:
             self.stop()
         else:
             self.start()
 
     def start(self) -> None:
+        if self._opening is not None:
+            return  # already starting: the outcome arrives by signal
         if not self.host.model_ready:
             self.host.show_message("The model is still loading; Start will be available in a moment.", "info")
             return
@@ -273,17 +303,83 @@ class Transport(QObject):
         # Frame 0 starts where the ring ends now, before any new audio: the worker learns of
         # the ring only later (a queued call), when the pump may have written to it already.
         origin = src.ring.total
-        try:
-            if src.pausable and src.running and src.paused:
-                src.resume()
-            else:
-                src.start()
-        except (DeviceError, AudioError) as exc:
-            self.host.show_message(f"Cannot start {src.name}: {exc}", "error", "Open file…", self.open_file_dialog)
+        if src.pausable and src.running and src.paused:
+            src.resume()
+            self._started(src, origin)
             return
+        if src.releasing:
+            self.host.show_message(f"{src.name} is still being released (its sound server is not "
+                                   "answering); try again in a moment.", "warning")
+            return
+        # Opening talks to the sound server: on a helper thread, never on this one.
+        self._opening, self._opening_since = src, time.monotonic()
+        self.start_button.setText("Starting…")
+        self.start_button.setEnabled(False)
+        QTimer.singleShot(int(SAY_WAITING_AFTER * 1000), self._say_waiting)
+        self._waiting.start()
+        threading.Thread(target=self._open, args=(src, origin), name="source-open", daemon=True).start()
+
+    def _open(self, src: LiveSource, origin: int) -> None:
+        """On the helper thread: start ``src``; the outcome goes to the GUI thread by signal."""
+        try:
+            src.start()
+            error = None
+        except (DeviceError, AudioError) as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - reported in the window, never lost on a thread
+            log.exception("starting %s", src.name)
+            error = f"{type(exc).__name__}: {exc}"
+        self._bridge.start_done.emit(src, origin, error)
+
+    def _say_waiting(self) -> None:
+        src = self._opening
+        if src is None:
+            self._waiting.stop()
+            return
+        waited = time.monotonic() - self._opening_since
+        if waited < SAY_WAITING_AFTER:
+            return
+        self.host.show_message(f"Opening {src.name}: waiting for the sound server to answer "
+                               f"({waited:.0f} s)…", "warning", "Stop waiting", self.cancel_opening)
+
+    def cancel_opening(self) -> None:
+        """Stop waiting for a device that does not open; it is closed whenever it answers."""
+        src = self._opening
+        if src is None:
+            return
+        self._opening = None
+        self._waiting.stop()
+        self.start_button.setText("Start")
+        self.start_button.setEnabled(True)
+        self.host.show_message(f"Gave up opening {src.name}: the sound server did not answer. "
+                               "Pick another source, or press Start to try again.", "error",
+                               "Open file…", self.open_file_dialog)
+
+    @Slot(object, object, object)
+    def _on_start_done(self, src: LiveSource, origin: int, error: str | None) -> None:
+        if src is not self._opening:  # given up on, or replaced meanwhile: release it quietly
+            if error is None:
+                src.stop(timeout=0)
+            return
+        self._opening = None
+        self._waiting.stop()
+        self.start_button.setEnabled(True)
+        if src is not self.source:
+            src.stop(timeout=0)
+            self.start_button.setText("Start")
+            return
+        if error is not None:
+            self.start_button.setText("Start")
+            self.host.show_message(f"Cannot start {src.name}: {error}", "error", "Open file…",
+                                   self.open_file_dialog)
+            return
+        self._started(src, origin)
+
+    def _started(self, src: LiveSource, origin: int) -> None:
         self.ring_changed.emit(src.ring, origin)
         self.start_button.setText("Stop")
-        if self.host.message().startswith(("No input device", "Cannot start", "Input stopped")):
+        if self.host.message().startswith(("No input device", "Cannot start", "Input stopped", "Opening ",
+                                           "Gave up opening")):
             self.host.clear_message()
         self.started.emit()
 

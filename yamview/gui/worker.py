@@ -4,11 +4,16 @@ It polls the source's ring buffer with a fine timer; it never queues a backlog: 
 behind (slow kernels, a busy machine) it jumps to the newest complete frame and counts the
 frames it skipped. Model loads and setting changes arrive as queued slot calls, so they apply
 live on the worker's own thread, and results leave only through signals.
+
+Loading a model reads a file (which may be a slow network share) or downloads one: that runs on
+a daemon thread of its own, so neither the worker's thread nor the GUI thread ever waits for
+it, and closing the window never hangs on a load that does not finish.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -61,9 +66,13 @@ class InferenceWorker(QObject):
     # A bare model lacks a setting only the user can give: (path, sha256, message).
     model_needs_settings = Signal(str, str, str)
     failed = Signal(str)  # an exception while scoring: shown, the worker keeps going
+    model_progress = Signal(str)  # what the model load is waiting for (e.g. a download)
+    _load_result = Signal(int, str, object)  # (load number, kind, payload) from the loader thread
 
     def __init__(self, hop_seconds: float = 0.4875) -> None:
         super().__init__()
+        self._loads = 0  # number of the newest load asked for: older results are dropped
+        self._load_result.connect(self._adopt)
         self._model: Model | None = None
         self._ring = None
         self._hop_seconds = hop_seconds
@@ -87,9 +96,11 @@ class InferenceWorker(QObject):
 
     @Slot()
     def shutdown(self) -> None:
+        """Stop the timer here, on its own thread, then end the thread's event loop."""
         if self._timer is not None:
             self._timer.stop()
         self._ring = None
+        self.thread().quit()
 
     # -- configuration (queued calls from the GUI thread) -----------------------------------------
     @Slot(object)
@@ -98,30 +109,54 @@ class InferenceWorker(QObject):
 
     @Slot(str, str, int)
     def load_model(self, path: str, kernels: str, threads: int) -> None:
-        """Load (or reload with other kernels/threads) a model off the GUI thread.
+        """Load (or reload with other kernels/threads) a model on a loader thread.
 
         ``path`` "" means YAMNet, found locally or fetched (a download must not freeze the GUI).
+        The result arrives back on this thread (``_adopt``); a newer request wins.
         """
+        self._loads += 1
+        args = (self._loads, path, kernels, threads, self._model, dict(self._settings_book))
+        threading.Thread(target=self._load, args=args, name="yamview-model-load", daemon=True).start()
+
+    def _load(self, number: int, path: str, kernels: str, threads: int, current, book: dict) -> None:
+        """On the loader thread: only reads files and builds the model; results go by signal."""
+        def progress(done: int, total: int | None) -> None:
+            of = f" of {total / 1e6:.1f}" if total else ""
+            self.model_progress.emit(f"Downloading the model: {done / 1e6:.1f}{of} MB")
+
         try:
             if not path:
-                path = str(assets.ensure("yamnet"))
+                path = str(assets.ensure("yamnet", progress=progress))
             sha = assets.sha256_of(Path(path)) if Path(path).is_file() else ""
-            settings = self._settings_book.get(sha)
-            if (self._model is not None and str(self._model.path) == path
-                    and self._model.sha256 == sha and self._model.settings == settings):
-                model = self._model.reconfigured(kernels=kernels, threads=threads)
+            settings = book.get(sha)
+            if (current is not None and str(current.path) == path
+                    and current.sha256 == sha and current.settings == settings):
+                model = current.reconfigured(kernels=kernels, threads=threads)
             else:
                 model = Model(path, kernels=kernels, threads=threads, settings=settings)
         except MissingSettingsError as exc:
-            self.model_needs_settings.emit(path, sha, str(exc))
+            self._load_result.emit(number, "settings", (path, sha, str(exc)))
             return
         except (ModelError, assets.AssetError) as exc:
-            self.model_failed.emit(str(exc))
+            self._load_result.emit(number, "failed", str(exc))
             return
         except Exception as exc:
             log.exception("model load failed")
-            self.model_failed.emit(f"cannot load model {path}: {exc}")
+            self._load_result.emit(number, "failed", f"cannot load model {path}: {exc}")
             return
+        self._load_result.emit(number, "loaded", model)
+
+    @Slot(int, str, object)
+    def _adopt(self, number: int, kind: str, payload) -> None:
+        if number != self._loads:
+            return  # a newer load was asked for meanwhile
+        if kind == "settings":
+            self.model_needs_settings.emit(*payload)
+            return
+        if kind == "failed":
+            self.model_failed.emit(payload)
+            return
+        model = payload
         self._model = model
         self._reframe()
         self.model_loaded.emit(
@@ -220,10 +255,23 @@ class WorkerThread:
         self.thread.started.connect(worker.setup)
         self.thread.start()
 
-    def stop(self) -> None:
-        if self.thread.isRunning():
-            # Stop the worker's timer on its own thread and wait for that, then end the thread:
-            # a timer stopped from another thread is an error in Qt.
-            QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.BlockingQueuedConnection)
-            self.thread.quit()
-            self.thread.wait(5000)
+    def stop(self, timeout: float = 2.0) -> bool:
+        """End the thread, waiting at most ``timeout`` s (the GUI thread never waits longer).
+
+        The worker's timer is stopped on its own thread (a timer stopped from another thread is
+        an error in Qt) by a queued call, which then ends the thread's event loop. True when the
+        thread has finished.
+        """
+        if not self.thread.isRunning():
+            return True
+        # Queued, not blocking: the worker may be busy; shutdown() ends the loop when it runs.
+        QMetaObject.invokeMethod(self.worker, "shutdown", Qt.ConnectionType.QueuedConnection)
+        if self.thread.wait(int(timeout * 1000)):
+            return True
+        log.warning("inference thread still busy after %.1f s; leaving it to finish", timeout)
+        _busy_threads.append(self)  # keep the QThread alive until it ends (never destroyed running)
+        self.thread.finished.connect(lambda: _busy_threads.remove(self) if self in _busy_threads else None)
+        return False
+
+
+_busy_threads: list[WorkerThread] = []

@@ -60,7 +60,11 @@ class FrameFifo:
         self.capacity = int(frames)
         self.written = 0  # producer's counter
         self.read = 0  # consumer's counter
+        self.dropped = 0  # frames the producer had to drop (the consumer fell behind)
         self.last_write = time.monotonic()
+        # Every write attempt, including dropped ones: the producer is alive even when the
+        # consumer is the one that stalled (a full FIFO is not a silent device).
+        self.last_attempt = self.last_write
 
     @property
     def available(self) -> int:
@@ -68,7 +72,9 @@ class FrameFifo:
 
     def write(self, block: np.ndarray) -> bool:
         n = len(block)
+        self.last_attempt = time.monotonic()
         if n > self.capacity - (self.written - self.read):
+            self.dropped += n
             return False
         i = self.written % self.capacity
         k = min(n, self.capacity - i)
@@ -102,6 +108,7 @@ class LiveSource:
     name = "live source"
     pump_interval = 0.010  # seconds between pump passes
     stall_timeout = 1.0  # no audio for this long while running = the device died quietly
+    pump_late = 0.5  # a pump pass this late means this process was not running (busy, suspended)
     first_block_timeout = 5.0  # some devices (Bluetooth, a fresh PulseAudio) start slowly
 
     def __init__(
@@ -127,6 +134,8 @@ class LiveSource:
         self.native_rate: int | None = None
         self.channels: int | None = None
         self._overflows = 0  # counted by the producer (PortAudio flags, full FIFO)
+        self.pump_stalls = 0  # pump passes that came more than pump_late s late
+        self.longest_pump_stall = 0.0  # seconds
         self._level = Level()
         self._lock = threading.RLock()  # start/stop/teardown
         self._running = False  # what callers see: False from the moment an error is known
@@ -198,7 +207,29 @@ class LiveSource:
 
     @property
     def overflows(self) -> int:
+        """Capture blocks lost since start(): the FIFO was full, or the device flagged an overflow."""
         return self._overflows
+
+    @property
+    def dropped_seconds(self) -> float:
+        """Audio lost since start() because processing fell behind (full FIFO), in seconds."""
+        fifo = self._fifo
+        return fifo.dropped / self.native_rate if fifo is not None and self.native_rate else 0.0
+
+    def losses(self) -> str:
+        """What was lost since start(), for a status line; "" when nothing was."""
+        if not self._overflows:
+            return ""
+        lost = self.dropped_seconds
+        amount = f"{lost:.1f} s of audio" if lost >= 0.05 else "audio"
+        blocks = f"{self._overflows} block{'s' * (self._overflows != 1)}"
+        if self.pump_stalls:
+            why = f"processing stalled for up to {self.longest_pump_stall:.1f} s"
+        elif lost:
+            why = "processing fell behind"
+        else:
+            why = "the device reported overruns"
+        return f"lost {amount} ({blocks}: {why})"
 
     @property
     def level(self) -> Level:
@@ -226,14 +257,31 @@ class LiveSource:
             self._emit_state("running")
 
     def stop(self, timeout: float | None = None) -> bool:
-        """Stop and release the device. After an error the source has already stopped and is
-        releasing it in the background: then this only waits for that, up to ``timeout``
-        (a frozen device can hold it until it wakes). True when everything is released."""
+        """Stop and release the device, waiting at most ``timeout`` s (None: as long as it takes).
+
+        A frozen device (a sound server that stopped answering) holds its stream until it
+        wakes: with a timeout the release goes on in the background and this returns False,
+        the source no longer running. After an error the source is already releasing in the
+        background: then this only waits for that. True when everything is released.
+        """
         if self._teardown is not None:
             return self._wait_teardown(timeout)
-        if self._shutdown():
-            self._emit_state("stopped")
-        return True
+        if timeout is None:
+            if self._shutdown():
+                self._emit_state("stopped")
+            return True
+        if not self._live:
+            return True
+        self._running = False  # stopped for every caller from now on, released or not
+        self._teardown = threading.Thread(target=self._stop_teardown, name="source-release", daemon=True)
+        self._teardown.start()
+        return self._wait_teardown(timeout)
+
+    @property
+    def releasing(self) -> bool:
+        """The device is still being released in the background (it may be frozen)."""
+        thread = self._teardown
+        return thread is not None and thread.is_alive()
 
     # -- for subclasses ----------------------------------------------------------------------
     def _prepare(self) -> tuple[int, int]:
@@ -300,6 +348,7 @@ class LiveSource:
         """Build the FIFO, the resampler and the level meter for one start(); returns the pump."""
         frames = max(1024, int(self.capture_seconds * native_rate))
         self._fifo = FrameFifo(frames, channels)
+        self._overflows, self.pump_stalls, self.longest_pump_stall = 0, 0, 0.0  # counted per start()
         self._work = np.zeros_like(self._fifo.buf)  # the pump's copy of the frames it takes
         self._resampler = Resampler(native_rate, self.rate)  # a soxr stream cannot restart
         level_frames = max(1, int(0.05 * native_rate))
@@ -326,6 +375,10 @@ class LiveSource:
                 self._pump = None
             return True
 
+    def _stop_teardown(self) -> None:
+        if self._shutdown():
+            self._emit_state("stopped")
+
     def _fail_teardown(self) -> None:
         # Report first, release second: closing a frozen device blocks until it wakes
         # (measured: abort() on a SIGSTOPped PulseAudio stream waits for SIGCONT).
@@ -349,8 +402,19 @@ class LiveSource:
         assert fifo is not None  # the pump is made by _setup_pipeline(), with its FIFO
         try:
             quiet_since = time.monotonic()  # when delivery last became expected
+            last_pass = quiet_since
             first = True
             while not self._pump_stop.wait(self.pump_interval):
+                now = time.monotonic()
+                late = now - last_pass - self.pump_interval
+                last_pass = now
+                if late > self.pump_late:
+                    # This process did not run (a busy machine, the GIL held, a suspend): the
+                    # device's silence meanwhile says nothing about the device.
+                    self.pump_stalls += 1
+                    self.longest_pump_stall = max(self.longest_pump_stall, late)
+                    quiet_since = now
+                    log.warning("%s: audio processing stalled for %.1f s", self.name, late)
                 self._pump_once()
                 if self._exhausted() and fifo.available == 0:
                     self._flush()
@@ -362,7 +426,7 @@ class LiveSource:
                     continue
                 first = first and fifo.written == 0
                 limit = self.first_block_timeout if first else self.stall_timeout
-                if now - max(fifo.last_write, quiet_since) > limit:
+                if now - max(fifo.last_attempt, quiet_since) > limit:
                     self._fail(self._stall_message())
             self._pump_once()  # producers are stopped by now: keep what they delivered
             self._flush()

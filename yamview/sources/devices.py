@@ -109,22 +109,32 @@ def rescan(timeout: float | None = None) -> bool:
         _lock.release()
 
 
+# How long a device listing waits while a stream is being opened or closed (a frozen sound
+# server can hold that for as long as it is frozen): then the last listing is given instead.
+LIST_WAIT = 0.25
+_last_listing: dict[str, list[DeviceInfo]] = {}
+
+
 def _list(kind: str) -> list[DeviceInfo]:
     if sd is None:
         return []
     key = f"max_{kind}_channels"
+    if not _lock.acquire(timeout=LIST_WAIT):  # not half-way through a rescan() or an open
+        return list(_last_listing.get(kind, []))
     try:
-        with _lock:  # not half-way through a rescan()
-            devices = sd.query_devices()
-            hostapis = sd.query_hostapis()
+        devices = sd.query_devices()
+        hostapis = sd.query_hostapis()
     except Exception:  # noqa: BLE001 - PortAudio not initialised or broken: behave as "no devices"
         return []
+    finally:
+        _lock.release()
     out = []
     for d in devices:
         if d[key] > 0:
             api = hostapis[d["hostapi"]]["name"] if d["hostapi"] < len(hostapis) else "?"
             out.append(DeviceInfo(d["name"], d["index"], api, int(d[key]), float(d["default_samplerate"])))
-    return out
+    _last_listing[kind] = out
+    return list(out)
 
 
 def list_input_devices() -> list[DeviceInfo]:
