@@ -171,8 +171,9 @@ def candidates(a: Asset) -> list[Path]:
             raise AssetError(f"${a.env_var} is set to {shorten(env, 300)}, which is not a file; "
                              f"fix or unset {a.env_var}")
         found.append(path)
-    if source_models_dir() is not None:
-        found.append(source_models_dir() / a.file)
+    models = source_models_dir()
+    if models is not None:
+        found.append(models / a.file)
     found.append(user_data_dir() / a.file)
     return found
 
@@ -280,8 +281,9 @@ def ensure(
         return path
     a = asset(key)
     shared = shared_dir()
-    if shared is not None and source_models_dir() is not None and (shared / _SHARED_SUBDIR[key] / a.file).is_file():
-        dest = source_models_dir() / a.file
+    models = source_models_dir()
+    if shared is not None and models is not None and (shared / _SHARED_SUBDIR[key] / a.file).is_file():
+        dest = models / a.file
         _atomic_copy(shared / _SHARED_SUBDIR[key] / a.file, dest)
         return dest
     if not allow_download:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog, QLabel, QMainWindow, QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
+from yamview.gui import palette
 from yamview.gui.chrome import Banner, WindowChrome, action, titled
 from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
 from yamview.gui.presenter import TalkMode

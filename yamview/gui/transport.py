@@ -326,7 +326,7 @@ class Transport(QObject):
             error = None
         except (DeviceError, AudioError) as exc:
             error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - reported in the window, never lost on a thread
+        except Exception as exc:  # reported in the window, never lost on a thread
             log.exception("starting %s", src.name)
             error = f"{type(exc).__name__}: {exc}"
         self._bridge.start_done.emit(src, origin, error)
