@@ -135,3 +135,44 @@ def test_models_eye_view_has_a_colour_bar_and_hz_on_its_band_axis(opened, qtbot)
     mel = lambda f: 1127 * math.log(1 + f / 700)  # noqa: E731
     assert ticks["1k"] == pytest.approx(64 * (mel(1000) - mel(125)) / (mel(7500) - mel(125)))
     assert ticks["125"] == 0 and ticks["7.5k"] == pytest.approx(64)
+
+
+def test_lenient_columns_and_labels_past_the_end(opened, scape, reference, tmp_path):
+    from yamview.core.ontology import load_default
+
+    w, ref = opened, reference
+    assert w.load_mapping(str(scape.mapping_csv)) and w.import_labels(str(scape.labels_txt))
+    related = metrics.relatives(load_default().for_labels(ref.labels), len(ref.labels))
+    m = metrics.evaluate(ref.scores, w.session.truth(), 0.3, ref.labels, related=related)
+    table = w.metrics_panel.model
+    animal = table.classes.index(ref.labels.index("Animal"))
+    assert table.value(animal, "Expl.") == m.explained[ref.labels.index("Animal")] > 0
+    assert w.metrics_panel.averages.value(0, "Len.") == sum(int(m.lenient_hits[c]) for c in m.labelled())
+    # Labels of a longer recording: imported, with a warning naming the first one past the end.
+    truth = tmp_path / "longer.txt"
+    truth.write_text(scape.labels_txt.read_text() + "30\t35\tSpeech\n", encoding="utf-8")
+    assert w.import_labels(str(truth))
+    assert "1 label start at or after the end of the file" in w.message() and "line 7" in w.message()
+
+
+def test_find_more_like_this_in_a_folder(opened, scape, qtbot, corpus_dir, tmp_path):
+    import shutil
+
+    w = opened
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for name in ("001_Dog_bark__1-100032-A.ogg", "002_Rain__3-132852-A.ogg", "009_Rooster__1-26806-A.ogg"):
+        shutil.copy(corpus_dir / "esc10" / name, folder / name)
+    (folder / "notes.txt").write_text("not audio")
+    a0 = scape.segments[0][0]
+    w.set_selection(a0, a0 + 1.5)
+    assert w.find_similar("folder", 300, folder=str(folder))
+    qtbot.waitUntil(lambda: len(w.similar_sources) == 4, timeout=TIMEOUT)
+    names = [x.name for x in w.similar_sources[1:]]
+    assert sorted(names) == sorted(str(p) for p in folder.glob("*.ogg"))
+    best = {}
+    for m in w.similar_panel.model.matches:
+        best.setdefault(m.source, m.score)
+    dog = names.index(str(folder / "001_Dog_bark__1-100032-A.ogg")) + 1
+    rain = names.index(str(folder / "002_Rain__3-132852-A.ogg")) + 1
+    assert best[dog] > best[rain]  # another dog is more like the dog than rain is
