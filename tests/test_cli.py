@@ -294,3 +294,21 @@ sys.exit(main(sys.argv[1:]))
                for line in loud.stderr.splitlines()), loud.stderr
     logs = list((home / "state").rglob("yamview.log"))
     assert logs and " INFO " in logs[0].read_text()
+
+
+def test_file_with_labels_and_mapping_opens_the_inspector_with_them(monkeypatch, capsys, audio_dir, tmp_path):
+    import yamview.gui.app as app
+
+    calls = []
+    monkeypatch.setattr(app, "run_app", lambda file, debug=False, labels=None, mapping=None:
+                        calls.append((file, labels, mapping)) or 0)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    wav = str(audio_dir / "speech.wav")
+    assert main([wav, "--labels", "t.txt", "--mapping", "m.csv"]) == 0
+    assert calls == [(wav, "t.txt", "m.csv")]
+    with pytest.raises(SystemExit) as exc:
+        main([wav, "--mapping", "m.csv"])
+    assert exc.value.code == 2 and "--mapping needs --labels" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["--labels", "t.txt"])
+    assert exc.value.code == 2 and "need a FILE" in capsys.readouterr().err
