@@ -76,6 +76,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clip", default=str(DEFAULT_CLIP))
     parser.add_argument("--hop", type=float, default=0.1)
+    parser.add_argument("--fps", type=int, default=None, help="display timer rate (default: the app's)")
     args = parser.parse_args()
 
     from yamview.gui.app import make_app
@@ -85,7 +86,11 @@ def main() -> int:
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QWidget
 
+    from yamview.gui import main_window
     from yamview.gui.main_window import MainWindow
+
+    if args.fps:
+        main_window.DISPLAY_FPS = args.fps
     from yamview.gui.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,8 +146,10 @@ def main() -> int:
             render[name] = (time.perf_counter() - t) / 30 * 1000
         w.close()
 
-    print(f"yamview GUI benchmark: {Path(args.clip).name}, 1280x800 offscreen, hop {args.hop} s, "
-          f"{args.seconds:.0f} s measured, Python {sys.version.split()[0]}")
+    import yamview
+
+    print(f"yamview GUI benchmark: {Path(args.clip).name}, 1280x800 {app.platformName()}, hop {args.hop} s, "
+          f"{args.seconds:.0f} s measured, Python {sys.version.split()[0]}, code {Path(yamview.__file__).parent}")
     print(f"display frames/s            {display_frames / wall:7.1f}   (timer at 60)")
     print(f"frames scored/s             {scored / wall:7.1f}   (hop schedule {1 / args.hop:.1f})")
     print(f"GUI thread CPU per frame    {thread_cpu / max(display_frames, 1) * 1000:7.2f} ms  "

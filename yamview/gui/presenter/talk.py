@@ -62,6 +62,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
         self.tick_ms: deque[float] = deque(maxlen=2000)  # GUI time of redraw() (benchmark)
         self._paused_source = None  # a file paused by freeze: resumed by unfreeze
         self._replay_done = False
+        self._presenter_look: tuple | None = None  # what the presenter shows now (repaint on change)
         self._messages = []
         self.ontology = load_default(ONTOLOGY_PATH, report=self._ontology_off)
         if problem:
@@ -268,7 +269,15 @@ class TalkMode(Presenting, TalkMenus, QObject):
             v.placeholder = "Press Space to start listening"
         else:
             v.placeholder = "Listening…"
-        v.update()
+        # Repaint only when something visible changed (a settled board stays still on stage and
+        # costs nothing): values to a thousandth, positions to a thousandth of a row.
+        rows = self.board.rows if self.board is not None else []
+        look = (v.state, v.state_detail, v.source_name, v.placeholder, tuple(v.tags), id(v.board),
+                tuple((r.key, round(r.y, 3), round(r.h, 3), round(r.value, 3), round(r.flash, 2), r.count, r.over)
+                      for r in rows))
+        if look != self._presenter_look:
+            self._presenter_look = look
+            v.update()
         p.tick_footer()
 
     # == freeze and replay ===========================================================================

@@ -137,7 +137,11 @@ class ClassTimeline:
         margin = int(round(1.0 / COLUMN_SECONDS))
         if built is None or built[0] != self._n or first_col < built[2] or first_col > built[2] + margin:
             self._build(now, first_col)
-        self.image.setPos(self._built[2] * COLUMN_SECONDS - now, 0)
+        # Moved in whole columns (40 steps a second): a move is a repaint, and finer steps would
+        # not show (a column is about a screen pixel).
+        x = self._built[2] * COLUMN_SECONDS - (first_col * COLUMN_SECONDS + self.seconds)
+        if x != self.image.pos().x():
+            self.image.setPos(x, 0)
 
     def _build(self, now: float, first_col: int) -> None:
         self.builds += 1

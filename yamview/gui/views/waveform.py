@@ -27,6 +27,7 @@ class Waveform:
         self.plot.addItem(self.curve)
         self.widget.setToolTip("Waveform: the last seconds of input, newest on the right")
         self._x_cache: dict[tuple[int, float, int], np.ndarray] = {}
+        self._drawn_total = -1  # ring position last drawn: no new audio, no redraw
 
     def set_classes(self, classes: Sequence[str]) -> None:
         pass  # samples only
@@ -35,8 +36,9 @@ class Waveform:
         pass
 
     def on_tick(self, tick: Tick) -> None:
-        if tick.ring is None:
+        if tick.ring is None or tick.ring.total == self._drawn_total:
             return
+        self._drawn_total = tick.ring.total
         rate = tick.rate
         n = int(self.seconds * rate)
         samples = tick.ring.latest(n)
@@ -49,4 +51,5 @@ class Waveform:
         self.curve.setData(x, y)
 
     def clear(self) -> None:
+        self._drawn_total = -1
         self.curve.setData([], [])
