@@ -20,7 +20,7 @@ SHARED = ROOT.parent / "shared"
 
 def settled(board) -> bool:
     """No bar mid-glide or mid-fade: the picture a viewer sees most of the time."""
-    return all(r.alpha == 1.0 and r.y == round(r.y) for r in board.rows)
+    return all(r.h == 1.0 and r.y == round(r.y) for r in board.rows)
 
 
 SHOTS = [

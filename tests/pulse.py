@@ -53,6 +53,21 @@ class PulseServer:
             "HOME": str(home),
             "PULSE_SERVER": f"unix:{runtime}/pulse/native",
         }
+        self._launch(timeout)
+        return self
+
+    def restart(self, timeout: float = 10.0) -> None:
+        """The daemon again, on the same socket (after ``signal_server(SIGKILL)``): the device
+        comes back under the same name, as a replugged microphone does."""
+        if self._keeper is not None and self._keeper.poll() is None:
+            self._keeper.kill()
+            self._keeper.wait(timeout=5)
+        pid_file = Path(self.env["XDG_RUNTIME_DIR"]) / "pulse" / "pid"
+        pid_file.unlink(missing_ok=True)  # the killed daemon's
+        self._launch(timeout)
+
+    def _launch(self, timeout: float) -> None:
+        config = self.root / "default.pa"
         run = subprocess.run(
             ["pulseaudio", "-D", "-n", "-F", str(config), "--exit-idle-time=-1", "--disallow-exit",
              "--system=false", "--log-target=stderr"],
@@ -74,7 +89,6 @@ class PulseServer:
             env=self._child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         self._wait_capturing(timeout)
-        return self
 
     def _wait_capturing(self, timeout: float) -> None:
         """Block until the monitor delivers audio.

@@ -97,3 +97,22 @@ def test_start_while_the_sound_server_is_frozen_never_blocks_the_window(live_win
     finally:
         timer.stop()
         pulse.signal_server(signal.SIGCONT)
+
+
+def test_the_same_microphone_is_reconnected_when_it_comes_back(live_window, pulse, qtbot):
+    """The sound server dies (a device unplugged) and comes back: listening resumes by itself."""
+    w = live_window
+    w.start()
+    qtbot.waitUntil(lambda: w.frames_scored >= 1, timeout=8000)
+    pulse.signal_server(signal.SIGKILL)
+    qtbot.waitUntil(lambda: "Input stopped" in w.message(), timeout=5000)
+    assert "resumes by itself" in w.message() and w.transport.lost_device == "pulse"
+    assert not w.running
+    qtbot.wait(2500)  # a reconnect attempt while the device is gone changes nothing
+    assert not w.running and w.transport.lost_device == "pulse"
+    pulse.restart()
+    qtbot.waitUntil(lambda: w.running, timeout=20000)
+    assert "Reconnected" in w.message() and w.source.device.name == "pulse"
+    n = w.frames_scored
+    qtbot.waitUntil(lambda: w.frames_scored > n, timeout=10000)  # scores flow again
+    assert w.transport.lost_device is None

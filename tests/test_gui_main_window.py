@@ -159,6 +159,9 @@ def test_unloadable_model_keeps_the_old_one(make_window, qtbot, tmp_path):
     assert "Still using" in w.message()
     assert w.model_info.name == "yamnet/classification"
     assert w.controls.model.currentData() == ""
+    # The status line names the model in use again (it said "Loading model…" forever).
+    assert "Loading" not in w.status_label.text() and "yamnet/classification" in w.status_label.text()
+    assert not w.busy.isVisible()
 
 
 def test_other_model_with_other_window(make_window, qtbot, tmp_path, audio_dir):
@@ -371,3 +374,99 @@ def test_lost_audio_is_shown_in_the_status_line(make_window, qtbot, audio_dir):
     qtbot.waitUntil(lambda: "processing stalled for up to" in w.losses_label.text(), timeout=20000)
     assert w.losses_label.isVisible() and w.losses_label.text().startswith("lost ")
     assert "Input stopped" not in w.message()  # a stall of our own is not a dead device
+
+
+# -- state that never lies, keys -------------------------------------------------------------------
+
+def test_reset_settings_clears_the_presenter_lists_at_once(make_window, qtbot, settings_path, monkeypatch):
+    import json
+
+    from PySide6.QtWidgets import QMessageBox
+
+    Settings(settings_path).set("presenter/focus", json.dumps([{"label": "Dog", "threshold": 0.3}]))
+    w = make_window()
+    qtbot.waitUntil(lambda: w.talk.board is not None, timeout=10000)
+    dog = w.model_info.labels.index("Dog")
+    assert dog in w.bars.pinned and w.talk.config.focus_labels() == ["Dog"]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.reset_settings()
+    assert w.talk.config.focus_labels() == [] and not w.bars.pinned and not w.timeline.pinned
+    assert "Dog" not in w.talk.board.index or not w.talk.board.row("Dog")
+
+
+def test_frozen_main_window_shows_a_lasting_sign(make_window, qtbot, audio_dir):
+    w = make_window()
+    play(qtbot, w, audio_dir / "speech.wav", frames=2)
+    assert not w.talk.state_sign.isVisible()
+    assert w.talk.freeze()
+    assert w.talk.state_sign.isVisible() and "FROZEN" in w.talk.state_sign.text()
+    qtbot.wait(300)
+    assert w.talk.state_sign.isVisible()  # lasting: not a status message that times out
+    w.talk.start_replay()
+    assert "REPLAY" in w.talk.state_sign.text()
+    w.talk.unfreeze()
+    assert not w.talk.state_sign.isVisible()
+
+
+def test_file_position_and_loop_only_for_a_file(no_input_device, make_window, qtbot, audio_dir):
+    w = make_window()
+    t = w.transport
+    assert not any(a.isVisible() for a in t._seek_actions + [t._loop_action])  # no source
+    assert w.open_file(str(audio_dir / "speech.wav"), start=False)
+    assert all(a.isVisible() for a in t._seek_actions + [t._loop_action])
+    t.set_source(None)  # back to the (microphone) picker
+    assert not any(a.isVisible() for a in t._seek_actions + [t._loop_action])
+
+
+def test_no_input_device_warning_goes_when_refresh_finds_one(no_input_device, make_window, monkeypatch):
+    w = make_window()
+    assert "No input device found" in w.message()
+    found = devices.DeviceInfo(name="USB microphone", index=0, hostapi="ALSA", max_channels=1,
+                               default_samplerate=48000.0)
+    monkeypatch.setattr(devices, "list_input_devices", lambda: [found])
+    monkeypatch.setattr(devices, "rescan", lambda timeout=0: True)
+    w.transport.refresh_devices(rescan=True)
+    assert "No input device" not in w.message()
+    assert w.source_combo.currentText() == "Microphone: USB microphone"
+
+
+def test_space_starts_and_stops_from_a_spin_box_but_types_in_text(make_window, qtbot, audio_dir):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit
+
+    w = make_window()
+    assert w.open_file(str(audio_dir / "speech.wav"), start=False)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=5000)
+    spin = w.controls.threshold
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=3000)
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Space)  # right after changing a setting
+    qtbot.waitUntil(lambda: w.running, timeout=5000)
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not w.running, timeout=5000)
+    text = QLineEdit(w)  # a text field types the space instead
+    text.show()
+    text.setFocus()
+    qtbot.waitUntil(text.hasFocus, timeout=3000)
+    qtbot.keyClick(text, Qt.Key.Key_Space)
+    assert text.text() == " " and not w.running
+
+
+def test_menus_list_the_keys_and_a_shortcut_sheet(make_window):
+    from PySide6.QtGui import QKeySequence
+
+    w = make_window()
+    keys = {a.text(): a.shortcut().toString() for a in w.view_menu.actions() if not a.isSeparator()}
+    presenter = next(k for k in keys if "Presenter" in k)
+    freeze = next(k for k in keys if "Freeze" in k)
+    replay = next(k for k in keys if "Replay" in k)
+    snapshot = next(k for k in keys if "snapshot" in k.lower())
+    assert keys[presenter] == "F5" and keys[freeze] == "Pause" and keys[replay] == "Ctrl+R"
+    assert keys[snapshot] == QKeySequence(QKeySequence.StandardKey.Save).toString() == "Ctrl+S"
+    help_menu = next(m.menu() for m in w.menuBar().actions() if m.text() == "&Help")
+    sheet = next(a for a in help_menu.actions() if "Keyboard shortcuts" in a.text())
+    assert sheet.shortcut().toString() == "F1"
+    text = w.shortcuts_box().text()
+    for key in ("Space", "F5", "Pause", "Ctrl+R", "Ctrl+S", "F11", "Esc"):
+        assert key in text, key

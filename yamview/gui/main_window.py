@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog, QLabel, QMainWindow, QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget)
+    QAbstractSpinBox, QApplication, QComboBox, QFileDialog, QLabel, QLineEdit, QMainWindow, QPlainTextEdit,
+    QProgressBar, QSplitter, QTextEdit, QToolBar, QVBoxLayout, QWidget)
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
 from yamview.gui import palette
@@ -39,6 +40,55 @@ from yamview.gui.worker import InferenceWorker, ModelInfo, Scored, WorkerThread
 log = logging.getLogger(__name__)
 
 DISPLAY_FPS = 60
+# Every key of the live window and talk mode (Help ▸ Keyboard shortcuts; the menus show them too).
+SHORTCUTS = (
+    ("Space", "Start / stop listening (anywhere but a text field)"),
+    ("Ctrl+O", "Open an audio file"),
+    ("Ctrl+I", "Inspect a recording"),
+    ("F5", "Presenter view (talk mode); Esc leaves it"),
+    ("Pause (F in the presenter)", "Freeze the last 10 s; again: back to live"),
+    ("Ctrl+R (R in the presenter)", "Replay the frozen 10 s"),
+    ("Ctrl+S", "Save a snapshot (PNG) of the window in front"),
+    ("R (hold, main window)", "Record an example for Teach a new sound"),
+    ("F11", "Full screen"),
+    ("F1", "This list"),
+    ("Ctrl+Q", "Quit"),
+)
+
+
+class SpaceKey(QObject):
+    """Space for Start/Stop wherever the focus is in the window, except in a text field: spin
+    boxes, buttons and lists would otherwise take it (a spin box has the focus right after any
+    setting was changed)."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.ShortcutOverride or event.key() != Qt.Key.Key_Space:
+            return False
+        if event.modifiers() not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            return False
+        focus = QApplication.focusWidget()
+        if focus is None or focus.window() is not self.window or typing_text(focus):
+            return False
+        event.ignore()  # not claimed by the focused widget: the window's Space shortcut runs
+        return True
+
+
+def typing_text(widget: QWidget) -> bool:
+    """Whether Space types into ``widget`` (a text field, not a number field)."""
+    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
+        return not widget.isReadOnly()
+    if isinstance(widget, QLineEdit):
+        parent = widget.parentWidget()
+        if isinstance(parent, QAbstractSpinBox):
+            return False
+        if isinstance(parent, QComboBox):
+            return parent.isEditable()
+        return not widget.isReadOnly()
+    return False
 
 
 class MainWindow(WindowChrome, QMainWindow):
@@ -109,6 +159,7 @@ class MainWindow(WindowChrome, QMainWindow):
         self.view_menu = self.menuBar().addMenu("&View")  # talk mode adds its entries here
         action(self, self.view_menu, "&Full screen", self.toggle_full_screen, "F11")
         help_menu = self.menuBar().addMenu("&Help")
+        action(self, help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
         help_menu.addAction("&About yamview", self.show_about)
         bar = self.transport_bar = QToolBar("Transport")
         bar.setObjectName("transport")
@@ -187,6 +238,10 @@ class MainWindow(WindowChrome, QMainWindow):
         c.db_range_changed.connect(self.spectrogram.set_db_range)
 
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle, context=Qt.ShortcutContext.WindowShortcut)
+        # Space starts/stops from anywhere in the window except where it types (a spin box or a
+        # button with the focus would otherwise take it: it did after changing any control).
+        self._space = SpaceKey(self)
+        QApplication.instance().installEventFilter(self._space)
 
     def _build_worker(self) -> None:
         self.worker = InferenceWorker(self.settings.get("classify/hop_seconds"))
@@ -281,6 +336,7 @@ class MainWindow(WindowChrome, QMainWindow):
             self.show_message(f"{message}. Still using {Path(self.model_info.path).name}.", "error")
             self._pending_model = self.settings.get("model/path")
             self._restore_model_choice()
+            self._update_status()  # not "Loading model…" forever: the old model is the one in use
 
     @Slot(str)
     def _on_worker_failed(self, message: str) -> None:
@@ -419,6 +475,18 @@ class MainWindow(WindowChrome, QMainWindow):
     def show_about(self) -> None:
         self.about_box().exec()
 
+    def shortcuts_box(self):
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", QMessageBox.StandardButton.Close, self)
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for k, what in SHORTCUTS)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<table>{rows}</table>")
+        return box
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_box().exec()
+
     def open_inspector(self, path: str | None = None):
         """An inspector window on ``path`` (or asking for a file), opened by the app."""
         return self._open_inspector(path) if self._open_inspector is not None else None
@@ -434,6 +502,7 @@ class MainWindow(WindowChrome, QMainWindow):
             return
         self.settings.reset()
         self.controls.show_settings(self.settings)
+        self.talk.reload_config()  # pinned and hidden classes too, at once
         if self.settings.get("model/path") != (self._pending_model or ""):
             self._load_model(self.settings.get("model/path"))
         self.show_message("Settings reset to their defaults.", "info")
@@ -473,6 +542,7 @@ class MainWindow(WindowChrome, QMainWindow):
         self.open_file(paths[0])
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        QApplication.instance().removeEventFilter(self._space)
         self._display.stop()
         self.talk.close()
         self.transport.close()

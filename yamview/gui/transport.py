@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT = 1.0
 # After this long opening a device, the window says what it is waiting for (and offers Cancel).
 SAY_WAITING_AFTER = 0.5
+# After a microphone failed, look for it again this often (a rescan: only while nothing streams).
+RECONNECT_SECONDS = 2.0
 # How a choice in the picker is remembered: "<kind>:<device name or file path>".
 MIC, FILE = "mic", "file"
 
@@ -115,6 +117,10 @@ class Transport(QObject):
         self.loop_button.setChecked(settings.get("source/loop"))
         self.loop_button.toggled.connect(self._on_loop)
         self._show_capabilities(None)
+        self.lost_device: str | None = None  # a microphone that failed: reconnected once it is back
+        self._reconnect = QTimer(self)
+        self._reconnect.setInterval(int(RECONNECT_SECONDS * 1000))
+        self._reconnect.timeout.connect(self._try_reconnect)
 
     def add_to(self, bar: QToolBar, middle: list[QAction]) -> None:
         """Start, the picker and ↻, then ``middle`` (the window's own actions), then position and Loop."""
@@ -125,9 +131,10 @@ class Transport(QObject):
         for a in middle:
             bar.addAction(a)
         bar.addSeparator()
-        bar.addWidget(self.position)
-        bar.addWidget(self.position_label)
-        bar.addWidget(self.loop_button)
+        # Kept as toolbar actions: a widget in a toolbar is hidden through its action.
+        self._seek_actions = [bar.addWidget(self.position), bar.addWidget(self.position_label)]
+        self._loop_action = bar.addWidget(self.loop_button)
+        self._show_capabilities(self.source)
 
     # == state =====================================================================================
     @property
@@ -175,6 +182,8 @@ class Transport(QObject):
             default = devices.default_input_device()
             index = self.combo.findData(f"{MIC}:{default.name}") if default else -1
         self.combo.setCurrentIndex(max(index, 0))
+        if inputs and self.host.message().startswith("No input device"):
+            self.host.clear_message()  # ↻ found one: the old warning no longer holds
         if not inputs and self.source is None and not self.combo.currentData():
             problem = devices.portaudio_error()
             detail = f" ({problem})" if problem else ""
@@ -185,6 +194,7 @@ class Transport(QObject):
         data = self.combo.itemData(index)
         if not data:
             return
+        self._cancel_reconnect()  # the user chose: no automatic switch back
         kind, value = data.split(":", 1)
         was_running = self.running
         if kind == FILE:
@@ -255,6 +265,7 @@ class Transport(QObject):
 
     def open_file(self, path: str, start: bool = True) -> bool:
         """Switch to playing ``path``; a file that cannot be read changes nothing."""
+        self._cancel_reconnect()
         try:
             playback = self._make_playback(path)
         except AudioError as exc:
@@ -286,6 +297,10 @@ class Transport(QObject):
     def start(self) -> None:
         if self._opening is not None:
             return  # already starting: the outcome arrives by signal
+        self._cancel_reconnect()  # the user's Start: no automatic reconnect after this
+        self._start()
+
+    def _start(self) -> None:
         if not self.host.model_ready:
             self.host.show_message("The model is still loading; Start will be available in a moment.", "info")
             return
@@ -370,6 +385,8 @@ class Transport(QObject):
             return
         if error is not None:
             self.start_button.setText("Start")
+            if self.lost_device is not None:  # a reconnect attempt: quiet, the timer tries again
+                return
             self.host.show_message(f"Cannot start {src.name}: {error}", "error", "Open file…",
                                    self.open_file_dialog)
             return
@@ -381,6 +398,9 @@ class Transport(QObject):
         if self.host.message().startswith(("No input device", "Cannot start", "Input stopped", "Opening ",
                                            "Gave up opening")):
             self.host.clear_message()
+        if self.lost_device is not None:
+            self.host.show_message(f"Reconnected to “{self.lost_device}”: listening again.", "info")
+            self._cancel_reconnect()
         self.started.emit()
 
     def stop(self) -> None:
@@ -393,6 +413,7 @@ class Transport(QObject):
         self._stopped()
 
     def close(self) -> None:
+        self._cancel_reconnect()
         if self.source is not None:
             self.source.stop(timeout=STOP_TIMEOUT)
 
@@ -402,10 +423,46 @@ class Transport(QObject):
         self.stopped.emit()
 
     def _on_source_error(self, message: str) -> None:
+        data = self.combo.currentData() or ""
         self._stopped()
         self.refresh_devices()
+        if data.startswith(f"{MIC}:"):  # a microphone: take it back by name as soon as it returns
+            self.lost_device = data.split(":", 1)[1]
+            self._reconnect.start()
+            self.host.show_message(f"Input stopped: {message}. Listening resumes by itself when "
+                                   f"“{self.lost_device}” is back; or pick another source.", "error",
+                                   "Open file…", self.open_file_dialog)
+            return
         self.host.show_message(f"Input stopped: {message}. Pick another source and press Start.", "error",
                                "Open file…", self.open_file_dialog)
+
+    def _cancel_reconnect(self) -> None:
+        self.lost_device = None
+        self._reconnect.stop()
+
+    def _try_reconnect(self) -> None:
+        """Timer: is the lost microphone listed again (same name)? Then start it the usual way
+        (opened on the helper thread); a failed attempt stays quiet and the timer tries again."""
+        name = self.lost_device
+        if name is None or self.running:
+            self._cancel_reconnect()
+            return
+        if self._opening is not None or not self.host.model_ready:
+            return
+        if self.source is not None and self.source.releasing:
+            return  # the dead stream is still being released: rescanning would wait for it
+        if not devices.rescan(timeout=0):
+            return
+        found = devices.find_input_device(name)
+        if found is None:
+            return
+        self.refresh_devices()
+        index = self.combo.findData(f"{MIC}:{found.name}")
+        if index < 0:
+            return
+        self.combo.setCurrentIndex(index)
+        self.lost_device = found.name
+        self._start()
 
     def _on_source_finished(self) -> None:
         self._stopped()
@@ -415,10 +472,17 @@ class Transport(QObject):
 
     # == position and Loop =========================================================================
     def _show_capabilities(self, source: LiveSource | None) -> None:
+        """Position and Loop only for a source that has them (a file): hidden for a microphone,
+        where a disabled slider and a checked Loop would still suggest they do something."""
         seekable = source is not None and source.seekable
+        loopable = source is not None and source.loopable
         self.position.setEnabled(seekable)
         self.position_label.setEnabled(seekable)
-        self.loop_button.setEnabled(source is not None and source.loopable)
+        self.loop_button.setEnabled(loopable)
+        for a in getattr(self, "_seek_actions", []):
+            a.setVisible(seekable)
+        if hasattr(self, "_loop_action"):
+            self._loop_action.setVisible(loopable)
 
     def _on_loop(self, on: bool) -> None:
         self.settings.set("source/loop", on)

@@ -42,8 +42,13 @@ class TalkMenus:
 
     def _common_menu(self, menu: QMenu) -> None:
         menu.addAction("Classes and presenter settings…", self.open_editor)
-        menu.addAction("Back to live" if self.frozen is not None else "Freeze (Pause)", self.toggle_freeze)
-        menu.addAction("Replay the last 10 s (R)", self.start_replay)
+        # The window's own actions: the menu shows the keys that work here (Pause, Ctrl+R).
+        freeze = menu.addAction("Back to live" if self.frozen is not None else "Freeze the last 10 s",
+                                self.toggle_freeze)
+        freeze.setShortcut(self.freeze_action.shortcut())
+        replay = menu.addAction("Replay the last 10 s", self.start_replay)
+        replay.setShortcut(self.replay_action.shortcut())
+        menu.addAction(self.snapshot_action)
 
     def _view_menu(self, view: ClassRows, pos) -> None:
         """Right-click on a live view that lists classes: pin or hide the one under the mouse."""

@@ -25,6 +25,7 @@ from typing import Sequence
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel
 
 from yamview.core.ontology import LabelOntology, load_default, unmatched_message
 from yamview.gui.presenter import replay as replay_mod
@@ -90,32 +91,45 @@ class TalkMode(Presenting, TalkMenus, QObject):
         w = self.w
         self.freeze_action = QAction("❚❚ Freeze", w)
         self.freeze_action.setCheckable(True)
-        self.freeze_action.setToolTip("Freeze the last 10 s with the scores that were live (Pause key); again: back to live")
+        self.freeze_action.setToolTip("Freeze the last 10 s with the scores that were live (Pause); again: back to live")
+        self.freeze_action.setShortcut(QKeySequence(Qt.Key.Key_Pause))  # the menus show the keys
         self.freeze_action.triggered.connect(lambda _=False: self.toggle_freeze())
         self.replay_action = QAction("▶ Replay", w)
-        self.replay_action.setToolTip("Replay the frozen 10 s with their scores (R in the presenter view)")
+        self.replay_action.setToolTip("Replay the frozen 10 s with their scores (Ctrl+R; R in the presenter view)")
+        self.replay_action.setShortcut(QKeySequence("Ctrl+R"))
         self.replay_action.triggered.connect(lambda _=False: self.start_replay())
         self.presenter_action = QAction("Presenter", w)
         self.presenter_action.setCheckable(True)
         self.presenter_action.setToolTip("Full-screen presenter view for talks (F5; Esc leaves)")
+        self.presenter_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.presenter_action.triggered.connect(lambda _=False: self.toggle_presenter())
         self.classes_action = QAction("Classes…", w)
         self.classes_action.setToolTip("Search all classes; pin (focus) or hide them; presenter settings")
         self.classes_action.triggered.connect(lambda _=False: self.open_editor())
-        # In the toolbar, and in the menu where keyboard users look.
+        self.snapshot_action = QAction("Save snapshot", w)
+        self.snapshot_action.setToolTip("Save a PNG of the window in front (Ctrl+S)")
+        self.snapshot_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Save))
+        self.snapshot_action.triggered.connect(lambda _=False: self.snapshot())
+        # In the toolbar, and in the menu where keyboard users look (with their keys).
         w.add_actions([self.freeze_action, self.replay_action, self.presenter_action, self.classes_action],
-                      [self.presenter_action, self.freeze_action, self.replay_action, self.classes_action])
+                      [self.presenter_action, self.freeze_action, self.replay_action, self.snapshot_action,
+                       self.classes_action])
         self._shortcuts(w, main=True)
+        # A lasting sign in the main window while its views are frozen or replaying.
+        self.state_sign = QLabel("")
+        self.state_sign.setVisible(False)
+        w.statusBar().insertPermanentWidget(0, self.state_sign)
         for view in w.views:
             if isinstance(view, ClassRows):  # right-click a class: pin or hide it
                 view.widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
                 view.widget.customContextMenuRequested.connect(lambda pos, v=view: self._view_menu(v, pos))
 
     def _shortcuts(self, widget, main: bool) -> None:
-        keys = [(Qt.Key.Key_F5, self.toggle_presenter), (Qt.Key.Key_Escape, self.leave_presenter),
-                (Qt.Key.Key_Pause, self.toggle_freeze), (QKeySequence.StandardKey.Save, self.snapshot)]
-        if not main:  # single letters only where no text field can have the focus
-            keys += [(Qt.Key.Key_Space, self.w.toggle), (Qt.Key.Key_R, self.start_replay),
+        keys = [(Qt.Key.Key_Escape, self.leave_presenter)]  # the main window's actions carry the rest
+        if not main:  # the presenter: the same keys, and single letters (no text field there)
+            keys += [(Qt.Key.Key_F5, self.toggle_presenter), (Qt.Key.Key_Pause, self.toggle_freeze),
+                     (QKeySequence.StandardKey.Save, self.snapshot), (QKeySequence("Ctrl+R"), self.start_replay),
+                     (Qt.Key.Key_Space, self.w.toggle), (Qt.Key.Key_R, self.start_replay),
                      (Qt.Key.Key_F, self.toggle_freeze)]
         for key, slot in keys:
             seq = QKeySequence(key)
@@ -149,6 +163,11 @@ class TalkMode(Presenting, TalkMenus, QObject):
             self.board.reset()
         if self.presenter is not None:
             self.presenter.strip.clear()
+
+    def reload_config(self) -> None:
+        """Settings were reset: the presenter lists (pins, hidden) and options follow at once."""
+        config, _ = PresenterConfig.load(self.settings)
+        self.set_config(config)
 
     def set_config(self, config: PresenterConfig, refresh_editor: bool = True) -> None:
         """Apply and persist new presenter settings."""
@@ -241,6 +260,15 @@ class TalkMode(Presenting, TalkMenus, QObject):
             self._say_state()
 
     def _sync_state(self) -> None:
+        sign = ""
+        if self.replay is not None and not self._replay_done:
+            sign = "▶ REPLAY of the frozen seconds · Pause: back to live"
+        elif self.frozen is not None:
+            sign = "❚❚ FROZEN · the views hold the last seconds · Pause: back to live"
+        if self.state_sign.text() != sign:
+            self.state_sign.setText(sign)
+            self.state_sign.setStyleSheet("background:#ffb020; color:#10131a; font-weight:700; padding:1px 8px;")
+            self.state_sign.setVisible(bool(sign))
         if self.presenter is None:
             return
         v = self.presenter.view
