@@ -680,3 +680,14 @@ def test_export_onto_the_recording_or_its_labels_is_refused(opened, scape, tmp_p
     assert "is the labels file" in w.message()
     assert labels.read_text() == scape.labels_txt.read_text()
     assert w.export("audacity", path=str(tmp_path / "events.txt"))
+
+
+def test_the_cache_bound_and_its_policy_are_shown(opened, cache_dir):
+    w = opened
+    from yamview.core import cache
+
+    u = cache.usage()
+    assert u.files >= 1 and u.folder == cache_dir
+    assert w.cache_label.text() == f"Cache {u.bytes / 2**20:.0f} of {u.limit / 2**20:.0f} MB"
+    tip = w.cache_label.toolTip()
+    assert "least recently used are removed" in tip and cache.MAX_ENV_VAR in tip and str(cache_dir) in tip

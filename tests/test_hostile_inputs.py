@@ -324,3 +324,57 @@ def test_export_to_dev_stdout_through_a_pipe(tmp_path, audio_dir):
     assert r.returncode == 0, r.stderr[-2000:]
     doc = json.loads(r.stdout)
     assert doc["format"] == "yamview-analysis" and f"{len(doc['frames'])} frames" in r.stderr
+
+
+def test_out_of_memory_is_one_line_in_analyze_as_in_classify(tmp_path, audio_dir, capsys, monkeypatch):
+    from yamview.core import analysis
+
+    def no_memory(self):
+        raise MemoryError()
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    monkeypatch.setattr(analysis.AnalysisRun, "result", no_memory)
+    for command in ("analyze", "classify"):
+        code = main([command, str(audio_dir / "two_heads.wav"), "--no-cache"] if command == "analyze"
+                     else [command, str(audio_dir / "two_heads.wav")])
+        err = capsys.readouterr().err
+        assert code == 1 and "Traceback" not in err
+        assert f"cannot {command} '{audio_dir / 'two_heads.wav'}': out of memory" in err
+
+
+def test_an_export_the_format_cannot_hold_is_one_line(tmp_path, audio_dir, capsys, monkeypatch):
+    """NaN scores (from a broken model or an old cache) once ended --export-json in a traceback."""
+    from yamview.core import export
+
+    def refuses(path, *a, **k):
+        raise ValueError("Out of range float values are not JSON compliant")
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    monkeypatch.setattr(export, "write_json", refuses)
+    out = tmp_path / "x.json"
+    code = main(["analyze", str(audio_dir / "two_heads.wav"), "--export-json", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and not out.exists()
+    assert f"cannot write '{out}': Out of range float values are not JSON compliant" in err
+
+
+def test_a_model_that_outputs_nan_is_repaired_and_said(tmp_path, audio_dir, model_path, capsys, monkeypatch):
+    from yamview.core.model import Model
+
+    real = Model.classify
+
+    def nan_scores(self, frame):
+        scores = real(self, frame)
+        scores[:3] = np.nan
+        return scores
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+    monkeypatch.setattr(Model, "classify", nan_scores)
+    out = tmp_path / "x.json"
+    code = main(["analyze", str(audio_dir / "two_heads.wav"), "--no-cache", "--export-json", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err
+    assert "the model returned 3 NaN/Inf scores, set to 0" in err
+    import json
+
+    assert json.loads(out.read_text())["frames"][0]["scores"][:3] == [0.0, 0.0, 0.0]

@@ -303,6 +303,17 @@ class CsvWriter:
         self._csv.writerow([escape_cell(c) for c in cells])
 
 
+def read_csv_rows(text: str, path: PathLike, error: type[Exception] = TextFileError) -> list[list[str]]:
+    """The rows of CSV ``text`` (read from ``path``); a malformed one raises ``error`` naming it.
+
+    Line ends are universal (a lone ``\\r`` too), as the csv module expects of its input.
+    """
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise error(f"{path}: not readable as CSV ({str(exc)[:80]})") from None
+
+
 def write_csv(path: PathLike, header: Sequence, rows: Iterable[Sequence]) -> None:
     def write(f: IO[str]) -> None:
         w = CsvWriter(f)

@@ -7,15 +7,13 @@ Label text maps to model classes by exact display name (case-insensitive) or by 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from yamview.core.files import read_text, write_csv, write_text
+from yamview.core.files import read_csv_rows, read_text, write_csv, write_text
 from yamview.core.limits import shorten
 
 FORMATS = ("audacity", "raven", "csv")
@@ -147,7 +145,8 @@ def _is_number(cell: str) -> bool:
 
 def read_csv_labels(path: str | os.PathLike) -> list[Label]:
     """``start,end,label`` rows; an optional header names the columns (any order)."""
-    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(_read_text(path))), 1) if any(c.strip() for c in r)]
+    rows = [(n, r) for n, r in enumerate(read_csv_rows(_read_text(path), path, LabelError), 1)
+            if any(c.strip() for c in r)]
     cols = {"start": 0, "end": 1, "label": 2}
     if rows and not (len(rows[0][1]) >= 2 and _is_number(rows[0][1][0]) and _is_number(rows[0][1][1])):
         n, head = rows.pop(0)
@@ -237,7 +236,7 @@ def read_mapping(path: str | os.PathLike, classes: Sequence[str]) -> dict[str, l
     index = {c.lower(): i for i, c in enumerate(classes)}
     mapping: dict[str, list[int]] = {}
     any_of: set[str] = set()
-    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    rows = read_csv_rows(_read_text(path), path, LabelError)
     for n, row in enumerate(rows, 1):
         if not any(c.strip() for c in row):
             continue

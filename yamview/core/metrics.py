@@ -30,8 +30,6 @@ so a GUI can rerun it on every move of a threshold slider.
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 import math
 import os
 from dataclasses import dataclass
@@ -40,7 +38,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from yamview.core.events import thresholds_for
-from yamview.core.files import read_text, unescape_cell, write_csv
+from yamview.core.files import read_csv_rows, read_text, unescape_cell, write_csv
 from yamview.core.framing import frame_cells
 from yamview.core.labels_io import AnyOf, Label
 from yamview.core.limits import shorten
@@ -372,7 +370,7 @@ def load_thresholds(path: str | os.PathLike, labels: Sequence[str], default: flo
     text = read_text(path, ThresholdError)
     index = {name.lower(): i for i, name in enumerate(labels)}
     thr = np.full(len(labels), default, np.float32)
-    for n, row in enumerate(csv.reader(io.StringIO(text)), 1):
+    for n, row in enumerate(read_csv_rows(text, path, ThresholdError), 1):
         if not any(c.strip() for c in row):
             continue
         if n == 1 and [c.strip().lower() for c in row[:2]] == ["class", "threshold"]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from yamview.core import labels_io
+from yamview.core import cache, labels_io
 from yamview.core.audio import AudioError, AudioFile
 from yamview.gui.chrome import AUDIO_FILTER, open_failed
 from yamview.gui.inspector.job import AnalysisJob, JobInfo
@@ -205,8 +205,17 @@ class InspectorLoading(InspectorParts):
                                   f"{s.hop_seconds:.4g} s · {self.info.model_name} ({self.info.kernels}) · {how}{warn}")
         if analysis.warnings:
             self.show_message("Input: " + "; ".join(analysis.warnings), "warning")
+        self.show_cache_usage()
         self.set_cursor(self.cursor_time)
         self._schedule_detail()
+
+    def show_cache_usage(self) -> None:
+        if not self.use_cache:
+            self.cache_label.setText("")
+            return
+        u = cache.usage()
+        self.cache_label.setText(f"Cache {u.bytes / 2**20:.0f} of {u.limit / 2**20:.0f} MB")
+        self.cache_label.setToolTip(u.describe()[0].upper() + u.describe()[1:] + ".")
 
     def _draw_all(self) -> None:
         job, s = self.job, self.session

@@ -256,6 +256,9 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         status.addWidget(self.progress)
         status.addWidget(self.cancel_button)
         status.addWidget(self.status_label, 1)
+        # The results cache is bounded: how full it is, and what happens beyond (tooltip).
+        self.cache_label = QLabel("")
+        status.addPermanentWidget(self.cache_label)
         self._build_menus()
         self._build_toolbar()
         self._set_loaded(False)
