@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -33,6 +34,7 @@ class Controls(QWidget):
     model_chosen = Signal(str)  # "" = YAMNet; a path; OPEN_MODEL_ITEM asks the window for a file
     kernels_changed = Signal(str)
     threads_changed = Signal(int)
+    calibrate_changed = Signal(bool)
     max_results_changed = Signal(int)
     threshold_changed = Signal(float)
     hop_changed = Signal(float)
@@ -72,6 +74,12 @@ class Controls(QWidget):
         self.threads.setToolTip("Inference threads (at most the number of CPU cores)")
         self.threads.valueChanged.connect(lambda v: self._emit("model/threads", v, self.threads_changed))
         form.addRow("Threads", self.threads)
+        self.calibrate = QCheckBox("Calibrated scores")
+        self.calibrate.setChecked(bool(settings.get("model/calibrate")))
+        self.calibrate.setEnabled(False)  # until a model with a calibration is loaded
+        self.calibrate.setToolTip("This model has no score calibration in its metadata")
+        self.calibrate.toggled.connect(lambda v: self._emit("model/calibrate", bool(v), self.calibrate_changed))
+        form.addRow("Calibration", self.calibrate)
         outer.addWidget(model_box)
 
         cls_box = QGroupBox("Classification")
@@ -158,6 +166,7 @@ class Controls(QWidget):
         self.db_low.setValue(int(s.get("spectrogram/db_low")))
         self.db_high.setValue(int(s.get("spectrogram/db_high")))
         self.threads.setValue(s.get("model/threads"))
+        self.calibrate.setChecked(bool(s.get("model/calibrate")))
         self.kernels.setCurrentIndex(self.kernels.findData(s.get("model/kernels")))
 
     def _emit(self, key: str, value, signal) -> None:
@@ -214,6 +223,15 @@ class Controls(QWidget):
             index = self.model.count() - 1  # before "Open .tflite model…"
             self.model.insertItem(index, name, path)
         self.model.setCurrentIndex(index)
+
+    def show_calibration(self, state: str) -> None:
+        """The loaded model's calibration: "" none, "on" applied, "off" switched off."""
+        self.calibrate.setEnabled(bool(state))
+        self.calibrate.setToolTip(
+            "Scores are calibrated per class by the model's metadata (yamview calibrate); "
+            "untick to compare with the raw scores" if state else
+            "This model has no score calibration in its metadata (make one: yamview calibrate, "
+            "or Calibrate in the inspector)")
 
     def show_inference(self, last_ms: float, mean_ms: float, skipped: int) -> None:
         self.readout.setText(f"Inference: {last_ms:.1f} ms (mean {mean_ms:.1f} ms) · skipped {skipped}")

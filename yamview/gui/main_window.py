@@ -102,7 +102,7 @@ class MainWindow(WindowChrome, QMainWindow):
     geometry_key = "window/geometry"
 
     # Requests to the worker: queued across threads, so they run on the worker's thread.
-    request_model = Signal(str, str, int)
+    request_model = Signal(str, str, int, bool)
     request_model_settings = Signal(object)  # {sha256: ModelSettings} the user gave for bare models
     request_hop = Signal(float)
     request_ring = Signal(object, object)  # (ring or None, ring.total where frame 0 starts)
@@ -188,10 +188,13 @@ class MainWindow(WindowChrome, QMainWindow):
 
         left = QSplitter(Qt.Orientation.Vertical)
         right = QSplitter(Qt.Orientation.Vertical)
+        self.view_titles: dict[str, QLabel] = {}  # the bars' title carries the "calibrated" marker
         for p in placed:
             if p.place in ("left", "right"):
                 column = left if p.place == "left" else right
-                column.addWidget(titled(p.title, p.view.widget, big=p.place == "right"))
+                box = titled(p.title, p.view.widget, big=p.place == "right")
+                self.view_titles[p.name] = box.findChild(QLabel)
+                column.addWidget(box)
                 column.setStretchFactor(column.count() - 1, p.stretch)
         right.addWidget(self.controls)
         right.setStretchFactor(right.count() - 1, 2)
@@ -230,6 +233,7 @@ class MainWindow(WindowChrome, QMainWindow):
         c.model_chosen.connect(self._on_model_chosen)
         c.kernels_changed.connect(lambda _: self._reload_model())
         c.threads_changed.connect(lambda _: self._reload_model())
+        c.calibrate_changed.connect(lambda _: self._reload_model())
         c.max_results_changed.connect(self._on_max_results)
         c.threshold_changed.connect(self._on_threshold)
         c.hop_changed.connect(self._on_hop)
@@ -275,7 +279,8 @@ class MainWindow(WindowChrome, QMainWindow):
         self._pending_model = path
         self.busy.setVisible(True)
         self.status_label.setText("Loading model…")
-        self.request_model.emit(path, self.controls.kernels.currentData(), self.controls.threads.value())
+        self.request_model.emit(path, self.controls.kernels.currentData(), self.controls.threads.value(),
+                                self.controls.calibrate.isChecked())
 
     def _reload_model(self) -> None:
         if self.model_info is not None:
@@ -307,6 +312,7 @@ class MainWindow(WindowChrome, QMainWindow):
         for view in self.views:
             view.set_classes(shown)
         self.talk.set_classes(shown)
+        self._show_calibration(info)
         self.timeline.set_hop(self.controls.hop_seconds())
         self.request_hop.emit(self.controls.hop_seconds())
         self.start_button.setEnabled(True)
@@ -319,6 +325,24 @@ class MainWindow(WindowChrome, QMainWindow):
             self.clear_message()
         if old is not None and old.sample_rate != info.sample_rate:
             self.transport.rebuild()  # the ring runs at the model's rate
+
+    def set_calibrated(self, on: bool) -> None:
+        """Switch the model's score calibration on or off (reloads it; remembered)."""
+        self.controls.calibrate.setChecked(bool(on))
+
+    def _show_calibration(self, info: ModelInfo) -> None:
+        """The "calibrated" marker on the bars' title, the switch, and per-class thresholds."""
+        self.controls.show_calibration(info.calibration)
+        self.bars.set_class_thresholds(info.thresholds)
+        self.talk.set_calibration(info.calibration, info.thresholds)
+        title = self.view_titles.get("bars")
+        if title is not None:
+            note = {"on": " · calibrated", "off": " · raw (calibration off)"}.get(info.calibration, "")
+            per_class = " · per-class thresholds" if info.thresholds is not None else ""
+            title.setText(f"Top classes{note}{per_class}")
+            title.setToolTip("Scores calibrated per class by the model's metadata; untick "
+                             "Calibration on the right to compare with raw scores"
+                             if info.calibration else "")
 
     @Slot(str)
     def _on_model_progress(self, text: str) -> None:
@@ -349,8 +373,9 @@ class MainWindow(WindowChrome, QMainWindow):
         src = ""
         if self.source is not None:
             src = f" · {self.source.name}"
+        calibrated = {"on": " · calibrated", "off": " · calibration off"}.get(i.calibration, "")
         self.status_label.setText(
-            f"{i.name} · {i.window / i.sample_rate:.3f} s window · hop {self.controls.hop_seconds():.3g} s · "
+            f"{i.name}{calibrated} · {i.window / i.sample_rate:.3f} s window · hop {self.controls.hop_seconds():.3g} s · "
             f"{i.kernels} kernels · {i.threads} thread{'s' if i.threads > 1 else ''}{src}"
         )
 

@@ -41,6 +41,8 @@ KEYS = {
         Key("model/threads", 1, int, 1, 64),
         # Interpreters scoring a whole file in parallel (inspector); 0 = one per usable core.
         Key("model/jobs", 0, int, 0, 256),
+        # Apply a score calibration found in the model's metadata (off: raw scores, to compare).
+        Key("model/calibrate", True, bool),
         Key("classify/max_results", 5, int, 1, 10),
         Key("classify/threshold", 0.1, float, 0.0, 1.0),
         Key("classify/hop_seconds", 0.4875, float, 0.01, 10.0),

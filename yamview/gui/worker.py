@@ -57,6 +57,9 @@ class ModelInfo:
     sha256: str
     numbered: bool = False  # no class names anywhere: the classes are "class 0", "class 1", ...
     user_classes: frozenset = frozenset()  # classes of a head the user trained (marked in views)
+    calibration: str = ""  # "" none in the model; "on": scores calibrated; "off": switched off
+    # Per-class thresholds saved beside a calibrated model (float32 [classes]), used while on.
+    thresholds: np.ndarray | None = None
 
 
 class InferenceWorker(QObject):
@@ -107,18 +110,20 @@ class InferenceWorker(QObject):
     def set_model_settings_book(self, book: dict) -> None:
         self._settings_book = dict(book)
 
-    @Slot(str, str, int)
-    def load_model(self, path: str, kernels: str, threads: int) -> None:
-        """Load (or reload with other kernels/threads) a model on a loader thread.
+    @Slot(str, str, int, bool)
+    def load_model(self, path: str, kernels: str, threads: int, calibrate: bool = True) -> None:
+        """Load (or reload with other kernels/threads/calibration) a model on a loader thread.
 
         ``path`` "" means YAMNet, found locally or fetched (a download must not freeze the GUI).
+        ``calibrate`` False ignores a score calibration in the model's metadata (raw scores).
         The result arrives back on this thread (``_adopt``); a newer request wins.
         """
         self._loads += 1
-        args = (self._loads, path, kernels, threads, self._model, dict(self._settings_book))
+        args = (self._loads, path, kernels, threads, self._model, dict(self._settings_book), calibrate)
         threading.Thread(target=self._load, args=args, name="yamview-model-load", daemon=True).start()
 
-    def _load(self, number: int, path: str, kernels: str, threads: int, current, book: dict) -> None:
+    def _load(self, number: int, path: str, kernels: str, threads: int, current, book: dict,
+              calibrate: bool = True) -> None:
         """On the loader thread: only reads files and builds the model; results go by signal."""
         def progress(done: int, total: int | None) -> None:
             of = f" of {total / 1e6:.1f}" if total else ""
@@ -131,9 +136,11 @@ class InferenceWorker(QObject):
             settings = book.get(sha)
             if (current is not None and str(current.path) == path
                     and current.sha256 == sha and current.settings == settings):
-                model = current.reconfigured(kernels=kernels, threads=threads)
+                model = current.reconfigured(kernels=kernels, threads=threads, calibrate=calibrate)
             else:
-                model = Model(path, kernels=kernels, threads=threads, settings=settings)
+                model = Model(path, kernels=kernels, threads=threads, settings=settings,
+                              calibrate=calibrate)
+            thresholds, problem = _thresholds_beside(model)
         except MissingSettingsError as exc:
             self._load_result.emit(number, "settings", (path, sha, str(exc)))
             return
@@ -144,7 +151,7 @@ class InferenceWorker(QObject):
             log.exception("model load failed")
             self._load_result.emit(number, "failed", f"cannot load model {path}: {exc}")
             return
-        self._load_result.emit(number, "loaded", model)
+        self._load_result.emit(number, "loaded", (model, thresholds, problem))
 
     @Slot(int, str, object)
     def _adopt(self, number: int, kind: str, payload) -> None:
@@ -156,14 +163,16 @@ class InferenceWorker(QObject):
         if kind == "failed":
             self.model_failed.emit(payload)
             return
-        model = payload
+        model, thresholds, problem = payload
         self._model = model
         self._reframe()
+        state = "" if model.calibration is None else "on" if model.calibrated else "off"
         self.model_loaded.emit(
             ModelInfo(model.name, str(model.path), list(model.labels), model.window, model.sample_rate,
-                      model.kernels.value, model.threads, list(model.warnings), model.sha256,
+                      model.kernels.value, model.threads, list(model.warnings) + problem, model.sha256,
                       numbered=not ({"labels", "labels_file"} & set(model.setting_origins)),
-                      user_classes=frozenset(model.user_classes()))
+                      user_classes=frozenset(model.user_classes()),
+                      calibration=state, thresholds=thresholds)
         )
 
     @Slot(float)
@@ -242,6 +251,20 @@ class InferenceWorker(QObject):
                 emitted_at=time.perf_counter(),
             )
         )
+
+
+def _thresholds_beside(model: Model) -> tuple[np.ndarray | None, list[str]]:
+    """A calibrated model's per-class thresholds from beside its file (while the calibration is
+    on), and a warning when that file is unusable (the model still loads)."""
+    from yamview.core.calibrate import thresholds_beside
+    from yamview.core.metrics import ThresholdError
+
+    if not model.calibrated:
+        return None, []
+    try:
+        return thresholds_beside(model, default=0.5), []
+    except ThresholdError as exc:
+        return None, [f"per-class thresholds not used: {exc}"]
 
 
 class WorkerThread:

@@ -156,6 +156,9 @@ class Board:
         self.labels = list(labels)
         self.lo = ontology
         self.config = config or BoardConfig()
+        # A calibrated model's per-class thresholds (class name -> threshold): they replace the
+        # focus list's own thresholds while calibrated scores are shown.
+        self.class_thresholds: dict[str, float] = {}
         self.smoother = AttackRelease(self.config.attack, self.config.release)
         self.ranking = StableRanking(1)
         self.rows: list[Row] = []
@@ -276,6 +279,10 @@ class Board:
             return rolled[self._gather]
         return s
 
+    def threshold_of(self, focus: Focus) -> float:
+        """The focus class's threshold: the calibrated model's for that class, else the user's."""
+        return self.class_thresholds.get(focus.label, focus.threshold)
+
     def universe_scores(self, raw: np.ndarray) -> np.ndarray:
         """The board's per-candidate scores for one raw frame (hidden zeroed, rolled up)."""
         return self._universe(raw)
@@ -288,7 +295,7 @@ class Board:
         self._current = self._universe(self.raw)
         for fs in self._focus:
             value = float(self._current[fs.key])
-            thr = fs.focus.threshold
+            thr = self.threshold_of(fs.focus)
             over = value >= thr
             if over and fs.armed:
                 fs.armed = False
@@ -334,7 +341,7 @@ class Board:
                 key=key, name=self.names[key], crumb=self.crumb(key), value=float(values[key]),
                 y=y, h=h, leaving=slot.h1 == 0.0 or key not in growing, focus=fs is not None,
                 over=bool(fs and fs.over), flash=self._flash(fs, now) if fs else 0.0,
-                count=fs.count if fs else 0, threshold=fs.focus.threshold if fs else None,
+                count=fs.count if fs else 0, threshold=self.threshold_of(fs.focus) if fs else None,
             ))
             y += h
         self.rows = rows

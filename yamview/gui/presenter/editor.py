@@ -180,7 +180,12 @@ class PresenterEditor(QDialog):
                 spin.setRange(0.01, 1.0)
                 spin.setSingleStep(0.05)
                 spin.setDecimals(2)
-                spin.setValue(f.threshold)
+                fitted = t.class_thresholds.get(f.label)
+                spin.setValue(f.threshold if fitted is None else fitted)
+                if fitted is not None:  # the calibrated model's threshold is in use
+                    spin.setEnabled(False)
+                    spin.setToolTip("The calibrated model's threshold for this class "
+                                    "(switch the calibration off to use your own)")
                 spin.valueChanged.connect(lambda v, label=f.label: self._threshold(label, v))
                 self.focus_table.setCellWidget(r, 1, spin)
                 self.focus_table.setItem(r, 2, QTableWidgetItem(str(counts.get(f.label, 0))))

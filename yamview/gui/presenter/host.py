@@ -29,6 +29,8 @@ class LiveWindow(Protocol):
 
     def toggle(self) -> None: ...  # start / stop (Space)
 
+    def set_calibrated(self, on: bool) -> None: ...  # the model's score calibration on or off
+
     def message(self) -> str: ...
 
     def show_message(self, text: str, kind: str = "info", action: str | None = None,

@@ -26,6 +26,7 @@ class TalkMenus:
     lo: LabelOntology | None
     frozen: object | None
     presenter: object | None
+    calibration: str
 
     def exec_menu(self, menu: QMenu, global_pos) -> None:
         """Show a context menu (tests replace this to pick an action without a modal loop)."""
@@ -49,6 +50,10 @@ class TalkMenus:
         replay = menu.addAction("Replay the last 10 s", self.start_replay)
         replay.setShortcut(self.replay_action.shortcut())
         menu.addAction(self.snapshot_action)
+        if self.calibration:  # the same switch as the live window's: compare with raw scores
+            a = menu.addAction("Calibrated scores", lambda: self.w.set_calibrated(self.calibration != "on"))
+            a.setCheckable(True)
+            a.setChecked(self.calibration == "on")
 
     def _view_menu(self, view: ClassRows, pos) -> None:
         """Right-click on a live view that lists classes: pin or hide the one under the mouse."""

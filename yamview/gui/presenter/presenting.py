@@ -31,6 +31,7 @@ class Presenting:
     presenter: object | None
     presenter_action: QAction
     ontology_message: str | None
+    calibration: str
 
     @property
     def presenting(self) -> bool:
@@ -67,6 +68,8 @@ class Presenting:
             tags.append(f"Roll-up · level {c.rollup_depth}")
         if self.lo is None and self.ontology_message:
             tags.append("Ontology off")
+        if self.calibration:
+            tags.append("Calibrated" if self.calibration == "on" else "Raw scores (calibration off)")
         p.view.tags = tags
         hidden = ", ".join(c.hidden)
         p.set_hint((f"Hidden: {hidden}    ·    " if hidden else "") + KEYS_HINT)

@@ -52,6 +52,8 @@ class TalkMode(Presenting, TalkMenus, QObject):
         self.settings = window.settings
         self.config, problem = PresenterConfig.load(self.settings)
         self.labels: list[str] = []
+        self.calibration = ""  # the model's: "" none, "on" calibrated scores, "off" switched off
+        self.class_thresholds: dict[str, float] = {}  # a calibrated model's, while on
         self.lo: LabelOntology | None = None
         self.board: Board | None = None
         self.history = replay_mod.History()
@@ -145,6 +147,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
             if note:
                 log.info(note)
         self.board = Board(self.labels, self.lo, self.config.board(self.settings.get("classify/threshold")))
+        self.board.class_thresholds = self.class_thresholds
         self.history.clear()
         if self.frozen is not None:
             self.unfreeze()
@@ -152,6 +155,18 @@ class TalkMode(Presenting, TalkMenus, QObject):
             self.presenter.view.board = self.board
             self.presenter.configure_strip(self.w.rate)
         self._apply_pins()
+        self._refresh_editor()
+
+    def set_calibration(self, state: str, thresholds=None) -> None:
+        """The loaded model's calibration ("" none, "on", "off") and, while on, its per-class
+        thresholds: the header says "Calibrated", focus classes count over their fitted threshold."""
+        self.calibration = state
+        self.class_thresholds = ({} if thresholds is None else
+                                 {label: float(t) for label, t in zip(self.labels, thresholds)})
+        if self.board is not None:
+            self.board.class_thresholds = self.class_thresholds
+        if self.presenter is not None:
+            self._style_presenter()
         self._refresh_editor()
 
     def source_changed(self) -> None:

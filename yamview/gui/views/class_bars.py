@@ -8,6 +8,9 @@ in addition to the real top N, below it and marked with a pin, even at 0.
 Every drawn frame is true on its own (a screenshot must never lie): each bar is exactly as long
 as the score printed next to it and carries its class's name; there is no cross-fade, nothing
 half-transparent and no bar without a name. Rows are drawn only when the scores change.
+
+With a calibrated model's per-class thresholds each class is listed from its own threshold,
+drawn as a tick on its row (instead of the one dashed line).
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ class ClassBars:
         self.threshold_line = pg.InfiniteLine(angle=90, movable=False,
                                               pen=pg.mkPen(palette.FOREGROUND, width=1.5, style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.threshold_line)
+        # Per-class thresholds (a calibrated model's): one tick per row instead of the line.
+        self.threshold_ticks = pg.ScatterPlotItem(symbol="|", size=26, brush=None,
+                                                  pen=pg.mkPen(palette.FOREGROUND, width=2.5))
+        self.threshold_ticks.setZValue(5)
+        self.plot.addItem(self.threshold_ticks)
+        self.class_thresholds: np.ndarray | None = None
         self.labels: list[str] = []
         self._names: list[pg.TextItem] = []
         self._scores_text: list[pg.TextItem] = []
@@ -103,6 +112,18 @@ class ClassBars:
         self.threshold = float(threshold)
         self.threshold_line.setValue(self.threshold)
         self.refilter()
+
+    def set_class_thresholds(self, thresholds: np.ndarray | None) -> None:
+        """One threshold per class (a calibrated model's), or None for the global one."""
+        self.class_thresholds = None if thresholds is None else np.asarray(thresholds, np.float32)
+        self.threshold_line.setVisible(self.class_thresholds is None)
+        self._drawn = None
+        self.refilter()
+        self.refresh()
+
+    def _threshold_of(self, cls: int) -> float:
+        thr = self.class_thresholds
+        return float(thr[cls]) if thr is not None and cls < len(thr) else self.threshold
 
     def set_placeholder(self, text: str) -> None:
         """A message in place of the bars (no scores yet, model loading, stopped)."""
@@ -176,11 +197,12 @@ class ClassBars:
         if len(self._scores) != len(self.labels):
             return
         order = self._ranking.update(self._scores, time.monotonic() if now is None else now)
-        top = [c for c in order if self._scores[c] >= self.threshold]
+        top = [c for c in order if self._scores[c] >= self._threshold_of(c)]
         extra = sorted((c for c in self.pinned if c not in top and 0 <= c < len(self.labels)),
                        key=lambda c: -self._scores[c])
         self._rows = top + extra
-        self.set_placeholder("" if self._rows else f"Nothing scores {self.threshold:.2f} or more")
+        over = "its own threshold" if self.class_thresholds is not None else f"{self.threshold:.2f}"
+        self.set_placeholder("" if self._rows else f"Nothing scores {over} or more")
         self.refresh()
 
     @property
@@ -242,4 +264,8 @@ class ClassBars:
             score_t.setPos(SCORE_COLUMN, r)
         self.bars.setOpts(x0=np.zeros(len(ys)), y=np.array(ys, float), height=BAR_HEIGHT,
                           width=np.array(widths, float), brushes=brushes)
+        if self.class_thresholds is not None:
+            self.threshold_ticks.setData([self._threshold_of(c) for c in rows], list(range(len(rows))))
+        else:
+            self.threshold_ticks.setData([], [])
 
