@@ -8,18 +8,18 @@ import pytest
 
 pytestmark = pytest.mark.gui
 
-from yamview.core.calibrate import thresholds_path  # noqa: E402
-from yamview.core.metrics import save_thresholds  # noqa: E402
-from yamview.core.tflite import (  # noqa: E402
+from yamview.core.calibrate import thresholds_path
+from yamview.core.metrics import save_thresholds
+from yamview.core.tflite import (
     Head,
     ScoreCalibration,
     Sigmoid,
     read_audio_model_metadata,
     write_audio_classifier_metadata,
 )
-from yamview.gui.app import make_app  # noqa: E402
-from yamview.gui.main_window import MainWindow  # noqa: E402
-from yamview.gui.settings import Settings  # noqa: E402
+from yamview.gui.app import make_app
+from yamview.gui.main_window import MainWindow
+from yamview.gui.settings import Settings
 
 SPEECH_SIGMOID = Sigmoid(1.0, 0.5, -3.0)  # speech.wav's Speech (raw ~0.9) → ~0.25 calibrated
 SPEECH_THRESHOLD = 0.9  # out of reach of the calibrated Speech scores above

@@ -859,13 +859,10 @@ def _calibrate(args) -> int:
         if out and not Path(out).resolve().parent.is_dir():
             _say(f"cannot write '{out}': the folder {Path(out).resolve().parent} does not exist")
             return EXIT_FAILED
-    try:
-        recordings, notes = calibrate.find_recordings(args.paths, args.labels)
-    except calibrate.DatasetError as exc:
-        _say(str(exc))
-        return EXIT_USAGE if "--labels" in str(exc) else EXIT_FAILED
-    for note in notes:
-        _say(note)
+    if args.labels is not None and (len(args.paths) != 1 or Path(args.paths[0]).is_dir()):
+        _say("--labels goes with exactly one recording; for several, put each recording's labels "
+             "beside it (rec.wav + rec.txt)")
+        return EXIT_USAGE
     model = _checked_model(args)
     if isinstance(model, int):
         return model
@@ -878,14 +875,16 @@ def _calibrate(args) -> int:
 
     try:
         mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
-        data = calibrate.load_set(recordings, model, mapping, hop_seconds=args.hop,
-                                  use_cache=not args.no_cache, progress=progress, skipped=notes,
-                                  jobs=args.jobs)
         kwargs = {"min_frames": args.min_frames} if args.min_frames else {}
-        result = calibrate.held_out(data, args.objective, **kwargs)
+        run = calibrate.calibrate(args.paths, model, args.labels, mapping, args.objective,
+                                  hop_seconds=args.hop, use_cache=not args.no_cache, jobs=args.jobs,
+                                  progress=progress, **kwargs)
     except (LabelError, calibrate.DatasetError, calibrate.FitError) as exc:
         _say(str(exc))
         return EXIT_FAILED
+    for note in run.notes:
+        _say(note)
+    result = run.result
     print(calibration_report.format_table(result))
     status = EXIT_OK
     if args.report:

@@ -43,6 +43,7 @@ KEYS = {
         Key("model/jobs", 0, int, 0, 256),
         # Apply a score calibration found in the model's metadata (off: raw scores, to compare).
         Key("model/calibrate", True, bool),
+        Key("calibrate/folder", "", str),  # the last folder of labelled recordings calibrated on
         Key("classify/max_results", 5, int, 1, 10),
         Key("classify/threshold", 0.1, float, 0.0, 1.0),
         Key("classify/hop_seconds", 0.4875, float, 0.01, 10.0),

@@ -5,6 +5,7 @@ thresholds → held-out before/after figures → a model with the calibration in
 - :mod:`.fit`: the fit, the threshold objective, the held-out check, PR and reliability curves.
 - :mod:`.report`: the before/after table as text, CSV (+ curves) or HTML.
 - :mod:`.export`: the calibrated model file and its thresholds CSV beside it.
+- :mod:`.run`: all of it in one call (the CLI and the inspector use it).
 """
 
 from .dataset import DatasetError, LabelledSet, Recording, find_recordings, load_set
@@ -15,8 +16,10 @@ from .export import (
     write_calibrated_model,
 )
 from .fit import FitError, HeldOut, Objective, fit, held_out
+from .run import Calibration, calibrate
 
 __all__ = [
+    "Calibration",
     "DatasetError",
     "ExportError",
     "FitError",
@@ -24,6 +27,7 @@ __all__ = [
     "LabelledSet",
     "Objective",
     "Recording",
+    "calibrate",
     "find_recordings",
     "fit",
     "held_out",

@@ -45,6 +45,7 @@ class ModelSpec:
     jobs: int = 0  # interpreters in parallel for the whole-file analysis; 0 = one per core
     # What the user told yamview about bare models (rate, class names), by model sha256.
     settings_book: Mapping[str, ModelSettings] = field(default_factory=dict, compare=False)
+    calibrate: bool = True  # apply a score calibration in the model's metadata (off: raw scores)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class JobInfo:
     kernels: str
     scientific_names: list = field(default_factory=list)  # per class; BirdNET-style labels only
     user_classes: frozenset = frozenset()  # classes of a head the user trained (marked ✎)
+    calibration: str = ""  # "" the model has none; "on" calibrated scores; "off" switched off
+    thresholds: np.ndarray | None = None  # per-class, saved beside a calibrated model (while on)
 
 
 class _Tap:
@@ -81,7 +84,8 @@ class _Tap:
 def load_model(spec: ModelSpec) -> Model:
     path = spec.path or str(assets.ensure("yamnet"))
     settings = spec.settings_book.get(assets.sha256_of(Path(path))) if spec.settings_book else None
-    return Model(path, kernels=spec.kernels, threads=spec.threads, settings=settings)
+    return Model(path, kernels=spec.kernels, threads=spec.threads, settings=settings,
+                 calibrate=spec.calibrate)
 
 
 class AnalysisJob(QObject):
@@ -187,7 +191,7 @@ class AnalysisJob(QObject):
         self.overview = overview or ov.Overview(model.sample_rate, self.total_samples)
         self.info = JobInfo(self.path, list(model.labels), framing, audio.duration(), analysis is not None,
                             str(model.path), model.name, model.kernels.value, list(model.scientific_names),
-                            frozenset(model.user_classes()))
+                            frozenset(model.user_classes()), *_calibration(model))
         self.ready.emit(self, self.info)
 
         if analysis is None:
@@ -248,7 +252,25 @@ class AnalysisJob(QObject):
 def _matches(model: Model, spec: ModelSpec) -> bool:
     if spec.path and str(model.path) != spec.path:
         return False
-    return model.kernels.value == spec.kernels and model.threads == spec.threads
+    return (model.kernels.value == spec.kernels and model.threads == spec.threads
+            and model.calibrate == spec.calibrate)
+
+
+def _calibration(model: Model) -> tuple[str, np.ndarray | None]:
+    """The model's calibration state, and its per-class thresholds beside it while calibrated
+    (an unusable thresholds file is logged and left out: the scores are still right)."""
+    from yamview.core.calibrate import thresholds_beside
+    from yamview.core.metrics import ThresholdError
+
+    if model.calibration is None:
+        return "", None
+    if not model.calibrated:
+        return "off", None
+    try:
+        return "on", thresholds_beside(model, default=0.5)
+    except ThresholdError as exc:
+        log.warning("per-class thresholds not used: %s", exc)
+        return "on", None
 
 
 class Background(QObject):

@@ -154,7 +154,9 @@ class InspectorLoading(InspectorParts):
         else:
             self.restore_labels()
         self._keep_labels = self._pending_labels = None
+        self._show_calibration(info)
         where = "from the cache" if info.from_cache else f"analysing with {info.model_name}"
+        where += {"on": " · calibrated", "off": " · calibration off"}.get(info.calibration, "")
         self.status_label.setText(f"{Path(info.path).name} · {format_time(info.duration, 1)} · "
                                   f"hop {info.framing.hop_seconds:.4g} s · {where}…")
 
@@ -200,6 +202,7 @@ class InspectorLoading(InspectorParts):
         self.cancel_button.setVisible(False)
         self._set_loaded(True)
         how = "from the cache" if self.info.from_cache else f"analysed in {self.analysis_s:.1f} s"
+        how += {"on": " · calibrated scores", "off": " · calibration off (raw)"}.get(self.info.calibration, "")
         warn = f" · {len(analysis.warnings)} warning(s)" if analysis.warnings else ""
         self.status_label.setText(f"{Path(self.path).name} · {format_time(s.duration, 1)} · {s.n} frames, hop "
                                   f"{s.hop_seconds:.4g} s · {self.info.model_name} ({self.info.kernels}) · {how}{warn}")

@@ -29,6 +29,8 @@ from yamview.core.pool import usable_cores
 from yamview.gui import palette
 from yamview.gui.chrome import Banner, WindowChrome, action
 from yamview.gui.inspector.actions import InspectorActions
+from yamview.gui.inspector.calibrating import InspectorCalibration
+from yamview.gui.inspector.calibration_panel import CalibrationPanel
 from yamview.gui.inspector.job import AnalysisJob, Background, JobInfo, ModelSpec
 from yamview.gui.inspector.loading import InspectorLoading
 from yamview.gui.inspector.navigation import InspectorNavigation
@@ -56,7 +58,7 @@ OVERLAPS = ((0.5, "50 %"), (0.75, "75 %"), (0.9, "90 %"), (0.0, "none"))
 
 
 class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, InspectorActions, InspectorTools,
-                      InspectorCompare, WindowChrome,
+                      InspectorCompare, InspectorCalibration, WindowChrome,
                       QMainWindow):
     geometry_key = "inspector/geometry"
 
@@ -69,7 +71,7 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         s = self.settings
         self.model_spec = model_spec or ModelSpec(s.get("model/path"), s.get("model/kernels"),
                                                   s.get("model/threads"), s.get("model/jobs"),
-                                                  s.model_settings_book())
+                                                  s.model_settings_book(), s.get("model/calibrate"))
         self.use_cache = use_cache
         self.hop_seconds = s.get("inspector/hop_seconds")
         self.setWindowTitle("yamview inspector")
@@ -224,6 +226,11 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.compare_panel = ComparePanel()
         self.compare_panel.compare_requested.connect(lambda how: self.compare_with(how))
         self.tabs.addTab(self.compare_panel, "A/B")
+        self.calibration_panel = CalibrationPanel(lambda: self.model_spec, lambda: self.mapping,
+                                                  self._calibration_folder)
+        self.calibration_panel.message.connect(self.show_message)
+        self.calibration_panel.use_model.connect(self.use_model)
+        self.tabs.addTab(self.calibration_panel, "Calibration")
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.patch_view)
         side.addWidget(self.tabs)
@@ -304,6 +311,12 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
                     action(self, ex, fmt.shown_menu, lambda k=fmt.key: self.export(k, shown_only=True)))
         ex.addSeparator()
         action(self, ex, "&PNG of the views…", lambda: self.export_png())
+        cal = bar.addMenu("&Calibrate")
+        action(self, cal, "&Calibrate on labelled recordings…", self.calibrate_dialog, None,
+               "Fit per-class score calibration and thresholds on a folder of recordings with their "
+               "labels beside them; before/after per class in the Calibration tab")
+        action(self, cal, "&Export calibrated model…", lambda: self.calibration_panel.export())
+        action(self, cal, "Save calibration &report…", lambda: self.calibration_panel.save_report())
         th = bar.addMenu("&Thresholds")
         action(self, th, "&Load per-class thresholds…", lambda: self.load_thresholds())
         action(self, th, "&Save per-class thresholds…", lambda: self.save_thresholds())
@@ -381,6 +394,12 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.scope_combo.setToolTip("Which classes the error lane and N / P consider")
         self.scope_combo.currentIndexChanged.connect(lambda _: self._refresh_slow())
         bar.addWidget(self.scope_combo)
+        self.calibrated_box = QCheckBox("Calibrated")
+        self.calibrated_box.setChecked(self.model_spec.calibrate)
+        self.calibrated_box.setEnabled(False)
+        self.calibrated_box.setToolTip("The model has no score calibration in its metadata")
+        self.calibrated_box.toggled.connect(self._on_calibrated)
+        bar.addWidget(self.calibrated_box)
         bar.addAction(action(self, None, "Fit", self.zoom_fit,
                              tip="Show the whole file (Ctrl+0); wheel zooms, drag pans"))
         legend = QLabel(f"   <span style='color:{HIT_COLOUR}'>■</span> hit  "
@@ -426,6 +445,7 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.event_jobs.shutdown()
         self.folder_jobs.shutdown()
         self.compare_jobs.shutdown()
+        self.calibration_panel.jobs.shutdown()
         self.save_geometry()
         self.settings.sync()
         super().closeEvent(event)
