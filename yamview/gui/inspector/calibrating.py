@@ -15,7 +15,7 @@ from yamview.gui import palette
 from yamview.gui.inspector.parts import InspectorParts
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QCheckBox, QTabWidget
+    from PySide6.QtWidgets import QCheckBox, QSplitter, QTabWidget
 
     from yamview.gui.inspector.calibration_panel import CalibrationPanel
     from yamview.gui.inspector.job import JobInfo
@@ -25,6 +25,24 @@ class InspectorCalibration(InspectorParts):
     calibration_panel: CalibrationPanel
     calibrated_box: QCheckBox
     tabs: QTabWidget
+    splitter: QSplitter
+    side: QSplitter
+    _sizes_before_calibration: tuple[list[int], list[int]] | None = None
+
+    def _on_tab(self, index: int) -> None:
+        """The before/after table and plots need room: the Calibration tab widens the side panel
+        (and the patch view gives up height); leaving it restores the layout the user had."""
+        on = self.tabs.widget(index) is self.calibration_panel
+        if on and self._sizes_before_calibration is None:
+            self._sizes_before_calibration = (self.splitter.sizes(), self.side.sizes())
+            total, height = sum(self.splitter.sizes()), sum(self.side.sizes())
+            self.splitter.setSizes([total - int(total * 0.52), int(total * 0.52)])
+            self.side.setSizes([int(height * 0.22), height - int(height * 0.22)])
+        elif not on and self._sizes_before_calibration is not None:
+            outer, side = self._sizes_before_calibration
+            self._sizes_before_calibration = None
+            self.splitter.setSizes(outer)
+            self.side.setSizes(side)
 
     def _calibration_folder(self) -> str:
         return (self.settings.get("calibrate/folder") or self.settings.get("inspector/folder")
@@ -45,7 +63,7 @@ class InspectorCalibration(InspectorParts):
         """The switch follows the model; a calibrated model's per-class thresholds take over."""
         box = self.calibrated_box
         box.blockSignals(True)
-        box.setChecked(info.calibration != "off")
+        box.setChecked(info.calibration == "on")  # ticked only while scores are calibrated
         box.blockSignals(False)
         box.setEnabled(bool(info.calibration))
         box.setToolTip("Scores calibrated per class by the model's metadata; untick to analyse with "

@@ -221,6 +221,7 @@ class CalibrationPanel(QWidget):
                     item.setForeground(pg.mkColor("#59a14f" if better else "#e15759"))
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         for b in (self.export_button, self.report_button):
             b.setEnabled(True)
         if r.fit.classes:

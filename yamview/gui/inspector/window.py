@@ -231,10 +231,11 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.calibration_panel.message.connect(self.show_message)
         self.calibration_panel.use_model.connect(self.use_model)
         self.tabs.addTab(self.calibration_panel, "Calibration")
-        side = QSplitter(Qt.Orientation.Vertical)
+        side = self.side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.patch_view)
         side.addWidget(self.tabs)
         side.setSizes([330, 600])
+        self.tabs.currentChanged.connect(self._on_tab)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.views_box)
@@ -395,8 +396,7 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
         self.scope_combo.currentIndexChanged.connect(lambda _: self._refresh_slow())
         bar.addWidget(self.scope_combo)
         self.calibrated_box = QCheckBox("Calibrated")
-        self.calibrated_box.setChecked(self.model_spec.calibrate)
-        self.calibrated_box.setEnabled(False)
+        self.calibrated_box.setEnabled(False)  # until a model with a calibration is loaded
         self.calibrated_box.setToolTip("The model has no score calibration in its metadata")
         self.calibrated_box.toggled.connect(self._on_calibrated)
         bar.addWidget(self.calibrated_box)
