@@ -9,6 +9,7 @@ docs/reliability.md lists every limit and timeout.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 MiB = 1 << 20
@@ -24,6 +25,7 @@ MAX_JSON_BYTES = 1024 * MiB
 # Sample rates a real recording can have; a header outside is damaged (or hostile).
 MIN_AUDIO_RATE, MAX_AUDIO_RATE = 1000, 768_000
 ECHO_CHARS = 60  # characters of user input quoted back in one message
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def describe_size(n: int) -> str:
@@ -32,7 +34,7 @@ def describe_size(n: int) -> str:
 
 def shorten(text: str, limit: int = ECHO_CHARS) -> str:
     """``text`` for a message: at most ``limit`` characters, saying how long it really was."""
-    text = str(text)
+    text = _CONTROL.sub(" ", str(text))  # one line: a quoted cell may hold line breaks
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
