@@ -286,7 +286,7 @@ def test_without_a_usable_ontology_the_app_says_so_and_keeps_working(make_window
     assert "No description" in editor.search.list.item(0).toolTip()
 
 
-def test_class_search_pins_and_hides_with_descriptions(make_window, qtbot):
+def test_class_search_pins_and_hides_with_descriptions(make_window, qtbot, ontology_path):
     w = make_window(**{"presenter/hidden": "[]"})
     w.talk.open_editor()
     e = w.talk.editor
@@ -311,7 +311,7 @@ def test_class_search_pins_and_hides_with_descriptions(make_window, qtbot):
     assert w.talk.config.focus_labels() == [] and not w.bars.pinned
 
 
-def test_presenter_settings_round_trip(make_window, qtbot, settings_path):
+def test_presenter_settings_round_trip(make_window, qtbot, settings_path, ontology_path):
     w = make_window()
     w.talk.open_editor()
     e = w.talk.editor

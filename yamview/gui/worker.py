@@ -13,6 +13,7 @@ it, and closing the window never hangs on a load that does not finish.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 import traceback
@@ -267,15 +268,32 @@ def _thresholds_beside(model: Model) -> tuple[np.ndarray | None, list[str]]:
         return None, [f"per-class thresholds not used: {exc}"]
 
 
+class _PythonThread(QThread):
+    """A QThread whose event loop runs inside a Python ``run()``.
+
+    Slots called on a thread Python did not start get a fresh Python thread state per call
+    (PySide's PyGILState_Ensure), created and dropped again every tick. Running the loop from
+    Python keeps one state for the thread's life, and with it the trace hook that coverage and
+    debuggers hand Python's own threads (threading.settrace), taken over here.
+    """
+
+    def run(self) -> None:
+        hook = threading.gettrace()
+        if hook is not None:
+            sys.settrace(hook)
+        self.exec()
+
+
 class WorkerThread:
     """Owns the QThread and the worker; the GUI talks to the worker only through signals."""
 
     def __init__(self, worker: InferenceWorker) -> None:
         self.worker = worker
-        self.thread = QThread()
+        self.thread = _PythonThread()
         self.thread.setObjectName("yamview-inference")
         worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.setup)
+        # Queued: runs inside the thread's event loop (after run() set it up), not before it.
+        self.thread.started.connect(worker.setup, Qt.ConnectionType.QueuedConnection)
         self.thread.start()
 
     def stop(self, timeout: float = 2.0) -> bool:
