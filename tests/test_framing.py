@@ -103,3 +103,45 @@ def test_no_frame_starts_past_the_end(n, hop_s):
     framer = Framer(f)
     frames = list(framer.push(np.ones(n, np.float32))) + list(framer.finish())
     assert len(frames) == count
+
+
+# -- the live worker's choice of frame (NewestFrame) ---------------------------------------------
+def test_newest_frame_waits_for_a_whole_window_then_takes_each_frame_once():
+    from yamview.core.framing import NewestFrame
+
+    nf = NewestFrame()
+    assert nf.take(10**6) is None  # no framing yet: nothing to score
+    nf.reframe(Framing(window=15600, hop=7800, rate=16000))
+    nf.restart(origin=1000)  # the ring already held 1000 samples when the source started
+    assert nf.take(1000 + 15599) is None  # one sample short of the first window
+    assert nf.take(1000 + 15600) == (0, 1000)
+    assert nf.take(1000 + 15600 + 7799) is None  # frame 1 not complete, frame 0 taken already
+    assert nf.take(1000 + 15600 + 7800) == (1, 1000 + 7800)
+    assert nf.skipped == 0
+
+
+def test_newest_frame_jumps_ahead_when_late_and_counts_what_it_skipped():
+    from yamview.core.framing import NewestFrame
+
+    nf = NewestFrame()
+    nf.reframe(Framing(window=100, hop=10, rate=1000))
+    assert nf.take(100) == (0, 0)
+    # The scorer was busy while 5 more frames completed: only the newest is scored.
+    assert nf.take(150) == (5, 50) and nf.skipped == 4
+    assert nf.take(155) is None
+    nf.drop()  # frame 6 failed to score: never retried
+    assert nf.take(160) is None and nf.take(170) == (7, 70) and nf.skipped == 4
+    nf.restart(origin=500)  # a new source: counts start again
+    assert nf.skipped == 0 and nf.take(599) is None and nf.take(600) == (0, 500)
+
+
+def test_new_hop_restarts_the_grid_at_the_newest_complete_window():
+    from yamview.core.framing import NewestFrame
+
+    nf = NewestFrame()
+    nf.reframe(Framing(window=100, hop=50, rate=1000))
+    assert nf.take(300) == (4, 200)
+    nf.reframe(Framing(window=100, hop=25, rate=1000), total=330)  # hop changed mid-stream
+    assert nf.origin == 230 and nf.take(330) == (0, 230) and nf.take(355) == (1, 255)
+    nf.reframe(Framing(window=100, hop=25, rate=1000), total=400)  # the same framing: no restart
+    assert nf.origin == 230

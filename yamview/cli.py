@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="+", metavar="FILE")
     c.add_argument("--top", type=_positive_int, default=5, help="classes to list (default 5)")
     hop = c.add_mutually_exclusive_group()
-    hop.add_argument("--hop", type=_hop, metavar="S", help="hop between frames, seconds (>= 0.01)")
+    hop.add_argument("--hop", type=_hop, metavar="S", help=f"hop between frames, seconds (>= {MIN_HOP_SECONDS:g})")
     hop.add_argument("--overlap", type=_overlap, metavar="P",
                      help="overlap of consecutive frames: 0, 25, 50 (default) or 75 %%, or any in [0, 100)")
     c.add_argument("--threshold", type=_fraction, default=0.0, help="hide scores below this")
@@ -157,7 +157,7 @@ def _add_analyze_parser(sub) -> None:
                    help="a recording; or several, or folders (searched for audio files): then each "
                    "file's scores and events are printed, analysed --jobs at a time")
     a.add_argument("--top", type=_positive_int, default=5, help="classes to list (default 5)")
-    a.add_argument("--hop", type=_hop, metavar="S", help="hop between frames, seconds (>= 0.01; "
+    a.add_argument("--hop", type=_hop, metavar="S", help=f"hop between frames, seconds (>= {MIN_HOP_SECONDS:g}; "
                    "default half the window)")
     g = a.add_argument_group("human labels")
     g.add_argument("--labels", metavar="TRUTH", help="Audacity label track, Raven selection table or CSV")
@@ -223,7 +223,7 @@ def _add_calibrate_parser(sub) -> None:
                    "class: CSV (curves in FILE.curves.csv) or HTML with PR curves and reliability diagrams")
     c.add_argument("--min-frames", type=_positive_int, default=None, metavar="N",
                    help="labelled frames a class needs to be fitted (default 10)")
-    c.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01; "
+    c.add_argument("--hop", type=float, metavar="S", help=f"hop between frames, seconds (>= {MIN_HOP_SECONDS:g}; "
                    "default half the window)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(c)
@@ -920,7 +920,7 @@ def _add_train_parser(sub) -> None:
     t.add_argument("dir", metavar="DIR")
     t.add_argument("-o", "--output", metavar="MODEL.tflite", required=True,
                    help="where to write the trained model (written atomically)")
-    t.add_argument("--hop", type=float, metavar="S", help="hop between frames, seconds (>= 0.01; "
+    t.add_argument("--hop", type=float, metavar="S", help=f"hop between frames, seconds (>= {MIN_HOP_SECONDS:g}; "
                    "default half the window)")
     t.add_argument("--folds", type=_positive_int, default=5, metavar="K",
                    help="cross-validation folds (default 5; at most the recordings of the largest class)")

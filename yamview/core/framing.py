@@ -154,3 +154,54 @@ def frame_cells(starts: np.ndarray, window: float, duration: float | None = None
         np.clip(lo, 0.0, duration, out=lo)
         np.clip(hi, 0.0, duration, out=hi)
     return lo, hi
+
+
+class NewestFrame:
+    """Which frame of a live stream to score next: always the newest complete one.
+
+    Frames start at ``origin`` (the ring's sample count when the source started) every ``hop``
+    samples. A scorer that falls behind (slow kernels, a busy machine) jumps to the newest
+    complete frame instead of working through a backlog, and ``skipped`` counts the frames it
+    jumped over. No Qt, no clock: the caller passes the ring's sample count.
+    """
+
+    def __init__(self) -> None:
+        self.framing: Framing | None = None
+        self.origin = 0
+        self.next_index = 0
+        self.skipped = 0
+
+    def restart(self, origin: int) -> None:
+        """A (new) source: frame 0 starts at sample ``origin``."""
+        self.origin, self.next_index, self.skipped = int(origin), 0, 0
+
+    def reframe(self, framing: Framing, total: int | None = None) -> None:
+        """A new window or hop. With ``total`` (audio is flowing), the frame grid restarts at the
+        newest complete window, so times stay on the stream's clock."""
+        old, self.framing = self.framing, framing
+        if old is not None and total is not None and old != framing:
+            self.origin = max(self.origin, total - framing.window)
+            self.next_index = 0
+
+    def take(self, total: int) -> tuple[int, int] | None:
+        """(index, start sample) of the newest complete frame not taken yet, or None.
+
+        ``total`` is the number of samples the stream has delivered so far.
+        """
+        fr = self.framing
+        if fr is None:
+            return None
+        available = total - self.origin
+        if available < fr.window:
+            return None
+        newest = (available - fr.window) // fr.hop
+        if newest < self.next_index:
+            return None
+        if newest > self.next_index:
+            self.skipped += newest - self.next_index  # late: jump, never build a backlog
+        self.next_index = newest + 1
+        return newest, self.origin + newest * fr.hop
+
+    def drop(self) -> None:
+        """The frame just taken could not be scored: move on (do not retry it forever)."""
+        self.next_index += 1

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from yamview.core.framing import OVERLAPS
+from yamview.core.framing import DEFAULT_OVERLAP, OVERLAPS
 from yamview.core.model import max_threads
 from yamview.gui.settings import Settings
 from yamview.gui.views.spectrogram import COLORMAPS
@@ -45,7 +45,7 @@ class Controls(QWidget):
     def __init__(self, settings: Settings, parent=None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.window_seconds = 0.975
+        self.window_seconds: float | None = None  # the model's window, once one is loaded
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
 
@@ -103,9 +103,9 @@ class Controls(QWidget):
         for o in OVERLAPS:
             self.overlap.addItem(f"{o:.0%}", o)
         self.overlap.addItem(CUSTOM_HOP, None)
-        self.overlap.setToolTip("Overlap of consecutive 0.975 s windows (hop = window x (1 - overlap))")
+        self.overlap.setToolTip("Overlap of consecutive windows (hop = window x (1 - overlap))")
         self.hop = QDoubleSpinBox()
-        self.hop.setRange(0.1, 0.975)
+        self.hop.setRange(0.1, 10.0)  # the maximum becomes the model's window once it is known
         self.hop.setSingleStep(0.025)
         self.hop.setDecimals(3)
         self.hop.setSuffix(" s")
@@ -174,15 +174,26 @@ class Controls(QWidget):
         signal.emit(value)
 
     def hop_seconds(self) -> float:
-        return float(self.settings.get("classify/hop_seconds"))
+        """The chosen hop, else the default overlap of the model's window (0 before a model)."""
+        hop = float(self.settings.get("classify/hop_seconds"))
+        if hop > 0:
+            return hop
+        return round((self.window_seconds or 0.0) * (1 - DEFAULT_OVERLAP), 6)
 
     def _sync_hop_widgets(self, hop: float) -> None:
+        if hop <= 0:  # not chosen: the default overlap
+            self.overlap.setCurrentIndex(OVERLAPS.index(DEFAULT_OVERLAP))
+            if self.window_seconds:
+                self.hop.blockSignals(True)
+                self.hop.setValue(self.hop_seconds())
+                self.hop.blockSignals(False)
+            return
         self.hop.blockSignals(True)
         self.hop.setValue(hop)
         self.hop.blockSignals(False)
         index = self.overlap.count() - 1
         for i, o in enumerate(OVERLAPS):
-            if abs(self.window_seconds * (1 - o) - hop) < 5e-4:
+            if self.window_seconds and abs(self.window_seconds * (1 - o) - hop) < 5e-4:
                 index = i
         self.overlap.setCurrentIndex(index)
 
@@ -190,11 +201,12 @@ class Controls(QWidget):
         """A model with another window length changes what each overlap means."""
         self.window_seconds = seconds
         self.hop.setMaximum(max(0.1, seconds))
-        self._sync_hop_widgets(self.hop_seconds())
+        self.overlap.setToolTip(f"Overlap of consecutive {seconds:.3g} s windows (hop = window x (1 - overlap))")
+        self._sync_hop_widgets(float(self.settings.get("classify/hop_seconds")))
 
     def _on_overlap(self, index: int) -> None:
         overlap = self.overlap.itemData(index)
-        if overlap is None:  # "Custom hop": keep the hop, let the spin box take over
+        if overlap is None or not self.window_seconds:  # "Custom hop": the spin box takes over
             self.hop.setFocus()
             return
         self.set_hop(round(self.window_seconds * (1 - overlap), 6))

@@ -46,7 +46,9 @@ KEYS = {
         Key("calibrate/folder", "", str),  # the last folder of labelled recordings calibrated on
         Key("classify/max_results", 5, int, 1, 10),
         Key("classify/threshold", 0.1, float, 0.0, 1.0),
-        Key("classify/hop_seconds", 0.4875, float, 0.01, 10.0),
+        # Hops: 0 = not chosen, i.e. the default overlap (core.framing.DEFAULT_OVERLAP) of whatever
+        # window the model has; a chosen hop is at least core.framing.MIN_HOP_SECONDS.
+        Key("classify/hop_seconds", 0.0, float, 0.0, 10.0),
         Key("source/kind", "microphone", str, choices=("microphone", "file")),
         Key("source/device", "", str),  # input device NAME: indexes change when hardware does
         Key("source/file", "", str),
@@ -59,7 +61,7 @@ KEYS = {
         # Teach a new sound: the training set (one subfolder of audio files per class)
         Key("teach/folder", "", str),
         # Inspector (whole-file analysis window)
-        Key("inspector/hop_seconds", 0.4875, float, 0.01, 10.0),
+        Key("inspector/hop_seconds", 0.0, float, 0.0, 10.0),
         Key("inspector/top_k", 10, int, 5, 30),
         Key("inspector/rank_by", "max", str, choices=("max", "mean")),
         Key("inspector/threshold", 0.3, float, 0.0, 1.0),

@@ -24,7 +24,7 @@ import numpy as np
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from yamview.core import assets
-from yamview.core.framing import Framing
+from yamview.core.framing import MIN_HOP_SECONDS, Framing, NewestFrame
 from yamview.core.model import MissingSettingsError, Model, ModelError
 
 log = logging.getLogger(__name__)
@@ -73,17 +73,14 @@ class InferenceWorker(QObject):
     model_progress = Signal(str)  # what the model load is waiting for (e.g. a download)
     _load_result = Signal(int, str, object)  # (load number, kind, payload) from the loader thread
 
-    def __init__(self, hop_seconds: float = 0.4875) -> None:
+    def __init__(self, hop_seconds: float = 0.0) -> None:  # 0: the model's default overlap
         super().__init__()
         self._loads = 0  # number of the newest load asked for: older results are dropped
         self._load_result.connect(self._adopt)
         self._model: Model | None = None
         self._ring = None
         self._hop_seconds = hop_seconds
-        self._framing: Framing | None = None
-        self._origin = 0  # ring.total when the source (re)started: frame 0 starts there
-        self._next_index = 0
-        self.skipped = 0
+        self._frames = NewestFrame()  # which frame to score next (core, tested without Qt)
         self._timer: QTimer | None = None
         self._errors_in_a_row = 0
         self._settings_book: dict = {}  # model sha256 -> ModelSettings the user gave
@@ -186,20 +183,18 @@ class InferenceWorker(QObject):
         """Attach a source's ring buffer (None detaches); frame 0 starts at ``origin`` (a
         ``ring.total`` read before the source started writing)."""
         self._ring = ring
-        self._origin = int(origin) if ring is not None else 0
-        self._next_index = 0
-        self.skipped = 0
+        self._frames.restart(int(origin) if ring is not None else 0)
+
+    @property
+    def skipped(self) -> int:
+        return self._frames.skipped
 
     def _reframe(self) -> None:
         if self._model is None:
             return
-        old = self._framing
-        self._framing = Framing.create(self._model.window, self._model.sample_rate,
-                                       hop_seconds=max(0.01, self._hop_seconds))
-        if old is not None and self._ring is not None and old != self._framing:
-            # Restart the frame grid at the newest complete window; times stay ring-based.
-            self._origin = max(self._origin, self._ring.total - self._framing.window)
-            self._next_index = 0
+        hop = max(MIN_HOP_SECONDS, self._hop_seconds) if self._hop_seconds > 0 else None
+        framing = Framing.create(self._model.window, self._model.sample_rate, hop_seconds=hop)
+        self._frames.reframe(framing, self._ring.total if self._ring is not None else None)
 
     # -- the loop -------------------------------------------------------------------------------
     @Slot()
@@ -211,24 +206,18 @@ class InferenceWorker(QObject):
             log.error("inference failed: %s", traceback.format_exc())
             if self._errors_in_a_row in (1, 10, 100):  # say it, but do not flood the window
                 self.failed.emit(f"inference failed: {exc}")
-            self._next_index += 1
+            self._frames.drop()
         else:
             self._errors_in_a_row = 0
 
     def _score_newest(self) -> None:
-        ring, model, framing = self._ring, self._model, self._framing
+        ring, model, framing = self._ring, self._model, self._frames.framing
         if ring is None or model is None or framing is None:
             return
-        available = ring.total - self._origin
-        if available < framing.window:
+        taken = self._frames.take(ring.total)
+        if taken is None:
             return
-        newest = (available - framing.window) // framing.hop  # newest complete frame
-        if newest < self._next_index:
-            return
-        if newest > self._next_index:
-            self.skipped += newest - self._next_index  # late: jump, never build a backlog
-        self._next_index = newest + 1
-        start = self._origin + newest * framing.hop
+        newest, start = taken
         # Polled every few ms while the pump writes every ~10 ms: the write that completed this
         # frame is the newest one, so its time is when the frame's last sample arrived.
         entered_at = ring.written_at

@@ -73,7 +73,7 @@ class InspectorWindow(InspectorLoading, InspectorNavigation, InspectorRefresh, I
                                                   s.get("model/threads"), s.get("model/jobs"),
                                                   s.model_settings_book(), s.get("model/calibrate"))
         self.use_cache = use_cache
-        self.hop_seconds = s.get("inspector/hop_seconds")
+        self.hop_seconds = s.get("inspector/hop_seconds") or None  # None: the default overlap
         self.setWindowTitle("yamview inspector")
         self.setAcceptDrops(True)
         self.path: str | None = None

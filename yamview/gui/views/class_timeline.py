@@ -53,7 +53,7 @@ class ClassTimeline:
         self._n = 0  # frames received
         self._shown: list[int] = []
         self.pinned: list[int] = []  # rows shown first, in addition to the top rows (the presenter's focus)
-        self.hop = 0.4875
+        self.hop = 0.0  # the live hop, from set_hop() once a model is loaded
         self._ranking = StableRanking(rows, hysteresis=ROW_HYSTERESIS, hold=ROW_HOLD)
         self._built: tuple | None = None  # (frames, rows, first column) of the image on screen
         self.builds = 0  # image rebuilds (tests, benchmark)
