@@ -11,9 +11,9 @@ import pytest
 
 pytestmark = pytest.mark.gui
 
-from yamview.gui.app import make_app  # noqa: E402
-from yamview.gui.main_window import MainWindow  # noqa: E402
-from yamview.gui.settings import Settings  # noqa: E402
+from yamview.gui.app import make_app
+from yamview.gui.main_window import MainWindow
+from yamview.gui.settings import Settings
 
 
 @pytest.fixture()

@@ -15,17 +15,17 @@ import pytest
 
 pytestmark = pytest.mark.gui
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
-from PySide6.QtGui import QDropEvent  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 
-from yamview.core import export, labels_io, metrics  # noqa: E402
-from yamview.core.analysis import analyze  # noqa: E402
-from yamview.core.audio import AudioFile  # noqa: E402
-from yamview.gui.app import make_app  # noqa: E402
-from yamview.gui.inspector import InspectorWindow  # noqa: E402
-from yamview.gui.settings import Settings  # noqa: E402
+from yamview.core import export, labels_io, metrics
+from yamview.core.analysis import analyze
+from yamview.core.audio import AudioFile
+from yamview.gui.app import make_app
+from yamview.gui.inspector import InspectorWindow
+from yamview.gui.settings import Settings
 
-import soundscape  # noqa: E402
+import soundscape
 
 TIMEOUT = 120_000  # ms: a 2-core machine shared with other test runs
 

@@ -14,10 +14,10 @@ import pytest
 
 pytestmark = pytest.mark.gui
 
-from yamview.gui.app import make_app  # noqa: E402
-from yamview.gui.main_window import MainWindow  # noqa: E402
-from yamview.gui.settings import Settings  # noqa: E402
-from yamview.sources import devices  # noqa: E402
+from yamview.gui.app import make_app
+from yamview.gui.main_window import MainWindow
+from yamview.gui.settings import Settings
+from yamview.sources import devices
 
 
 @pytest.fixture()

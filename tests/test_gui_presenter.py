@@ -18,14 +18,14 @@ import pytest
 
 pytestmark = pytest.mark.gui
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QColor  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
-from yamview.gui.app import make_app  # noqa: E402
-from yamview.gui.main_window import MainWindow  # noqa: E402
-from yamview.gui.presenter import talk as talk_module  # noqa: E402
-from yamview.gui.presenter.config import PresenterConfig  # noqa: E402
-from yamview.gui.settings import Settings  # noqa: E402
+from yamview.gui.app import make_app
+from yamview.gui.main_window import MainWindow
+from yamview.gui.presenter import talk as talk_module
+from yamview.gui.presenter.config import PresenterConfig
+from yamview.gui.settings import Settings
 
 DOG = "esc10/001_Dog_bark__1-100032-A.ogg"
 SPEECH_FAMILY = {"Speech", "Male speech, man speaking", "Female speech, woman speaking", "Child speech, kid speaking",

@@ -7,8 +7,8 @@ import pytest
 
 pytestmark = pytest.mark.gui
 
-from yamview.gui import palette  # noqa: E402
-from yamview.gui.settings import KEYS, Settings  # noqa: E402
+from yamview.gui import palette
+from yamview.gui.settings import KEYS, Settings
 
 BAD = {  # key -> a hand-edited value that once stopped the app or was silently misused
     "spectrogram/colormap": "no-such-map",
