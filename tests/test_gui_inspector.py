@@ -666,6 +666,27 @@ def test_a_file_that_resamples_to_nothing_says_too_short(make_inspector, qtbot, 
         qtbot.wait(20)
 
 
+def test_menus_every_entry_connected_and_export_menu_is_the_format_table(labelled, tmp_path, monkeypatch):
+    """Each menu entry does something; the Export menu has one entry per row of export.FORMATS
+    (plus the shown-classes variants), and choosing one writes that format where the user says."""
+    from PySide6.QtCore import QMetaMethod
+    from PySide6.QtWidgets import QFileDialog
+
+    w = labelled
+    menus = {a.text(): a.menu() for a in w.menuBar().actions()}
+    entries = [a for m in menus.values() for a in m.actions() if a.text()]
+    triggered = QMetaMethod.fromSignal(entries[0].triggered)
+    assert len(entries) >= 15 and [a.text() for a in entries if not a.isSignalConnected(triggered)] == []
+    in_menu = {a.text(): a for a in menus["&Export"].actions() if a.text()}
+    rows = [f.menu for f in export.FORMATS] + [f.shown_menu for f in export.FORMATS if f.shown_menu]
+    assert [r for r in rows if r not in in_menu] == []
+    for fmt in export.FORMATS:
+        target = tmp_path / f"from-menu.{fmt.suffix}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, t=target, **k: (str(t), ""))
+        in_menu[fmt.menu].trigger()
+        assert target.is_file() and target.stat().st_size > 0, (fmt.key, w.message())
+
+
 def test_export_onto_the_recording_or_its_labels_is_refused(opened, scape, tmp_path):
     w = opened
     before = scape.wav.read_bytes()
