@@ -72,3 +72,18 @@ def test_peak_decimate_keeps_peaks_and_the_newest_sample_at_the_right_edge():
     x2[:3] = 5.0
     assert peak_decimate(x2, 10)[1].max() == 1.0
     assert [len(a) for a in peak_decimate(np.zeros(5, np.float32), 10)] == [0, 0]
+
+
+def test_inspector_overview_and_live_view_share_one_stft():
+    """The same tone reads the same level in the whole-file overview and the live spectrogram."""
+    from yamview.core.overview import NFFT, Overview
+
+    x = tone(1000.0, seconds=2.0, amplitude=0.5)
+    ov = Overview(RATE, len(x), nfft=NFFT)
+    ov.push(x)
+    ov.finish()
+    live = Spectrogram(RATE, nfft=NFFT, hop=160, scale="linear").columns(x)
+    peak = round(1000 / (RATE / NFFT))
+    mid = ov.cols_done // 2
+    assert ov.db()[peak, mid] == pytest.approx(float(live[peak, 50]), abs=0.05)
+    assert ov.db()[peak, mid] == pytest.approx(20 * np.log10(0.5), abs=1.5)

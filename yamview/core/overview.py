@@ -21,6 +21,7 @@ import numpy as np
 
 from yamview.core import cache
 from yamview.core.audio import AudioFile
+from yamview.core.spectrum import Stft
 
 log = logging.getLogger(__name__)
 NFFT = 512
@@ -52,8 +53,7 @@ class Overview:
         self.bins_done = 0
         self.samples = 0
         self.finished = False
-        self._window = np.hanning(nfft).astype(np.float32)
-        self._norm2 = np.float32((2.0 / self._window.sum()) ** 2)  # a full-scale sine reads ~0 dB
+        self._stft = Stft(nfft)  # the same STFT (window, scaling) as the live spectrogram
         half = nfft // 2
         self._buf = np.zeros(half, np.float32)  # virtual zeros before the first sample
         self._base = -half  # absolute sample index of _buf[0]
@@ -131,9 +131,7 @@ class Overview:
                 (self.power, np.zeros((self.n_bins, grow - self.power.shape[1]), np.float32)), axis=1)
         starts = (np.arange(c0, c1, dtype=np.int64)[:, None] * self.col + self._offsets[None, :]).ravel()
         idx = (starts - self._base)[:, None] + np.arange(self.nfft)
-        frames = self._buf[idx] * self._window
-        spec = np.fft.rfft(frames, axis=1)
-        power = (spec.real**2 + spec.imag**2).astype(np.float32) * self._norm2
+        power = self._stft.power(self._buf[idx])
         power = power.reshape(c1 - c0, self.per_col, self.n_bins).mean(axis=1)
         self.power[:, c0:c1] = power.T
         self.cols_done = c1

@@ -13,6 +13,23 @@ import numpy as np
 SCALES = ("linear", "log", "mel")
 
 
+class Stft:
+    """Hann-windowed power spectra of ``nfft``-sample frames, scaled so that a full-scale sine
+    reads about 0 dB: the one short-time Fourier transform behind every spectrogram (the live
+    view, the inspector's overview and detail)."""
+
+    def __init__(self, nfft: int) -> None:
+        self.nfft = int(nfft)
+        self.n_bins = self.nfft // 2 + 1
+        self.window = np.hanning(self.nfft).astype(np.float32)
+        self._norm2 = np.float32((2.0 / self.window.sum()) ** 2)
+
+    def power(self, frames: np.ndarray) -> np.ndarray:
+        """float32 [n, n_bins] power of each row of ``frames`` [n, nfft]."""
+        spec = np.fft.rfft(frames * self.window, axis=1)
+        return (spec.real**2 + spec.imag**2).astype(np.float32) * self._norm2
+
+
 def hz_to_mel(f):
     """HTK mel (the scale YAMNet's own log-mel front end uses)."""
     return 1127.0 * np.log1p(np.asarray(f, dtype=np.float64) / 700.0)
@@ -84,9 +101,7 @@ class Spectrogram:
                  rows: int = 160) -> None:
         self.rate, self.nfft = int(rate), int(nfft)
         self.hop = int(hop or rate // 100)  # 10 ms columns by default
-        self.window = np.hanning(self.nfft).astype(np.float32)
-        # Normalise so a full-scale sine reads about 0 dBFS.
-        self._norm = 2.0 / self.window.sum()
+        self.stft = Stft(self.nfft)
         self.set_scale(scale, rows)
 
     def set_scale(self, kind: str, rows: int = 160) -> None:
@@ -101,7 +116,7 @@ class Spectrogram:
         if n <= 0:
             return np.zeros((self.rows, 0), np.float32)
         frames = np.lib.stride_tricks.sliding_window_view(samples, self.nfft)[:: self.hop][:n]
-        mag = np.abs(np.fft.rfft(frames * self.window, axis=1)).astype(np.float32) * self._norm
+        mag = np.sqrt(self.stft.power(frames))
         if self._matrix is not None:
             mag = mag @ self._matrix.T
         return (20.0 * np.log10(np.maximum(mag, 1e-7))).T.astype(np.float32)
