@@ -40,12 +40,14 @@ def main() -> int:
 
     model = Model(assets.ensure("yamnet", allow_download=False))
     folder = Path(args.workdir) / "set"
-    wavs, mapping_csv = soundscape.build_labelled_set(ROOT.parent / "shared" / "corpus", folder,
+    _, mapping_csv = soundscape.build_labelled_set(ROOT.parent / "shared" / "corpus", folder,
                                                       recordings=5, seed=0)
     recordings, _ = find_recordings([folder])
     mapping = read_mapping(mapping_csv, model.labels)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
+    cpu = platform.processor()
+    if os.path.exists("/proc/cpuinfo"):
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((x.split(":", 1)[1].strip() for x in lines if x.startswith("model name")), cpu)
     print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load avg {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.gui
-
 from yamview.core.calibrate import thresholds_path
 from yamview.core.metrics import save_thresholds
 from yamview.core.tflite import (
@@ -20,6 +18,8 @@ from yamview.core.tflite import (
 from yamview.gui.app import make_app
 from yamview.gui.main_window import MainWindow
 from yamview.gui.settings import Settings
+
+pytestmark = pytest.mark.gui
 
 SPEECH_SIGMOID = Sigmoid(1.0, 0.5, -3.0)  # speech.wav's Speech (raw ~0.9) → ~0.25 calibrated
 SPEECH_THRESHOLD = 0.9  # out of reach of the calibrated Speech scores above

@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.gui
-
 import soundscape
 
 from yamview.core.calibrate import thresholds_path
@@ -16,6 +14,8 @@ from yamview.core.tflite import read_audio_model_metadata
 from yamview.gui.app import make_app
 from yamview.gui.inspector import InspectorWindow
 from yamview.gui.settings import Settings
+
+pytestmark = pytest.mark.gui
 
 TIMEOUT = 180_000  # ms: analyses on a 2-core machine shared with other test runs
 
