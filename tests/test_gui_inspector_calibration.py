@@ -60,6 +60,7 @@ def test_calibrate_see_export_and_inspect_with_it(inspector, qtbot, labelled, tm
     w.calibrate([str(folder)])
     assert w.tabs.currentWidget() is panel
     qtbot.waitUntil(lambda: panel.result is not None and not panel.busy, timeout=TIMEOUT)
+    assert panel.analysed == (3, 3, "")  # progress counted every recording
     r = panel.result
     assert r.folds == 3
     assert panel.table.rowCount() == len(r.fit.classes) == 15

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -64,6 +64,12 @@ class CalibrationPanel(QWidget):
         self.jobs.done.connect(self._on_done)
         self.jobs.failed.connect(self._on_failed)
         self.busy = False
+        # (recordings analysed, of how many, the one being analysed): written by the job's
+        # thread, read by a timer here (no signal per recording across threads).
+        self.analysed: tuple[int, int, str] | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(250)
+        self._poll.timeout.connect(self._show_progress)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -161,7 +167,24 @@ class CalibrationPanel(QWidget):
         thread; the result or one message arrives later."""
         spec, mapping, objective = self._spec(), self._mapping(), self.objective_value()
         self._set_busy(True, f"Analysing the labelled recordings in {', '.join(Path(p).name for p in paths)}…")
-        self.jobs.submit("calibrate", _calibrate, paths, spec, mapping, objective)
+        self.analysed = None
+
+        def progress(done: int, total: int, name: str) -> None:
+            self.analysed = (done, total, name)
+
+        self.jobs.submit("calibrate", _calibrate, paths, spec, mapping, objective, progress)
+
+    def _show_progress(self) -> None:
+        if self.analysed is None or not self.busy:
+            return
+        done, total, name = self.analysed
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        if done < total:
+            self.status.setText(f"Analysing {done + 1} of {total}: {Path(name).name} (results are "
+                                "cached: a second run, or one after a cancel, goes faster)")
+        else:
+            self.status.setText("Fitting and checking…")
 
     def _on_objective(self, *_) -> None:
         self.target.setEnabled(self.objective.currentData() != "f1")
@@ -171,7 +194,12 @@ class CalibrationPanel(QWidget):
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.busy = busy
+        self.progress.setRange(0, 0)  # indeterminate until the first recording is counted
         self.progress.setVisible(busy)
+        if busy:
+            self._poll.start()
+        else:
+            self._poll.stop()
         self.start_button.setEnabled(not busy)
         if text:
             self.status.setText(text)
@@ -312,11 +340,13 @@ class CalibrationPanel(QWidget):
         return super().close()
 
 
-def _calibrate(paths, spec: ModelSpec, mapping, objective: Objective, stale=lambda: False):
+def _calibrate(paths, spec: ModelSpec, mapping, objective: Objective, progress=None, stale=lambda: False):
     from yamview.core.calibrate import calibrate
 
     model = load_model(spec)
-    return calibrate(paths, model, mapping=mapping, objective=objective, jobs=spec.jobs or None), model
+    run = calibrate(paths, model, mapping=mapping, objective=objective, jobs=spec.jobs or None,
+                    progress=progress)
+    return run, model
 
 
 def _refit(run: Calibration, objective: Objective, stale=lambda: False) -> Calibration:
