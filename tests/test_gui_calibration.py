@@ -113,3 +113,21 @@ def test_talk_mode_uses_the_calibration(window, qtbot, calibrated_model):
     assert talk.board.threshold_of(focus) == pytest.approx(0.3)  # the user's own again
     assert any("calibration off" in t for t in talk.presenter.view.tags)
     talk.leave_presenter()
+
+
+def test_a_model_with_a_broken_calibration_is_refused_and_the_old_one_kept(window, qtbot, calibrated_model,
+                                                                          tmp_path):
+    from yamview.core.tflite.metadata import packed_files, read_metadata, with_metadata
+
+    data = calibrated_model.read_bytes()
+    files = packed_files(data)
+    name = next(n for n in files if n.endswith("_score_calibration.txt"))
+    files[name] = b"1.0,1.0,0.0\n" * 521  # a trailing newline: 522 lines for 521 classes
+    bad = tmp_path / "broken_calibration.tflite"
+    bad.write_bytes(with_metadata(data, read_metadata(data), files))
+    w = window
+    before = w.model_info
+    w._load_model(str(bad))
+    qtbot.waitUntil(lambda: "score calibration cannot be used" in w.message(), timeout=20000)
+    assert "522 lines for 521 classes" in w.message() and "Still using" in w.message()
+    assert w.model_info is before and w.isVisible()
