@@ -1,4 +1,5 @@
-"""Main window benchmark (issue 3): all views live at 1280x800 offscreen, 0.1 s hop.
+"""Main window benchmark (issues 3, 11): all views live at 1280x800, 0.1 s hop by default; offscreen,
+or on a real X server when QT_QPA_PLATFORM=xcb is set (e.g. in a desktop session).
 
 Prints display frames per second, GUI-thread milliseconds per display frame (in total, from the
 main thread's CPU clock, painting included; per view, our update code and a separate render of

@@ -557,3 +557,29 @@ def test_presenter_says_stopped_not_live_while_nothing_listens(make_window, qtbo
     w.stop()
     w.talk.redraw()
     assert p.view.state == "stopped"
+
+
+def test_long_names_are_elided_before_the_score(qapp):
+    from yamview.gui.presenter.board import Board, BoardConfig
+    from yamview.gui.presenter.view import PresenterView
+
+    long_name = "Livestock, farm animals, working animals"
+    board = Board(["Speech", long_name], config=BoardConfig(top_n=2, attack=0.0, release=0.0))
+    view = PresenterView()
+    view.board = board
+    view.resize(900, 500)
+    view.reference_height = 1080  # big type in a small window: the name cannot fit
+    view.show()
+    board.feed(np.array([0.2, 0.9], np.float32), 0.0)
+    board.tick(0.0)
+    board.tick(1.0)
+    drawn = []
+    real = view._texts.get
+    view._texts.get = lambda text, fid: (drawn.append((text, fid)), real(text, fid))[1]
+    view.grab()
+    names = [t for t, fid in drawn if fid == view.f_name]
+    score = next(t for t, fid in drawn if fid == view.f_score and t == "0.90")
+    assert score and any(n.endswith("…") and long_name.startswith(n[:-1]) for n in names), names
+    metrics = view._texts.metrics(view.f_name)
+    elided = next(n for n in names if n.endswith("…"))
+    assert metrics.horizontalAdvance(elided) < view.width() - metrics.horizontalAdvance("0.90") - 40

@@ -311,7 +311,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
         elif not self.w.running and self.frozen is None:
             v.placeholder = "Press Space to start listening"
         else:
-            v.placeholder = "Listening…"
+            v.placeholder = f"Listening… nothing scores {self.board.config.threshold:.2f} or more"
         # Repaint only when something visible changed (a settled board stays still on stage and
         # costs nothing): values to a thousandth, positions to a thousandth of a row.
         rows = self.board.rows if self.board is not None else []

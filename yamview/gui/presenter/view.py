@@ -76,12 +76,12 @@ class _Texts:
             self._cache[key] = st
         return st
 
-    def elide(self, text: str, fid: int, width: float) -> str:
-        key = (f"\x00elide{int(width)}\x00{text}", fid)
+    def elide(self, text: str, fid: int, width: float, mode=Qt.TextElideMode.ElideLeft) -> str:
+        key = (f"\x00elide{int(width)}:{int(mode.value)}\x00{text}", fid)
         hit = self._cache.get(key)
         if hit is not None:
             return hit.text()
-        out = self._metrics[fid].elidedText(text, Qt.TextElideMode.ElideLeft, max(0.0, width))
+        out = self._metrics[fid].elidedText(text, mode, max(0.0, width))
         self._cache[key] = QStaticText(out)
         return out
 
@@ -120,8 +120,9 @@ class PresenterView(QWidget):
     def name_px(self) -> int:
         return max(14, round(NAME_PX_AT_1080 * self.reference_height / 1080))
 
-    def _fonts(self, name_px: int) -> None:
-        key = name_px
+    def _fonts(self, name_px: int, base: int | None = None) -> None:
+        base = name_px if base is None else base  # the header and hints keep the window's size
+        key = (name_px, base)
         if key == self._font_key:
             return
         self._font_key = key
@@ -131,8 +132,8 @@ class PresenterView(QWidget):
         self.f_crumb = t.font(round(name_px * 0.62))
         self.f_score = t.font(round(name_px * 0.8), bold=True)
         self.f_count = t.font(round(name_px * 0.62), bold=True)
-        self.f_header = t.font(round(name_px * 0.62), bold=True)
-        self.f_small = t.font(round(name_px * 0.56))
+        self.f_header = t.font(round(base * 0.62), bold=True)
+        self.f_small = t.font(round(base * 0.56))
 
     # -- painting --------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -156,7 +157,7 @@ class PresenterView(QWidget):
         pitch = area / max(stacked, 1e-6)
         name_px = int(min(pitch / 1.9, base * MAX_NAME_SCALE)) // FONT_STEP * FONT_STEP
         name_px = max(12, name_px)
-        self._fonts(name_px)
+        self._fonts(name_px, base)
         self._paint_header(p, margin, header_h, w)
         if board is None or not rows:
             p.setPen(QColor(th.dim))
@@ -324,8 +325,9 @@ class PresenterView(QWidget):
             p.drawStaticText(QPointF(bx + bh * 0.35, y + (row_h - cs.height()) / 2), count)
             right_edge = bx
 
-        # Left: the name, then the breadcrumb on the same baseline.
-        name = t.get(r.name, self.f_name)
+        # Left: the name (elided before the score column), then the breadcrumb on its baseline.
+        shown = t.elide(r.name, self.f_name, right_edge - pad - (x0 + pad), Qt.TextElideMode.ElideRight)
+        name = t.get(shown, self.f_name)
         ns = name.size()
         nm = t.metrics(self.f_name)
         ny = y + (row_h - ns.height()) / 2

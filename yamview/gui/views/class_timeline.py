@@ -20,7 +20,7 @@ from PySide6.QtCore import QPoint
 
 from yamview.core.smoothing import StableRanking
 from yamview.gui import palette
-from yamview.gui.views.common import scrolling_plot, style_colour_bar
+from yamview.gui.views.common import FastImage, scrolling_plot, style_colour_bar
 from yamview.gui.views.live import Tick
 
 HISTORY = 512  # frames kept: 10 s at the smallest hop (0.1 s) is 100; at 0.01 s, 5 s
@@ -38,7 +38,7 @@ class ClassTimeline:
         self.widget = scrolling_plot(seconds)
         self.plot = self.widget.getPlotItem()
         self.plot.invertY(True)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = FastImage(axisOrder="row-major")
         self.plot.addItem(self.image)
         # The legend: which colour means which score.
         self.legend = pg.ColorBarItem(values=(0.0, 1.0), colorMap=palette.colormap(colormap), interactive=False,

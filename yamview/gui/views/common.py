@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QImage
 
 from yamview.gui import palette
 
@@ -50,3 +51,19 @@ def style_colour_bar(bar: pg.ColorBarItem, label: str) -> None:
     axis.setTextPen(palette.FOREGROUND)
     axis.setLabel(label)
     axis.setWidth(COLOUR_BAR_AXIS_WIDTH)
+
+
+class FastImage(pg.ImageItem):
+    """An ImageItem whose rendered picture is kept as premultiplied ARGB32.
+
+    pyqtgraph hands a colour-mapped image to Qt as an 8-bit indexed QImage, which the raster
+    painter converts on every paint: measured 0.72 ms per paint of a 500x128 spectrogram, against
+    0.13 ms for ARGB32 plus 0.13 ms to convert once per new picture. The scrolling views are
+    painted at display rate, so this is most of their drawing cost.
+    """
+
+    def render(self, *args, **kwargs):
+        super().render(*args, **kwargs)
+        q = self.qimage
+        if q is not None and q.format() != QImage.Format.Format_ARGB32_Premultiplied:
+            self.qimage = q.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 
 from yamview.core.spectrum import Spectrogram
 from yamview.gui import palette
-from yamview.gui.views.common import LEFT_AXIS_WIDTH, scrolling_plot, style_colour_bar
+from yamview.gui.views.common import LEFT_AXIS_WIDTH, FastImage, scrolling_plot, style_colour_bar
 from yamview.gui.views.live import Tick
 
 COLORMAPS = palette.COLORMAPS
@@ -70,7 +70,7 @@ class SpectrogramView:
         self.axis.setPen(palette.FOREGROUND)
         self.axis.setTextPen(palette.FOREGROUND)
         self.plot.setLabel("left", "Hz")
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = FastImage(axisOrder="row-major")
         self.plot.addItem(self.image)
         # The dB colour bar: which colour means how loud (follows the dB range control).
         self.colour_bar = pg.ColorBarItem(values=db_range, colorMap=palette.colormap(colormap), interactive=False,
