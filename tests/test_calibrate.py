@@ -317,3 +317,27 @@ def test_any_of_mappings_are_refused_with_a_hint(esc10_set, model, tmp_path):
     recordings, _ = find_recordings([folder])
     with pytest.raises(DatasetError, match="maps to any one of .*its own label,class row"):
         load_set(recordings, model, read_mapping(mapping, model.labels), use_cache=False)
+
+
+def test_a_model_with_two_heads_is_calibrated_one_head_at_a_time(model, tmp_path, esc10_set):
+    from yamview.core.calibrate import calibrate
+    from yamview.core.calibrate.export import calibrated_model
+    from yamview.core.tflite import Head, add_head, write_audio_classifier_metadata
+
+    yamnet = read_audio_model_metadata(model.data).heads[0]
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(3, 1024)).astype(np.float32) * 0.05
+    two = write_audio_classifier_metadata(
+        add_head(model.data, "tower0/network/layer28/reduce_mean", weights, np.zeros(3, np.float32),
+                 name="custom"),
+        [Head(yamnet.name, yamnet.labels, yamnet.label_file), Head("custom", ("a", "b", "c"))])
+    path = tmp_path / "two_heads.tflite"
+    path.write_bytes(two)
+    with pytest.raises(DatasetError, match="has 2 heads .*calibrate one at a time"):
+        calibrate([esc10_set[0]], Model(path))
+    # With one head chosen, its calibration lands on that head's output, the other stays as is.
+    custom = Model(path, head="custom")
+    calibration = ScoreCalibration("INVERSE_LOGISTIC", 0.0, (Sigmoid(1.0, 2.0, 0.5),) * 3)
+    heads = read_audio_model_metadata(calibrated_model(custom, calibration)).heads
+    assert heads[1].name == "custom" and heads[1].calibration == calibration
+    assert heads[0].calibration is None and heads[0].labels == yamnet.labels

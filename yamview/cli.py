@@ -227,6 +227,8 @@ def _add_calibrate_parser(sub) -> None:
                    "default half the window)")
     c.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
     _add_model_options(c)
+    c.add_argument("--head", metavar="NAME|INDEX",
+                   help="of a model with several heads: the one to calibrate (one at a time)")
     _add_debug(c)
 
 

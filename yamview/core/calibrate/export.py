@@ -47,15 +47,18 @@ def thresholds_beside(model: Model, default: float) -> np.ndarray | None:
 
 
 def calibrated_model(model: Model, calibration: ScoreCalibration) -> bytes:
-    """``model``'s bytes with ``calibration`` on its score output (output 0); any calibration the
-    model had is replaced, everything else in its metadata kept."""
+    """``model``'s bytes with ``calibration`` on the head the model scores (its only one, or the
+    one chosen with ``head``); any calibration that head had is replaced, everything else in the
+    metadata kept."""
     try:
         heads = list(read_audio_model_metadata(model.data).heads)
         if not heads:  # a bare model: describe its score output from what the loader knows
             heads = [Head("scores", tuple(model.labels))]
-        if not heads[0].labels:
-            heads[0] = dataclasses.replace(heads[0], labels=tuple(model.labels))
-        heads[0] = dataclasses.replace(heads[0], calibration=calibration)
+        names = [h.name for h in heads]
+        target = names.index(model.heads[0].name) if model.heads[0].name in names else 0
+        if not heads[target].labels:
+            heads[target] = dataclasses.replace(heads[target], labels=tuple(model.labels))
+        heads[target] = dataclasses.replace(heads[target], calibration=calibration)
         return write_audio_classifier_metadata(model.data, heads, sample_rate=model.sample_rate)
     except (MetadataError, ValueError) as exc:
         raise ExportError(f"cannot add the calibration to {model.path.name}: {exc}") from None

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from yamview.core.calibrate.dataset import (
+    DatasetError,
     LabelledSet,
     Progress,
     find_recordings,
@@ -32,6 +33,10 @@ def calibrate(paths: Sequence[str | os.PathLike], model: Model, labels: str | os
               min_frames: int = MIN_LABELLED_FRAMES, progress: Progress | None = None) -> Calibration:
     """Find the labelled recordings, analyse them, fit and check. Raises DatasetError (bad
     recordings or labels) or FitError (nothing to fit), each with one clear message."""
+    if len(model.heads) > 1:  # one calibration file per output: fit one head at a time
+        names = ", ".join(h.name for h in model.heads)
+        raise DatasetError(f"{model.path.name} has {len(model.heads)} heads ({names}); calibrate one "
+                           "at a time (--head NAME)")
     recordings, notes = find_recordings(paths, labels)
     data = load_set(recordings, model, mapping, hop_seconds=hop_seconds, use_cache=use_cache,
                     progress=progress, skipped=notes, jobs=jobs)
