@@ -183,3 +183,15 @@ def test_compare_prints_agreement_time_and_deltas(capsys, cdir, scape, model_pat
     assert "dF1" in out and next(l for l in out.splitlines() if l.endswith("  Speech") and "+0.000" in l)
     code, _, err = run(capsys, "analyze", scape.wav, "--compare", tmp_path / "missing.tflite")
     assert code == 1 and "cannot load --compare model" in err
+
+
+def test_compare_at_another_hop(capsys, cdir, scape, model_path):
+    code, out, err = run(capsys, "analyze", scape.wav, "--labels", scape.labels_txt, "--mapping",
+                         scape.mapping_csv, "--compare", model_path, "--compare-hop", "0.3")
+    assert code == 0, err
+    assert "B scored other frames" in out and "every 0.3 s" in out
+    agreement = float(out.split("top-1 agreement ")[1].split(";")[0])
+    assert 0.6 < agreement < 1.0
+    with pytest.raises(SystemExit) as e:
+        run(capsys, "analyze", scape.wav, "--compare", model_path, "--compare-hop", "0")
+    assert e.value.code == 2 and "--compare-hop" in capsys.readouterr().err

@@ -176,3 +176,24 @@ def test_find_more_like_this_in_a_folder(opened, scape, qtbot, corpus_dir, tmp_p
     dog = names.index(str(folder / "001_Dog_bark__1-100032-A.ogg")) + 1
     rain = names.index(str(folder / "002_Rain__3-132852-A.ogg")) + 1
     assert best[dog] > best[rain]  # another dog is more like the dog than rain is
+
+
+def test_ab_compare_at_another_hop(opened, reference, qtbot, model):
+    """The same model at B's hop: read on A's frames (nearest centre), as the core computes it."""
+    from yamview.core.analysis import analyze
+    from yamview.core.audio import AudioFile
+    from yamview.core.compare import compare
+
+    w, a = opened, reference
+    assert not w.compare_with("hop")  # B's hop still "same as A": nothing to compare, said so
+    assert "B's hop" in w.message()
+    w.compare_panel.hop.setValue(0.3)
+    assert w.compare_with("hop")
+    qtbot.waitUntil(lambda: w.comparison is not None, timeout=TIMEOUT)
+    c = w.comparison
+    assert c.aligned and c.b.framing.hop_seconds == pytest.approx(0.3)
+    b = analyze(AudioFile(w.path), model, hop_seconds=0.3).result()
+    np.testing.assert_array_equal(c.top_differs, compare(a, b).top_differs)
+    assert "read at the one nearest" in w.compare_panel.summary.text()
+    assert w.disagreement_lane.axis.names == ["top class differs"]  # no labels: one row
+    assert w.disagreement_lane.widget.isVisible()

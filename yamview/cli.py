@@ -181,8 +181,10 @@ def _add_analyze_parser(sub) -> None:
                    help="merge events of one class closer than this")
     from yamview.core.export import FORMATS
 
-    g.add_argument("--compare", metavar="MODEL2", help="also analyse with a second .tflite model (same "
-                   "frames) and print top-1 agreement, time per frame and per-class metric deltas")
+    g.add_argument("--compare", metavar="MODEL2", help="also analyse with a second .tflite model and print "
+                   "top-1 agreement, time per frame and per-class metric deltas (on this model's frames)")
+    g.add_argument("--compare-hop", type=_hop, metavar="S", help="the --compare model's hop (default: "
+                   "the same as --hop); its frames are read at the one nearest each frame of the first")
     x = a.add_argument_group("exports (each written atomically)")
     for fmt in FORMATS:
         x.add_argument(f"--export-{fmt.key}", metavar="PATH", help=fmt.help)
@@ -592,7 +594,7 @@ def _analyze(args) -> int:
             if args.metrics:
                 _print_metrics(result, lenient=related is not None)
         if model_b is not None:
-            other = _cached_analysis(args, source, model_b)
+            other = _cached_analysis(args, source, model_b, hop=args.compare_hop)
             if isinstance(other, int):
                 return other
             from yamview.core.compare import CompareError, compare
@@ -667,12 +669,12 @@ def _is_stdout(path: str) -> bool:
         return False
 
 
-def _cached_analysis(args, source, model):
+def _cached_analysis(args, source, model, hop=None):
     """The file's analysis by ``model`` through the cache; an exit code after one message."""
     from yamview.core.audio import AudioError
 
     try:
-        return _analysis_of(args, source, args.file, model)
+        return _analysis_of(args, source, args.file, model, hop=hop)
     except (AudioError, MemoryError) as exc:
         _file_failure(args.file, exc, "analyze")
         return EXIT_FAILED
@@ -691,11 +693,11 @@ def _file_failure(name: str, exc: BaseException, verb: str, debug: bool = False)
     return reason
 
 
-def _analysis_of(args, source, name, model, pool=None, progress=True):
+def _analysis_of(args, source, name, model, pool=None, progress=True, hop=None):
     """``source`` analysed by ``model`` through the cache (raises AudioError)."""
     from yamview.core.cache import CachedAnalysis
 
-    job = CachedAnalysis(source, model, args.hop, use_cache=not args.no_cache, name=name,
+    job = CachedAnalysis(source, model, hop or args.hop, use_cache=not args.no_cache, name=name,
                          jobs=args.jobs, pool=pool)
     if job.cached is not None:
         return job.cached
@@ -821,6 +823,9 @@ def _print_compare(c) -> None:
     a, b = c.a, c.b
     print(f"compare A = {a.model_name} ({a.kernels}) with B = {b.model_name} ({b.kernels}) "
           f"on {a.n_frames} frames, {len(c.classes)} shared classes")
+    if c.aligned:
+        print(f"  B scored other frames ({b.n_frames} of {b.framing.window_seconds:.3f} s every "
+              f"{b.framing.hop_seconds:.4g} s): read at the one nearest each of A's")
     print(f"  top-1 agreement {c.top1_agreement:.3f}; frames that disagree {int(c.disagreement.sum())} "
           f"(top class {int(c.top_differs.sum())}, labelled hit/miss {int(c.labelled_differs.sum())})")
     print(f"  time per frame A {Comparison.ms_per_frame(a):.3f} ms, B {Comparison.ms_per_frame(b):.3f} ms")

@@ -1,7 +1,10 @@
-"""A/B: two models (or one model with other kernels, hop or head) on the same frames of a file.
+"""A/B: two models (or one model with other kernels, hop or head) on the frames of one file.
 
 Everything is by class *name*, so a model with another label list (a custom head) compares on
-the classes the two share. The frames must be the same: same frame starts and window.
+the classes the two share. Everything is on A's frames: when B scored other frames (another
+hop, or a model with another window such as BirdNET's 3 s), each A frame takes the B frame whose
+centre is nearest to its own (``Comparison.aligned``); B's metrics are then those of B's scores
+read on A's frames, so the two columns count the same frames against the same labels.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Comparison:
     labelled_differs: np.ndarray  # bool [frames]: a labelled class is a hit for one, a miss for the other
     metrics_a: metrics_mod.Metrics | None  # on the shared classes, in ``classes`` order
     metrics_b: metrics_mod.Metrics | None
+    aligned: bool = False  # B scored other frames: read at the B frame nearest each A frame
 
     @property
     def disagreement(self) -> np.ndarray:
@@ -67,12 +71,12 @@ def compare(a: Analysis, b: Analysis, truth: np.ndarray | None = None, threshold
             any_of: metrics_mod.AnyOfGroups | None = None) -> Comparison:
     """Compare ``b`` with ``a`` frame by frame; ``truth`` (bool [frames, A's classes]) adds the
     labelled lane and per-class metrics. ``thresholds`` is one value or one per A class."""
-    if a.n_frames != b.n_frames or a.framing.window_seconds != b.framing.window_seconds or not np.allclose(
-            a.starts, b.starts):
-        raise CompareError(
-            f"the models do not score the same frames (A: {a.n_frames} frames of "
-            f"{a.framing.window_seconds:.3f} s every {a.framing.hop_seconds:.4g} s; B: {b.n_frames} of "
-            f"{b.framing.window_seconds:.3f} s every {b.framing.hop_seconds:.4g} s)")
+    if not a.n_frames or not b.n_frames:
+        raise CompareError("one of the analyses has no frames")
+    at = nearest_frames(a, b)
+    aligned = not (a.n_frames == b.n_frames and a.framing.window_seconds == b.framing.window_seconds
+                   and np.allclose(a.starts, b.starts))
+    scores_b = b.scores[at] if aligned else b.scores
     index_b = {name: j for j, name in enumerate(b.labels)}
     shared = [i for i, name in enumerate(a.labels) if name in index_b]
     if not shared:
@@ -80,14 +84,14 @@ def compare(a: Analysis, b: Analysis, truth: np.ndarray | None = None, threshold
     cols_a = np.array(shared, np.intp)
     cols_b = np.array([index_b[a.labels[i]] for i in shared], np.intp)
     names = [a.labels[i] for i in shared]
-    top_a, top_b = a.scores.argmax(axis=1), b.scores.argmax(axis=1)
+    top_a, top_b = a.scores.argmax(axis=1), scores_b.argmax(axis=1)
     names_a, names_b = np.array(a.labels, object), np.array(b.labels, object)
     top_differs = names_a[top_a] != names_b[top_b]
     labelled = np.zeros(a.n_frames, bool)
     ma = mb = None
     if truth is not None:
         thr = thresholds_for(thresholds, len(a.labels))[cols_a]
-        sa, sb = a.scores[:, cols_a], b.scores[:, cols_b]
+        sa, sb = a.scores[:, cols_a], scores_b[:, cols_b]
         # any-of labels are resolved in A's class space, then cut to the shared classes
         pred_a = a.scores >= thresholds_for(thresholds, len(a.labels))
         t_a = metrics_mod.resolve_truth(truth, pred_a, any_of)[:, cols_a]
@@ -100,4 +104,13 @@ def compare(a: Analysis, b: Analysis, truth: np.ndarray | None = None, threshold
         hit_a, hit_b = (sa >= thr) & t_a, (sb >= thr) & metrics_mod.resolve_truth(t, sb >= thr, groups)
         on = t_a.any(axis=0)
         labelled = (hit_a[:, on] != hit_b[:, on]).any(axis=1)
-    return Comparison(a, b, names, top_a, top_b, top_differs, labelled, ma, mb)
+    return Comparison(a, b, names, top_a, top_b, top_differs, labelled, ma, mb, aligned)
+
+
+def nearest_frames(a: Analysis, b: Analysis) -> np.ndarray:
+    """int [A's frames]: for each A frame, the B frame whose centre is nearest (ties: the earlier)."""
+    centre_a = a.starts + a.framing.window_seconds / 2
+    centre_b = b.starts + b.framing.window_seconds / 2
+    right = np.clip(np.searchsorted(centre_b, centre_a), 0, b.n_frames - 1)
+    left = np.clip(right - 1, 0, b.n_frames - 1)
+    return np.where(np.abs(centre_b[left] - centre_a) <= np.abs(centre_b[right] - centre_a), left, right)

@@ -9,7 +9,8 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+    QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QWidget)
 
 COLUMNS = ["Class", "Lab.", "F1 A", "F1 B", "ΔP", "ΔR", "ΔF1"]
 
@@ -31,7 +32,8 @@ class _Number(QTableWidgetItem):
 
 
 class ComparePanel(QWidget):
-    compare_requested = Signal(str)  # "model" (pick a file) or "kernels" (same model, other kernels)
+    # "model" (pick a file), "kernels" (same model, other kernels) or "hop" (same model, B's hop)
+    compare_requested = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,6 +49,23 @@ class ComparePanel(QWidget):
         kernels.clicked.connect(lambda: self.compare_requested.emit("kernels"))
         row.addWidget(kernels)
         layout.addLayout(row)
+        hop_row = QHBoxLayout()
+        hop_row.addWidget(QLabel("B's hop"))
+        self.hop = QDoubleSpinBox()
+        self.hop.setRange(0.0, 10.0)
+        self.hop.setDecimals(3)
+        self.hop.setSingleStep(0.05)
+        self.hop.setSuffix(" s")
+        self.hop.setSpecialValueText("same as A")
+        self.hop.setToolTip("B may score other frames: each of A's frames is then compared with B's "
+                            "frame whose centre is nearest")
+        hop_row.addWidget(self.hop)
+        at_hop = QPushButton("…this model at B's hop")
+        at_hop.setToolTip("The same model and kernels, framed at B's hop")
+        at_hop.clicked.connect(lambda: self.compare_requested.emit("hop"))
+        hop_row.addWidget(at_hop)
+        hop_row.addStretch(1)
+        layout.addLayout(hop_row)
         self.summary = QLabel("No comparison yet.")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -68,7 +87,10 @@ class ComparePanel(QWidget):
         self.summary.setText(
             f"A: <b>{c.a.model_name}</b> ({c.a.kernels}) · B: <b>{c.b.model_name}</b> ({c.b.kernels})<br>"
             f"top-1 agreement <b>{c.top1_agreement:.3f}</b> · {int(c.disagreement.sum())} of {c.a.n_frames} "
-            f"frames disagree · time per frame A {ms(c.a):.2f} ms, B {ms(c.b):.2f} ms")
+            f"frames disagree · time per frame A {ms(c.a):.2f} ms, B {ms(c.b):.2f} ms"
+            + (f"<br>B scored other frames (every {c.b.framing.hop_seconds:.4g} s, "
+               f"{c.b.framing.window_seconds:.3f} s windows): read at the one nearest each of A's"
+               if c.aligned else ""))
         rows = c.rows()
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(rows))

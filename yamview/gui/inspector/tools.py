@@ -183,7 +183,7 @@ def analyse_with(path: str, model_b, hop_seconds, use_cache: bool, *, stale):
 
 
 class InspectorCompare:
-    """A/B: a second model on the same frames (a mixin of InspectorWindow)."""
+    """A/B: a second model (or this one at another hop) on this recording (a mixin of InspectorWindow)."""
 
     def compare_with(self, how: str = "model", model_path: str | None = None) -> bool:
         from yamview.core.model import Model, ModelError
@@ -193,9 +193,15 @@ class InspectorCompare:
             self.show_message("Compare needs a complete analysis: open a recording and let it finish.", "info")
             return False
         try:
+            hop_b = self.compare_panel.hop.value() or s.framing.hop_seconds
+            if how == "hop" and hop_b == s.framing.hop_seconds:
+                self.show_message("Set B's hop to another value than A's to compare the two framings.", "info")
+                return False
             if how == "kernels":
                 other = "reference" if self.model.kernels.value == "fast" else "fast"
                 model_b = self.model.reconfigured(kernels=other, threads=1)
+            elif how == "hop":
+                model_b = self.model.reconfigured(threads=1)
             else:
                 if model_path is None:
                     model_path, _ = QFileDialog.getOpenFileName(self, "Model B", "", "TFLite models (*.tflite)")
@@ -206,8 +212,7 @@ class InspectorCompare:
             self.show_message(f"Cannot compare: {exc}", "error")
             return False
         self.compare_panel.summary.setText(f"Analysing with B = {model_b.name} ({model_b.kernels.value})…")
-        self.compare_jobs.submit(self.path, analyse_with, self.path, model_b, s.framing.hop_seconds,
-                                 self.use_cache)
+        self.compare_jobs.submit(self.path, analyse_with, self.path, model_b, hop_b, self.use_cache)
         return True
 
     def _on_compared(self, path, other) -> None:
