@@ -17,8 +17,9 @@ from yamview import __version__
 from yamview.core.framing import MIN_HOP_SECONDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-SELF_TEST_HELP = ("check this install and exit: load the model, classify a test tone, render the "
-                  "window offscreen; prints ok or the reason it failed")
+SELF_TEST_HELP = ("check this install and exit: load the model, classify a test tone, play it "
+                  "through the live pipeline, render the window offscreen; prints ok or the reason "
+                  "it failed")
 COMMANDS = {"classify", "analyze", "calibrate", "fetch", "export-model", "train"}
 
 
