@@ -82,6 +82,15 @@ _MEDIAPIPE = (
     "print(frames)\n"
 )
 
+# yamview's decoding alone (decode, downmix, resample to the model's rate): its CPU time is the
+# part of a run that stays on one thread whatever --jobs is.
+_DECODE = (
+    "import sys\n"
+    "from yamview.core.audio import AudioFile\n"
+    "n = sum(len(b) for b in AudioFile(sys.argv[1]).blocks(int(sys.argv[2])))\n"
+    "print(n)\n"
+)
+
 
 def cpu_jiffies() -> tuple[int, int]:
     """(busy, total) jiffies of all cores since boot, from /proc/stat."""
@@ -104,6 +113,7 @@ class Run:
         self.rss: list[float] = []
         self.others: list[float] = []  # cores busy with other processes during the run
         self.cores: list[float] = []  # cores this process kept busy (CPU time / wall)
+        self.cpus: list[float] = []  # CPU seconds (user + system) of the whole process
         self.loads: list[float] = []
         self.frames = 0
 
@@ -126,6 +136,7 @@ class Run:
         busy_cores = cores * (busy1 - busy0) / max(1, total1 - total0)
         self.others.append(max(0.0, busy_cores - cpu_s / wall_s))
         self.cores.append(cpu_s / wall_s)
+        self.cpus.append(cpu_s)
         self.walls.append(wall_s)
         self.fps.append(self.frames / wall_s)
         self.rss.append(int(kib) / 1024)
@@ -229,6 +240,8 @@ def main(argv=None) -> int:
         mp = Run("MediaPipe AudioClassifier", [sys.executable, "-c", _MEDIAPIPE, str(model_path), str(flac)],
                  frames_from_output=True)
         runs.append((mp, 0))
+    decode = Run("decoding alone (1 thread)", [sys.executable, "-c", _DECODE, str(flac), str(model.sample_rate)])
+    runs.append((decode, 0))
 
     inproc = {("fast", 1): [], ("fast", 2): [], ("reference", 1): [], ("reference", 2): []}
     fast_frames = decoded_frames(flac, model, 600, 0.4875)
@@ -243,8 +256,9 @@ def main(argv=None) -> int:
         order = runs[r % len(runs):] + runs[: r % len(runs)]
         for run, expected in order:
             run.once(expected)
-            print(f"  round {r + 1}: {run.label:<30} {run.walls[-1]:6.2f} s {run.fps[-1]:6.0f} frames/s  "
-                  f"uses {run.cores[-1]:.2f} cores  RSS {run.rss[-1]:4.0f} MiB  load {run.loads[-1]:5.2f}  "
+            fps = f"{run.fps[-1]:6.0f} frames/s" if run.frames else " " * 15
+            print(f"  round {r + 1}: {run.label:<30} {run.walls[-1]:6.2f} s {fps}  "
+                  f"CPU {run.cpus[-1]:5.2f} s = {run.cores[-1]:.2f} cores  RSS {run.rss[-1]:4.0f} MiB  load {run.loads[-1]:5.2f}  "
                   f"others {run.others[-1]:.2f} cores", flush=True)
         for (kernels, jobs), values in inproc.items():
             m, frames = (model, fast_frames) if kernels == "fast" else (ref_model, ref_frames)
@@ -252,11 +266,12 @@ def main(argv=None) -> int:
             print(f"  round {r + 1}: inference alone, {kernels:<9} --jobs {jobs}: {values[-1]:7.0f} frames/s "
                   f"({len(frames)} frames decoded beforehand)", flush=True)
 
-    print("\n== medians over rounds (whole processes on the 1 h FLAC; uses = the process's CPU time / "
-          "wall; others = cores busy with other processes meanwhile, from /proc/stat)")
+    print("\n== medians over rounds (whole processes on the 1 h FLAC; CPU = the process's user + system "
+          "time, cores = CPU / wall; others = cores busy with other processes meanwhile, from /proc/stat)")
     for run, _ in runs:
-        print(f"  {run.label:<30} {median(run.walls):6.2f} s {median(run.fps):6.0f} frames/s ({run.frames} frames)  "
-              f"uses {median(run.cores):.2f} cores  RSS {median(run.rss):4.0f} MiB  load {median(run.loads):5.2f}  "
+        fps = f"{median(run.fps):6.0f} frames/s ({run.frames} frames)" if run.frames else " " * 29
+        print(f"  {run.label:<30} {median(run.walls):6.2f} s {fps}  "
+              f"CPU {median(run.cpus):5.2f} s = {median(run.cores):.2f} cores  RSS {median(run.rss):4.0f} MiB  load {median(run.loads):5.2f}  "
               f"others {median(run.others):.2f} cores")
 
     def ratio(a: Run, b: Run) -> tuple[float, list[float]]:
@@ -274,6 +289,20 @@ def main(argv=None) -> int:
               f"({median(inproc[(kernels, 1)]):.0f} -> {median(inproc[(kernels, 2)]):.0f} frames/s)  "
               f"[{', '.join(f'{x:.2f}' for x in per_round)}]")
 
+    # What the same work would take on 2 idle cores, from CPU times (which load changes little):
+    # one job overlaps decoding (one thread) with inference (one thread); two jobs can at best
+    # share all the CPU time over both cores, and never beat the decoding thread alone.
+    dec = median(decode.cpus)
+    print("\n== on 2 idle cores, from the CPU times above (decoding alone "
+          f"{dec:.2f} CPU s: it stays on one thread)")
+    for hop in ("0.4875", "0.975"):
+        one, two = by_label[f"yamview --jobs 1, hop {hop}"], by_label[f"yamview --jobs 2, hop {hop}"]
+        ideal1 = max(dec, median(one.cpus) - dec)
+        ideal2 = max(dec, median(two.cpus) / 2)
+        print(f"  hop {hop}: 1 job >= {ideal1:.2f} s (decode {dec:.2f} | inference and the rest "
+              f"{median(one.cpus) - dec:.2f}), 2 jobs >= {ideal2:.2f} s (all CPU {median(two.cpus):.2f} / 2): "
+              f"at most {ideal1 / ideal2:.2f}x")
+
     vs_mp = None
     if mp is not None:
         vs_mp, vs_rounds = ratio(all_jobs, mp)
@@ -281,6 +310,12 @@ def main(argv=None) -> int:
         print("\n== yamview vs MediaPipe AudioClassifier, same file, same hop (0.975 s), frames/s")
         print(f"  yamview --jobs 1 / MediaPipe:  {one:.2f}x  [{', '.join(f'{x:.2f}' for x in one_rounds)}]")
         print(f"  yamview --jobs {args.jobs} / MediaPipe:  {vs_mp:.2f}x  [{', '.join(f'{x:.2f}' for x in vs_rounds)}]")
+        best = max(dec, median(all_jobs.cpus) / min(args.jobs, usable_cores()))
+        print(f"  CPU time for the same audio: MediaPipe {median(mp.cpus):.2f} s, yamview --jobs {args.jobs} "
+              f"{median(all_jobs.cpus):.2f} s ({median(mp.cpus) / median(all_jobs.cpus):.2f}x less); on "
+              f"{min(args.jobs, usable_cores())} idle cores yamview needs >= {best:.2f} s wall (decoding "
+              f"alone {dec:.2f} s): at most {median(mp.cpus) / best:.2f}x MediaPipe if MediaPipe keeps one "
+              "core busy")
 
     rss2 = max(by_label["yamview --jobs 2, hop 0.4875"].rss + by_label["yamview --jobs 2, hop 0.975"].rss)
 
