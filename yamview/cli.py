@@ -186,7 +186,7 @@ def _add_analyze_parser(sub) -> None:
                    "top-1 agreement, time per frame and per-class metric deltas (on this model's frames)")
     g.add_argument("--compare-hop", type=_hop, metavar="S", help="the --compare model's hop (default: "
                    "the same as --hop); its frames are read at the one nearest each frame of the first")
-    x = a.add_argument_group("exports (each written atomically)")
+    x = a.add_argument_group("exports (a file is replaced only once complete; - is standard output)")
     for fmt in FORMATS:
         x.add_argument(f"--export-{fmt.key}", metavar="PATH", help=fmt.help)
     a.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")

@@ -15,8 +15,7 @@ from pathlib import Path
 MiB = 1 << 20
 # A .tflite flatbuffer addresses at most 2 GB; YAMNet is 4 MB, big audio models a few 100 MB.
 MAX_MODEL_BYTES = 1024 * MiB
-# A label list inside a model: YAMNet's 521 names are 6 KB.
-MAX_MODEL_LABELS_BYTES = 4 * MiB
+# Files packed inside a model (label lists, calibration): core/tflite/metadata.MAX_PACKED_FILE_BYTES.
 # Label tracks, mapping and thresholds CSVs: an hour of dense labels is ~1 MB.
 MAX_TEXT_BYTES = 64 * MiB
 MAX_LINE_CHARS = 64 * 1024
