@@ -16,7 +16,7 @@ import numpy as np
 
 from yamview.core.framing import frame_cells
 
-# Slack for float seconds: hop arithmetic like 2 * 0.4875 vs 0.975 must not decide a merge.
+# Slack for float seconds: hop arithmetic like 2 * hop vs window must not decide a merge.
 _EPS = 1e-9
 
 

@@ -156,8 +156,11 @@ class TeachPanel(QGroupBox):
     def save_take(self, samples: np.ndarray, rate: int, stem: str = "take") -> Path | None:
         """Save ``samples`` under the typed class; one message on any problem."""
         info = self.window.model_info
-        window_seconds = info.window / info.sample_rate if info is not None else 0.975
-        reserved = [c for c in info.labels if c not in info.user_classes] if info is not None else []
+        if info is None:  # its window says how long a take must be, and its classes which names are taken
+            self.window.show_message("Wait until the model has loaded, then record again.", "info")
+            return None
+        window_seconds = info.window / info.sample_rate
+        reserved = [c for c in info.labels if c not in info.user_classes]
         return save_to_training_set(self.window, self.folder, self.class_name.text(), samples, rate,
                                     stem, window_seconds, reserved, after=self.refresh)
 

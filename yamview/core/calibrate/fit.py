@@ -131,43 +131,13 @@ class Fit:
         return [c for c in self.classes if c.sigmoid is not None]
 
 
-def logistic_regression(x: np.ndarray, y: np.ndarray, c: float = L2_C, max_iter: int = 100
-                        ) -> tuple[float, float]:
-    """(slope, offset) minimising ``sum(log-loss) + slope² / (2c)``: one feature, intercept not
-    penalised — the model scikit-learn's ``LogisticRegression(C=c)`` fits (the tests check that),
-    in plain numpy so the app needs no scipy. Newton steps with step halving; the small penalty
-    keeps a perfectly separable class finite.
-    """
-    x = np.asarray(x, np.float64)
-    y = np.asarray(y, np.float64)
-    mean = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
-    theta = np.array([0.0, math.log(mean / (1 - mean))])
+def logistic_regression(x: np.ndarray, y: np.ndarray, c: float = L2_C) -> tuple[float, float]:
+    """(slope, offset) of scikit-learn's ``LogisticRegression(C=c)`` on one feature: the slope's
+    small L2 penalty keeps a perfectly separable class finite; the intercept is not penalised."""
+    from sklearn.linear_model import LogisticRegression
 
-    def loss(t: np.ndarray) -> float:
-        z = t[0] * x + t[1]
-        return float(np.sum(np.logaddexp(0.0, z) - y * z) + t[0] ** 2 / (2 * c))
-
-    current = loss(theta)
-    for _ in range(max_iter):
-        z = theta[0] * x + theta[1]
-        p = np.exp(-np.logaddexp(0.0, -z))
-        h = p * (1 - p)
-        grad = np.array([np.sum((p - y) * x) + theta[0] / c, np.sum(p - y)])
-        hess = np.array([[np.sum(h * x * x) + 1 / c, np.sum(h * x)], [np.sum(h * x), np.sum(h) + 1e-12]])
-        step = np.linalg.solve(hess, grad)
-        t = 1.0
-        while t > 1e-8:  # halve until the loss goes down (Newton can overshoot far from the optimum)
-            candidate = theta - t * step
-            value = loss(candidate)
-            if value <= current:
-                break
-            t /= 2
-        else:
-            break
-        theta, improvement, current = candidate, current - value, value
-        if improvement < 1e-10 * max(1.0, abs(current)):
-            break
-    return float(theta[0]), float(theta[1])
+    model = LogisticRegression(C=c, tol=1e-8, max_iter=1000).fit(np.asarray(x, np.float64).reshape(-1, 1), y)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
 
 
 def _platt(raw: np.ndarray, truth: np.ndarray) -> Sigmoid:

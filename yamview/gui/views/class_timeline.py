@@ -3,7 +3,7 @@
 Alignment: a frame's colour sits at the END of the window it scored, over the audio that frame
 added (from the previous frame's end to its own end). So the timeline's right edge is the
 spectrogram's right edge (the newest audio), and a sound's classes light up from where the sound
-starts in the spectrogram until one window (0.975 s for YAMNet) after it, never before it. A
+starts in the spectrogram until one window (the model's window) after it, never before it. A
 change of hop or a skipped frame leaves no stripes or holes.
 
 The image is built in absolute stream time and only moved as time passes: it is rebuilt when a
