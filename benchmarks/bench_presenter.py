@@ -108,12 +108,17 @@ def run_layout(args) -> dict:
     n_paint = len(view.paint_ms)
     n_tick = len(w.talk.tick_ms)
     frames0, scored0 = view.frames, w.frames_scored
+    import resource
+
     wall0, cpu0 = time.perf_counter(), time.thread_time()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     from PySide6.QtCore import QTimer
 
     QTimer.singleShot(int(args.seconds * 1000), app.quit)
     app.exec()  # the real event loop: timers and paints as in the app
     wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    process_cpu = (ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime) / wall
     frames = view.frames - frames0
     times = np.array(stamps)
     intervals = np.diff(times[:, 0]) * 1000 if len(times) > 1 else np.array([])
@@ -132,6 +137,7 @@ def run_layout(args) -> dict:
         "gui_ms_p50": pct(cpu_per_frame, 50), "gui_ms_p95": pct(cpu_per_frame, 95),
         "gui_ms_p99": pct(cpu_per_frame, 99),
         "gui_busy": cpu / wall,
+        "process_cpu": process_cpu,  # the whole process, in cores (0.6 = 60 % of one core)
         "presenter_ms_p50": pct(np.add(paint_ms[: len(tick_ms)], tick_ms[: len(paint_ms)]), 50),
         "presenter_ms_p95": pct(np.add(paint_ms[: len(tick_ms)], tick_ms[: len(paint_ms)]), 95),
         "paint_ms_p50": pct(paint_ms, 50), "paint_ms_p95": pct(paint_ms, 95),

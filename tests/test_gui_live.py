@@ -110,10 +110,14 @@ def test_the_same_microphone_is_reconnected_when_it_comes_back(live_window, puls
     assert not w.running
     qtbot.wait(2500)  # a reconnect attempt while the device is gone changes nothing
     assert not w.running and w.transport.lost_device == "pulse"
+    # The fixture's restart briefly suspends the sink (it ends any stream open then): the window
+    # waits meanwhile, then its own timer finds the device back.
+    w.transport._reconnect.stop()
     pulse.restart()
-    # The source runs (its own thread) a moment before the window hears of it and says so.
+    w.transport._reconnect.start()
     qtbot.waitUntil(lambda: w.running and "Reconnected" in w.message(), timeout=20000)
-    assert w.source.device.name == "pulse"
+    assert w.source.device.name == "pulse" and w.transport.lost_device is None
     n = w.frames_scored
     qtbot.waitUntil(lambda: w.frames_scored > n, timeout=10000)  # scores flow again
-    assert w.transport.lost_device is None
+    w.stop()  # nothing streaming when the fixture re-initialises PortAudio
+    qtbot.waitUntil(lambda: w.transport._opening is None and not w.source.running, timeout=10000)

@@ -178,12 +178,18 @@ class PresenterView(QWidget):
                 continue
             # A row opening or folding shut is drawn whole, squeezed to its height: name and
             # score stay on it, and it never covers its neighbours.
+            if r.h >= 1.0:  # at rest (nearly always): no transform, cached text layouts draw fastest
+                self._paint_row(p, r, margin, stripe, x0, y, track_w, row_h, name_px)
+                continue
             p.save()
             p.translate(0, y)
             p.scale(1.0, r.h)
             self._paint_row(p, r, margin, stripe, x0, 0.0, track_w, row_h, name_px)
             p.restore()
-            self._hit.append((QRectF(margin, y, x0 + track_w - margin, row_h * r.h), r.key))
+        for r in rows:  # where each row is, for the mouse (right-click, tooltips)
+            if r.h > 0.0:
+                y = top + r.y * pitch
+                self._hit.append((QRectF(margin, y, x0 + track_w - margin, row_h * r.h), r.key))
         p.end()
         self._count(t0)
 
