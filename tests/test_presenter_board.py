@@ -97,6 +97,14 @@ def test_free_rows_follow_the_users_threshold():
     assert board.shown() == ["a", "b", "c", "d"]
 
 
+def test_free_rows_use_a_calibrated_models_per_class_thresholds():
+    """With per-class thresholds (a calibrated model's) each class is listed from its own."""
+    board = Board(LABELS, config=BoardConfig(top_n=5, attack=0.0, release=0.0, threshold=0.3))
+    board.class_thresholds = {"b": 0.5, "c": 0.1}
+    run(board, scores(a=0.9, b=0.35, c=0.2, d=0.2), 0.0, 0.5)
+    assert board.shown() == ["a", "c"]  # b under its 0.5, c over its 0.1, d under the global 0.3
+
+
 def test_a_small_lead_swaps_after_the_hold_not_never():
     """Hysteresis delays a swap by a small lead; it never leaves the wrong order for long."""
     board = Board(LABELS, config=BoardConfig(top_n=3, attack=0.0, release=0.0, hysteresis=0.05, hold=1.0))

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from yamview.core import training
 from yamview.core.training.dataset import class_folders
+from yamview.core.training.head import import_sklearn
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +257,7 @@ class TrainDialog(QDialog):
         self.resize(760, 620)
 
     def start(self) -> None:
+        import_sklearn()  # on the GUI thread, before the worker fits (see import_sklearn)
         self._thread = threading.Thread(target=self._work, name="yamview-train", daemon=True)
         self._thread.start()
 

@@ -12,6 +12,8 @@ does on recordings it has never heard, not on neighbouring frames of the same ta
 
 from __future__ import annotations
 
+import importlib
+
 import math
 import time
 import warnings
@@ -44,6 +46,18 @@ class TrainedHead:
         logits -= logits.max(axis=-1, keepdims=True)
         e = np.exp(logits)
         return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+
+def import_sklearn() -> None:
+    """Import scikit-learn (and scipy under it) now, on the calling thread.
+
+    The GUI calls this on its own thread before it fits on a worker thread: importing scipy's
+    extension modules on a worker thread while Qt runs once crashed the process (a segfault
+    inside the import, seen in the test suite). Imported once, later imports are free.
+    """
+    for name in ("sklearn.linear_model", "sklearn.model_selection", "sklearn.preprocessing"):
+        importlib.import_module(name)
 
 
 def balanced_weights(y: np.ndarray, groups: np.ndarray) -> np.ndarray:

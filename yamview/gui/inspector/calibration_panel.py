@@ -42,6 +42,7 @@ from yamview.core.calibrate import (
 )
 from yamview.core.calibrate.fit import HeldOut
 from yamview.core.calibrate.report import REPORT_SUFFIXES, heading, write_report
+from yamview.core.training.head import import_sklearn
 from yamview.gui import palette
 from yamview.gui.inspector.job import Background, ModelSpec, load_model
 
@@ -172,6 +173,7 @@ class CalibrationPanel(QWidget):
         def progress(done: int, total: int, name: str) -> None:
             self.analysed = (done, total, name)
 
+        import_sklearn()  # on the GUI thread, before the worker fits (see import_sklearn)
         self.jobs.submit("calibrate", _calibrate, paths, spec, mapping, objective, progress)
 
     def _show_progress(self) -> None:

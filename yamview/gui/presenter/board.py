@@ -12,8 +12,9 @@
   instead of jumping at the hop rate; ``StableRanking`` orders them with hysteresis, bounded in
   time: a lead of more than ``hysteresis`` swaps at once, a smaller one (over 0.005) once it has
   lasted ``hold`` seconds, so a visibly wrong order never stays longer than that;
-- free (non-focus) rows are those whose smoothed score is at or above the user's score threshold
-  (the same as in the main window); focus rows stay, with their own thresholds;
+- free (non-focus) rows are those whose smoothed score is at or above the user's score threshold,
+  or a calibrated model's per-class threshold (the same as in the main window); focus rows stay,
+  with their own thresholds;
 - motion without lies: rows are stacked, each with a height from 0 to 1. A row that arrives
   opens (0 -> 1) over ``GLIDE_SECONDS``, a row that goes folds shut (1 -> 0), and a row that
   changes rank folds shut at its old place while it opens at its new one; the rows in between
@@ -372,13 +373,15 @@ class Board:
         self._slots = slots
 
     def _floor(self, order: list[int], values: np.ndarray) -> list[int]:
-        """Free bars only at or over the user's threshold; focus classes always stay."""
+        """Free bars only at or over their threshold — a calibrated model's own for its class,
+        else the user's — as in the main window's bars; focus classes always stay."""
         out, shown = [], set()
         floor = max(float(self.config.threshold), 0.005)  # 0.00 would list every silent class
+        per_class = self.class_thresholds
         for key in order:
             if key in self._focus_by_key:
                 out.append(key)
-            elif values[key] >= floor:
+            elif values[key] >= (per_class.get(self.names[key], floor) if per_class else floor):
                 out.append(key)
                 shown.add(key)
         self._free_shown = shown

@@ -120,7 +120,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
         # A lasting sign in the main window while its views are frozen or replaying.
         self.state_sign = QLabel("")
         self.state_sign.setVisible(False)
-        w.statusBar().insertPermanentWidget(0, self.state_sign)
+        w.statusBar().addPermanentWidget(self.state_sign)
         for view in w.views:
             if isinstance(view, ClassRows):  # right-click a class: pin or hide it
                 view.widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
