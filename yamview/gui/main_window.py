@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QApplication, QComboBox, QFileDialog, QLabel, QLineEdit, QMainWindow, QPlainTextEdit,
-    QProgressBar, QSplitter, QTextEdit, QToolBar, QVBoxLayout, QWidget)
+    QAbstractSpinBox, QApplication, QLabel, QLineEdit, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from yamview.core.model import FALLBACK_SAMPLE_RATE
-from yamview.gui import palette
 from yamview.gui.chrome import Banner, WindowChrome, action, titled
-from yamview.gui.controls import OPEN_MODEL_ITEM, Controls
+from yamview.gui.controls import Controls
 from yamview.gui.presenter import TalkMode
+from yamview.gui.live_model import LiveModel
+from yamview.gui.live_keys import SpaceKey, shortcuts_box
+from yamview.gui.live_status import build_status_bar
 from yamview.gui.model_details import ModelDetails
 from yamview.gui.settings import Settings
-from yamview.gui.teach import TeachPanel, TrainDialog, marked
+from yamview.gui.teach import TeachPanel, TrainDialog
 from yamview.gui.transport import Transport
 from yamview.gui.views.class_bars import ClassBars
 from yamview.gui.views.class_timeline import ClassTimeline
@@ -40,58 +40,7 @@ from yamview.gui.worker import InferenceWorker, ModelInfo, Scored, WorkerThread
 log = logging.getLogger(__name__)
 
 DISPLAY_FPS = 60
-# Every key of the live window and talk mode (Help ▸ Keyboard shortcuts; the menus show them too).
-SHORTCUTS = (
-    ("Space", "Start / stop listening (anywhere but a text field)"),
-    ("Ctrl+O", "Open an audio file"),
-    ("Ctrl+I", "Inspect a recording"),
-    ("F5", "Presenter view (talk mode); Esc leaves it"),
-    ("Pause (F in the presenter)", "Freeze the last 10 s; again: back to live"),
-    ("Ctrl+R (R in the presenter)", "Replay the frozen 10 s"),
-    ("Ctrl+S", "Save a snapshot (PNG) of the window in front"),
-    ("R (hold, main window)", "Record an example for Teach a new sound"),
-    ("F11", "Full screen"),
-    ("F1", "This list"),
-    ("Ctrl+Q", "Quit"),
-)
-
-
-class SpaceKey(QObject):
-    """Space for Start/Stop wherever the focus is in the window, except in a text field: spin
-    boxes, buttons and lists would otherwise take it (a spin box has the focus right after any
-    setting was changed)."""
-
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802
-        if event.type() != QEvent.Type.ShortcutOverride or event.key() != Qt.Key.Key_Space:
-            return False
-        if event.modifiers() not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
-            return False
-        focus = QApplication.focusWidget()
-        if focus is None or focus.window() is not self.window or typing_text(focus):
-            return False
-        event.ignore()  # not claimed by the focused widget: the window's Space shortcut runs
-        return True
-
-
-def typing_text(widget: QWidget) -> bool:
-    """Whether Space types into ``widget`` (a text field, not a number field)."""
-    if isinstance(widget, (QTextEdit, QPlainTextEdit)):
-        return not widget.isReadOnly()
-    if isinstance(widget, QLineEdit):
-        parent = widget.parentWidget()
-        if isinstance(parent, QAbstractSpinBox):
-            return False
-        if isinstance(parent, QComboBox):
-            return parent.isEditable()
-        return not widget.isReadOnly()
-    return False
-
-
-class MainWindow(WindowChrome, QMainWindow):
+class MainWindow(WindowChrome, LiveModel, QMainWindow):
     # The live views (made from views/registry.py; these names wire the controls to them).
     waveform: Waveform
     spectrogram: SpectrogramView
@@ -210,24 +159,7 @@ class MainWindow(WindowChrome, QMainWindow):
         outer.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        status = self.statusBar()
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # indeterminate: model loading
-        self.busy.setMaximumWidth(120)
-        self.status_label = QLabel("Loading model…")
-        status.addWidget(self.busy)
-        status.addWidget(self.status_label, 1)
-        # Audio the pipeline lost (capture blocks dropped while processing stalled): never silent.
-        self.losses_label = QLabel("")
-        self.losses_label.setStyleSheet(f"color:{palette.WARNING}; font-weight:600;")
-        self.losses_label.setToolTip("Capture blocks dropped since Start because audio processing fell "
-                                     "behind or stalled (a busy machine), or the device reported overruns")
-        self.losses_label.setVisible(False)
-        status.addWidget(self.losses_label)
-        for p in placed:
-            if p.place == "status":
-                status.addPermanentWidget(QLabel(p.title))
-                status.addPermanentWidget(p.view.widget)
+        build_status_bar(self, placed)
 
         c = self.controls
         c.model_chosen.connect(self._on_model_chosen)
@@ -274,110 +206,22 @@ class MainWindow(WindowChrome, QMainWindow):
         for a in menu:
             self.view_menu.addAction(a)
 
-    # == model ===================================================================================
-    def _load_model(self, path: str) -> None:
-        self._pending_model = path
-        self.busy.setVisible(True)
-        self.status_label.setText("Loading model…")
-        self.request_model.emit(path, self.controls.kernels.currentData(), self.controls.threads.value(),
-                                self.controls.calibrate.isChecked())
-
-    def _reload_model(self) -> None:
-        if self.model_info is not None:
-            self._load_model(self._pending_model or "")
-
-    def _on_model_chosen(self, data: str) -> None:
-        if data == OPEN_MODEL_ITEM:
-            path, _ = QFileDialog.getOpenFileName(self, "Open a TFLite audio classifier", "",
-                                                  "TFLite models (*.tflite);;All files (*)")
-            if not path:
-                self._restore_model_choice()
-                return
-            data = path
-        self._load_model(data)
-
-    def _restore_model_choice(self) -> None:
-        if self.model_info is not None:
-            self.controls.show_model(self.settings.get("model/path"), Path(self.model_info.path).name)
-
+    # == the worker's signals (from its threads: slots of this QObject run on the GUI thread) =======
     @Slot(object)
     def _on_model_loaded(self, info: ModelInfo) -> None:
-        old = self.model_info
-        self.model_info = info
-        self.busy.setVisible(False)
-        self.settings.set("model/path", self._pending_model or "")
-        self.controls.show_model(self._pending_model or "", Path(info.path).name)
-        self.controls.set_window_seconds(info.window / info.sample_rate)
-        shown = marked(info.labels, info.user_classes)  # the user's trained classes marked ✎
-        for view in self.views:
-            view.set_classes(shown)
-        self.talk.set_classes(shown)
-        self._show_calibration(info)
-        self.timeline.set_hop(self.controls.hop_seconds())
-        self.request_hop.emit(self.controls.hop_seconds())
-        self.start_button.setEnabled(True)
-        self.bars.set_placeholder(self._idle_hint() if not self.running else "Listening…")
-        self._update_status()
-        self.model_details.loaded(info)
-        if info.warnings:
-            self.show_message("Model: " + "; ".join(info.warnings), "warning")
-        elif old is not None and old.path != info.path:
-            self.clear_message()
-        if old is not None and old.sample_rate != info.sample_rate:
-            self.transport.rebuild()  # the ring runs at the model's rate
-
-    def set_calibrated(self, on: bool) -> None:
-        """Switch the model's score calibration on or off (reloads it; remembered)."""
-        self.controls.calibrate.setChecked(bool(on))
-
-    def _show_calibration(self, info: ModelInfo) -> None:
-        """The "calibrated" marker on the bars' title, the switch, and per-class thresholds."""
-        self.controls.show_calibration(info.calibration)
-        self.bars.set_class_thresholds(info.thresholds)
-        self.talk.set_calibration(info.calibration, info.thresholds)
-        title = self.view_titles.get("bars")
-        if title is not None:
-            note = {"on": " · calibrated", "off": " · raw (calibration off)"}.get(info.calibration, "")
-            per_class = " · per-class thresholds" if info.thresholds is not None else ""
-            title.setText(f"Top classes{note}{per_class}")
-            title.setToolTip("Scores calibrated per class by the model's metadata; untick "
-                             "Calibration on the right to compare with raw scores"
-                             if info.calibration else "")
-
-    @Slot(str)
-    def _on_model_progress(self, text: str) -> None:
-        if self.model_info is None or self.busy.isVisible():  # only while a load is pending
-            self.status_label.setText(text)
+        self.model_loaded(info)
 
     @Slot(str)
     def _on_model_failed(self, message: str) -> None:
-        self.busy.setVisible(False)
-        if self.model_info is None:
-            self.bars.set_placeholder("No model")
-            self.status_label.setText("No model loaded")
-            self.show_message(message + " — choose another model in the panel on the right.", "error")
-        else:
-            self.show_message(f"{message}. Still using {Path(self.model_info.path).name}.", "error")
-            self._pending_model = self.settings.get("model/path")
-            self._restore_model_choice()
-            self._update_status()  # not "Loading model…" forever: the old model is the one in use
+        self.model_failed(message)
+
+    @Slot(str)
+    def _on_model_progress(self, text: str) -> None:
+        self.model_progress(text)
 
     @Slot(str)
     def _on_worker_failed(self, message: str) -> None:
-        self.show_message(f"{message}. yamview keeps running; details are in the log.", "error")
-
-    def _update_status(self) -> None:
-        if self.model_info is None:
-            return
-        i = self.model_info
-        src = ""
-        if self.source is not None:
-            src = f" · {self.source.name}"
-        calibrated = {"on": " · calibrated", "off": " · calibration off"}.get(i.calibration, "")
-        self.status_label.setText(
-            f"{i.name}{calibrated} · {i.window / i.sample_rate:.3f} s window · hop {self.controls.hop_seconds():.3g} s · "
-            f"{i.kernels} kernels · {i.threads} thread{'s' if i.threads > 1 else ''}{src}"
-        )
+        self.worker_failed(message)
 
     # == sources (the transport owns them) ========================================================
     @property
@@ -501,13 +345,7 @@ class MainWindow(WindowChrome, QMainWindow):
         self.about_box().exec()
 
     def shortcuts_box(self):
-        from PySide6.QtWidgets import QMessageBox
-
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", QMessageBox.StandardButton.Close, self)
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{what}</td></tr>" for k, what in SHORTCUTS)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(f"<table>{rows}</table>")
-        return box
+        return shortcuts_box(self)
 
     def show_shortcuts(self) -> None:
         self.shortcuts_box().exec()
@@ -555,7 +393,6 @@ class MainWindow(WindowChrome, QMainWindow):
         super().keyReleaseEvent(event)
 
     def _take_key(self, event) -> bool:
-        from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit
 
         typing = isinstance(self.focusWidget(), (QLineEdit, QAbstractSpinBox))
         return event.key() == Qt.Key.Key_R and not event.isAutoRepeat() and not typing
