@@ -137,9 +137,11 @@ class Transport(SourcePicker, QObject):
     # == state =====================================================================================
     @property
     def running(self) -> bool:
-        """Audio is flowing (a paused file is not running: Start resumes it)."""
+        """Audio is flowing (a paused file is not running: Start resumes it). Not while the
+        source is still being opened: its own thread may have it running a moment before this
+        window has taken it over (and until then Space and Stop would be ignored)."""
         src = self.source
-        return src is not None and src.running and not src.paused
+        return self._opening is None and src is not None and src.running and not src.paused
 
     @property
     def opening(self) -> bool:
