@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 VENV=${YAMVIEW_VENV:-.venv}
 PY=${PYTHON:-python3}
-WORK=${1:-$(mktemp -d "${TMPDIR:-/tmp}/yamview-wheel.XXXXXX")}
+if [[ $# -ge 1 ]]; then WORK=$1; else  # a temporary folder of our own (~600 MB): removed at exit
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/yamview-wheel.XXXXXX"); trap 'rm -rf "$WORK"' EXIT
+fi
 say() { printf 'check_wheel: %s\n' "$*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
 
