@@ -45,7 +45,7 @@ class Presenting:
 
     def _ensure_presenter(self):
         if self.presenter is None:
-            from yamview.gui.presenter.view import PresenterWindow
+            from yamview.gui.presenter.window import PresenterWindow
 
             s = self.w.settings
             p = PresenterWindow(self.w.rate, s.get("spectrogram/scale"),
