@@ -46,7 +46,7 @@ RATE = 44100
 CHANNELS = 2
 GEN_BLOCK = 1 << 18  # frames per generated block (~6 s): memory stays flat while writing
 DEFAULT_HOP = 0.4875
-MP_CLIP = Path("/work/shared/corpus/librosa/Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg")
+MP_CLIP = ROOT.parent / "shared/corpus/librosa/Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg"
 
 TARGET_RTF = 400.0
 TARGET_RATIO = 1.1
@@ -349,7 +349,7 @@ def main(argv=None) -> int:
     heading("peak RSS of `python -m yamview classify` (child process)")
     rss = {}
     long_label = f"{args.duration / 3600:g} h FLAC" if args.duration >= 3600 else f"{args.duration} s FLAC"
-    for label, target in ((long_label, flac), ("133 s Ogg", MP_CLIP), ("4 s WAV", Path("/work/shared/audio/speech.wav"))):
+    for label, target in ((long_label, flac), ("133 s Ogg", MP_CLIP), ("4 s WAV", ROOT.parent / "shared/audio/speech.wav")):
         if not target.is_file():
             continue
         runs = [child_peak_rss(["classify", str(target)]) for _ in range(max(1, min(args.repeat, 2)))]
