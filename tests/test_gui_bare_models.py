@@ -72,6 +72,11 @@ def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir, 
     w.controls.set_hop(0.5)
     play(qtbot, w, corpus_dir / ROBIN, frames=2, timeout=60000)
     qtbot.waitUntil(lambda: any(n == "European Robin" for n, _ in w.bars.shown()), timeout=60000)
+    # The common name on the bar; the scientific one in its tooltip and in talk mode's.
+    row = next(r for r in w.bars.rows() if r["name"].endswith("European Robin"))
+    assert w.bars._names[row["row"]].toolTip() == "European Robin\nErithacus rubecula"
+    board = w.talk.board
+    assert board.description(board.names.index("European Robin")) == "Erithacus rubecula"
 
     # File ▸ Save model with metadata: a copy that states its rate, names and sigmoid.
     from yamview.core.model import Model

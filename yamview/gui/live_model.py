@@ -59,6 +59,8 @@ class LiveModel:
         for view in self.views:
             view.set_classes(shown)
         self.talk.set_classes(shown)
+        self.bars.set_class_details(info.scientific_names)
+        self.talk.set_class_details(info.scientific_names)
         self._show_calibration(info)
         self.timeline.set_hop(self.controls.hop_seconds())
         self.request_hop.emit(self.controls.hop_seconds())

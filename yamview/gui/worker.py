@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,7 @@ class ModelInfo:
     warnings: list
     sha256: str
     numbered: bool = False  # no class names anywhere: the classes are "class 0", "class 1", ...
+    scientific_names: list = field(default_factory=list)  # per class, BirdNET-style labels only
     user_classes: frozenset = frozenset()  # classes of a head the user trained (marked in views)
     calibration: str = ""  # "" none in the model; "on": scores calibrated; "off": switched off
     # Per-class thresholds saved beside a calibrated model (float32 [classes]), used while on.
@@ -169,6 +170,7 @@ class InferenceWorker(QObject):
             ModelInfo(model.name, str(model.path), list(model.labels), model.window, model.sample_rate,
                       model.kernels.value, model.threads, list(model.warnings) + problem, model.sha256,
                       numbered=not ({"labels", "labels_file"} & set(model.setting_origins)),
+                      scientific_names=list(model.scientific_names),
                       user_classes=frozenset(model.user_classes()),
                       calibration=state, thresholds=thresholds)
         )

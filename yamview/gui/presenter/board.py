@@ -160,6 +160,8 @@ class Board:
         # A calibrated model's per-class thresholds (class name -> threshold): they replace the
         # focus list's own thresholds while calibrated scores are shown.
         self.class_thresholds: dict[str, float] = {}
+        # The model's own line per class (BirdNET's scientific names), shown where AudioSet has none.
+        self.details: dict[str, str] = {}
         self.smoother = AttackRelease(self.config.attack, self.config.release)
         self.ranking = StableRanking(1)
         self.rows: list[Row] = []
@@ -240,12 +242,14 @@ class Board:
         return c
 
     def description(self, key: int) -> str:
+        """AudioSet's description of the class, else the model's own detail (a scientific name)."""
+        detail = self.details.get(self.names[key], "")
         if self.lo is None:
-            return ""
+            return detail
         try:
-            return self.lo.ontology.description(self.names[key])
+            return self.lo.ontology.description(self.names[key]) or detail
         except KeyError:
-            return ""
+            return detail
 
     def reset_counts(self) -> None:
         for fs in self._focus:

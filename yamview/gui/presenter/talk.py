@@ -54,6 +54,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
         self.labels: list[str] = []
         self.calibration = ""  # the model's: "" none, "on" calibrated scores, "off" switched off
         self.class_thresholds: dict[str, float] = {}  # a calibrated model's, while on
+        self.class_details: dict[str, str] = {}  # the model's own line per class (scientific names)
         self.lo: LabelOntology | None = None
         self.board: Board | None = None
         self.history = replay_mod.History()
@@ -138,6 +139,12 @@ class TalkMode(Presenting, TalkMenus, QObject):
             QShortcut(seq, widget, slot, context=Qt.ShortcutContext.WindowShortcut)
 
     # == model, source, config =======================================================================
+    def set_class_details(self, details: Sequence[str | None]) -> None:
+        """A line per class for tooltips (BirdNET's scientific names), by class name."""
+        self.class_details = {name: d for name, d in zip(self.labels, details) if d}
+        if self.board is not None:
+            self.board.details = self.class_details
+
     def set_classes(self, labels: Sequence[str]) -> None:
         self.labels = list(labels)
         self.lo = None
@@ -148,6 +155,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
                 log.info(note)
         self.board = Board(self.labels, self.lo, self.config.board(self.settings.get("classify/threshold")))
         self.board.class_thresholds = self.class_thresholds
+        self.board.details = self.class_details
         self.history.clear()
         if self.frozen is not None:
             self.unfreeze()

@@ -71,6 +71,7 @@ class ClassBars:
         self.plot.addItem(self.threshold_ticks)
         self.class_thresholds: np.ndarray | None = None
         self.labels: list[str] = []
+        self.details: list[str | None] = []  # a tooltip line per class (scientific names)
         self._names: list[pg.TextItem] = []
         self._scores_text: list[pg.TextItem] = []
         self._rows: list[int] = []  # class per row, as drawn
@@ -91,10 +92,22 @@ class ClassBars:
     # -- configuration ----------------------------------------------------------------------------
     def set_classes(self, classes: Sequence[str]) -> None:
         self.labels = list(classes)
+        self.details = []
         self._scores = np.zeros(len(classes), np.float32)
         self._ranking.reset()
         self._rows = []
         self.refresh()
+
+    def set_class_details(self, details: Sequence[str | None]) -> None:
+        """A line per class for its tooltip (BirdNET's scientific names); empty for none."""
+        self.details = list(details)
+        self._drawn = None
+        self.refresh()
+
+    def _tooltip(self, cls: int) -> str:
+        """The full name (a long one is elided on its bar) and its detail line, if any."""
+        detail = self.details[cls] if cls < len(self.details) else None
+        return self.labels[cls] + (f"\n{detail}" if detail else "")
 
     def set_max_results(self, n: int) -> None:
         self.n = int(np.clip(n, 1, 10))
@@ -259,6 +272,7 @@ class ClassBars:
                 brushes.append(pg.mkBrush(QColor(palette.class_colour(cls))))
             pin = PIN if cls in self.pinned else ""
             name_t.setText(pin + self._elide(self.labels[cls]))
+            name_t.setToolTip(self._tooltip(cls))
             name_t.setPos(NAME_X, r)
             score_t.setText(f"{score:.2f}")
             score_t.setPos(SCORE_COLUMN, r)
