@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_core import cpu_model, make_flac  # noqa: E402
 
 from yamview.core import assets  # noqa: E402
-from yamview.core.audio import AudioFile  # noqa: E402
+from yamview.core.audio import AudioFile, audio_files  # noqa: E402
 from yamview.core.framing import Framing  # noqa: E402
 from yamview.core.model import Model  # noqa: E402
 from yamview.core.pool import InterpreterPool, usable_cores  # noqa: E402
@@ -106,8 +106,9 @@ def loadavg() -> float:
 class Run:
     """One whole-process measurement."""
 
-    def __init__(self, label: str, argv: list[str], frames_from_output: bool = False) -> None:
-        self.label, self.argv, self.frames_from_output = label, argv, frames_from_output
+    def __init__(self, label: str, argv: list[str], frames_from_output: bool = False,
+                 unit: str = "frames") -> None:
+        self.label, self.argv, self.frames_from_output, self.unit = label, argv, frames_from_output, unit
         self.walls: list[float] = []
         self.fps: list[float] = []
         self.rss: list[float] = []
@@ -211,6 +212,8 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=usable_cores(),
                    help="'all jobs' for the MediaPipe comparison (default: usable cores, %(default)s)")
     p.add_argument("--no-mediapipe", action="store_true", help="skip MediaPipe")
+    p.add_argument("--files", type=Path, default=ROOT.parent / "shared" / "corpus" / "esc10",
+                   help="a folder of short clips for the many-files rows (default: %(default)s)")
     args = p.parse_args(argv)
 
     la = os.getloadavg()
@@ -240,8 +243,14 @@ def main(argv=None) -> int:
         mp = Run("MediaPipe AudioClassifier", [sys.executable, "-c", _MEDIAPIPE, str(model_path), str(flac)],
                  frames_from_output=True)
         runs.append((mp, 0))
+    if args.files.is_dir():
+        n_files = len(audio_files([args.files]))
+        for jobs in (1, 2):
+            runs.append((Run(f"{n_files} files --jobs {jobs}", [*yv[:-1], str(args.files), "--jobs", str(jobs)],
+                             unit="files"), n_files))
     decode = Run("decoding alone (1 thread)", [sys.executable, "-c", _DECODE, str(flac), str(model.sample_rate)])
     runs.append((decode, 0))
+    by_label = {run.label: run for run, _ in runs}
 
     inproc = {("fast", 1): [], ("fast", 2): [], ("reference", 1): [], ("reference", 2): []}
     fast_frames = decoded_frames(flac, model, 600, 0.4875)
@@ -256,7 +265,7 @@ def main(argv=None) -> int:
         order = runs[r % len(runs):] + runs[: r % len(runs)]
         for run, expected in order:
             run.once(expected)
-            fps = f"{run.fps[-1]:6.0f} frames/s" if run.frames else " " * 15
+            fps = f"{run.fps[-1]:6.0f} {run.unit}/s" if run.frames else " " * 15
             print(f"  round {r + 1}: {run.label:<30} {run.walls[-1]:6.2f} s {fps}  "
                   f"CPU {run.cpus[-1]:5.2f} s = {run.cores[-1]:.2f} cores  RSS {run.rss[-1]:4.0f} MiB  load {run.loads[-1]:5.2f}  "
                   f"others {run.others[-1]:.2f} cores", flush=True)
@@ -269,7 +278,7 @@ def main(argv=None) -> int:
     print("\n== medians over rounds (whole processes on the 1 h FLAC; CPU = the process's user + system "
           "time, cores = CPU / wall; others = cores busy with other processes meanwhile, from /proc/stat)")
     for run, _ in runs:
-        fps = f"{median(run.fps):6.0f} frames/s ({run.frames} frames)" if run.frames else " " * 29
+        fps = f"{median(run.fps):6.0f} {run.unit}/s ({run.frames} {run.unit})" if run.frames else " " * 29
         print(f"  {run.label:<30} {median(run.walls):6.2f} s {fps}  "
               f"CPU {median(run.cpus):5.2f} s = {median(run.cores):.2f} cores  RSS {median(run.rss):4.0f} MiB  load {median(run.loads):5.2f}  "
               f"others {median(run.others):.2f} cores")
@@ -293,6 +302,12 @@ def main(argv=None) -> int:
     # one job overlaps decoding (one thread) with inference (one thread); two jobs can at best
     # share all the CPU time over both cores, and never beat the decoding thread alone.
     dec = median(decode.cpus)
+    if args.files.is_dir():
+        per_round = [a / b for a, b in zip(by_label[f"{n_files} files --jobs 2"].fps,
+                                           by_label[f"{n_files} files --jobs 1"].fps)]
+        print(f"  many files ({n_files} short clips, whole process): {median(per_round):.2f}x  "
+              f"[{', '.join(f'{x:.2f}' for x in per_round)}]")
+
     print("\n== on 2 idle cores, from the CPU times above (decoding alone "
           f"{dec:.2f} CPU s: it stays on one thread)")
     for hop in ("0.4875", "0.975"):
