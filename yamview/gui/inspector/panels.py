@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QCompleter, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
+from yamview.gui.inspector.list_model import ListModel
 from yamview.gui import palette
 from yamview.gui.inspector.timeline import format_time
 
@@ -136,30 +137,20 @@ class ClassesPanel(QWidget):
         self.changed.emit()
 
 
-class EventsModel(QAbstractTableModel):
+class EventsModel(ListModel):
     """The events as a table model: a new list is one reset, rows are drawn only when visible."""
 
     HEADERS = ("Start", "End", "Peak", "Class")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list = []
+    @property
+    def events(self) -> list:
+        return self.items
 
     def set_events(self, events: list) -> None:
-        self.beginResetModel()
-        self.events = list(events)
-        self.endResetModel()
+        self.replace(events)
 
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else len(self.events)
 
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else 4
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

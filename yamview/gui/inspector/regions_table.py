@@ -6,39 +6,34 @@ N / P step through; the table lists the regions of the current error scope.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from yamview.core.metrics import MISS, Region
+from yamview.gui.inspector.list_model import ListModel
 from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, MISS_COLOUR
 from yamview.gui.inspector.timeline import format_time
 
 
-class RegionsModel(QAbstractTableModel):
+class RegionsModel(ListModel):
     HEADERS = ("Kind", "Class", "Start", "End", "Frames")
 
     def __init__(self) -> None:
         super().__init__()
-        self.regions: list[Region] = []
         self.classes: list[str] = []
         self.spans: list[tuple[float, float]] = []
 
+    @property
+    def regions(self) -> list[Region]:
+        return self.items
+
     def set_regions(self, regions: list[Region], classes: list[str], spans: list[tuple[float, float]]) -> None:
-        self.beginResetModel()
-        self.regions, self.classes, self.spans = list(regions), classes, spans
-        self.endResetModel()
+        self.classes, self.spans = classes, spans
+        self.replace(regions)
 
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else len(self.regions)
 
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -10,40 +10,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableView,
     QVBoxLayout, QWidget)
 
 from yamview.core.similarity import Match
+from yamview.gui.inspector.list_model import ListModel
 from yamview.gui.inspector.timeline import format_time
 
 SCOPES = (("this", "this recording"), ("session", "+ recordings opened here"), ("folder", "+ a folder…"))
 
 
-class MatchesModel(QAbstractTableModel):
+class MatchesModel(ListModel):
     HEADERS = ("Score", "Recording", "Time")
 
     def __init__(self) -> None:
         super().__init__()
-        self.matches: list[Match] = []
         self.names: list[str] = []
 
+    @property
+    def matches(self) -> list[Match]:
+        return self.items
+
     def set_matches(self, matches: list[Match], names: list[str]) -> None:
-        self.beginResetModel()
-        self.matches, self.names = list(matches), names
-        self.endResetModel()
+        self.names = names
+        self.replace(matches)
 
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else len(self.matches)
 
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802
-        return 0 if parent.isValid() else 3
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
