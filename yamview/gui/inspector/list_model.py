@@ -8,6 +8,7 @@ and answer ``data``.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QTableView
 
 
 class ListModel(QAbstractTableModel):
@@ -32,3 +33,13 @@ class ListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
+
+
+def list_table(model: ListModel) -> QTableView:
+    """A compact table of whole rows over ``model`` (no row numbers, 20 px rows)."""
+    table = QTableView()
+    table.setModel(model)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(20)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    return table

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QCompleter, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
+    QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from yamview.gui.inspector.list_model import ListModel
+from yamview.gui.inspector.list_model import ListModel, list_table
 from yamview.gui import palette
 from yamview.gui.inspector.timeline import format_time
 
@@ -198,11 +198,7 @@ class EventsPanel(QWidget):
         self.count.setWordWrap(True)
         layout.addWidget(self.count)
         self.model = EventsModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(20)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table = list_table(self.model)
         h = self.table.horizontalHeader()
         for c in range(3):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from yamview.core.metrics import MISS, Region
-from yamview.gui.inspector.list_model import ListModel
+from yamview.gui.inspector.list_model import ListModel, list_table
 from yamview.gui.inspector.lanes import FALSE_ALARM_COLOUR, MISS_COLOUR
 from yamview.gui.inspector.timeline import format_time
 
@@ -61,11 +61,7 @@ class RegionsPanel(QWidget):
         self.count.setWordWrap(True)
         layout.addWidget(self.count)
         self.model = RegionsModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(20)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table = list_table(self.model)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

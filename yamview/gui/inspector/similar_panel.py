@@ -12,11 +12,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QTableView,
-    QVBoxLayout, QWidget)
+    QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from yamview.core.similarity import Match
-from yamview.gui.inspector.list_model import ListModel
+from yamview.gui.inspector.list_model import ListModel, list_table
 from yamview.gui.inspector.timeline import format_time
 
 SCOPES = (("this", "this recording"), ("session", "+ recordings opened here"), ("folder", "+ a folder…"))
@@ -83,11 +82,7 @@ class SimilarPanel(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.model = MatchesModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(20)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table = list_table(self.model)
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for c in (0, 2):
