@@ -123,12 +123,15 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> None:
 def png_bytes(widget: QWidget) -> bytes:
     """``widget`` (with its children) as PNG data; empty if it cannot be grabbed."""
     pixmap = widget.grab()
-    if pixmap.isNull():
-        return b""
+    return b"" if pixmap.isNull() else encode_png(pixmap)
+
+
+def encode_png(picture) -> bytes:
+    """A QImage or QPixmap as PNG data (for the one file-writing path)."""
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    pixmap.save(buf, "PNG")
+    picture.save(buf, "PNG")
     buf.close()
     return bytes(data.data())
 

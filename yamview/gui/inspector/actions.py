@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QWidget
 from yamview.core import export, files, labels_io
 from yamview.core.labels_io import Label
 from yamview.core import metrics as metrics_mod
-from yamview.gui.chrome import png_bytes
+from yamview.gui.chrome import encode_png, png_bytes
 from yamview.gui.inspector.parts import InspectorParts
 
 LABEL_FILTER = "Label tracks (*.txt *.tsv *.csv);;All files (*)"
@@ -378,7 +378,7 @@ class InspectorActions(InspectorParts):
 
 
     def _views_png(self) -> bytes:
-        from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect
+        from PySide6.QtCore import QRect
         from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap
 
         from yamview.gui import palette
@@ -404,9 +404,4 @@ class InspectorActions(InspectorParts):
             p.drawText(x + 16, 0, 200, line, int(Qt.AlignmentFlag.AlignVCenter), word)
             x += 16 + metrics.horizontalAdvance(word) + 18
         p.end()
-        data = QByteArray()
-        buf = QBuffer(data)
-        buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        out.save(buf, "PNG")
-        buf.close()
-        return bytes(data.data())
+        return encode_png(out)
