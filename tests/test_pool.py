@@ -155,8 +155,10 @@ def test_cancel_mid_file_stops_all_workers_quickly(reference_model, corpus_dir):
     consumer = threading.Thread(target=consume)
     consumer.start()
     assert twenty.wait(60)
-    workers = pool_threads() + [t for t in threading.enumerate() if t.name == "yamview-decode"]
-    assert len(workers) == 3
+    workers = pool_threads()
+    assert len(workers) == 2
+    # The workers decode as they pull frames: no decoding thread competes with them for cores.
+    assert not [t for t in threading.enumerate() if t.name == "yamview-decode"]
     run.cancel()
     took = _seconds_until_stopped(workers + [consumer])
     assert took <= 0.5, f"workers still running {took:.2f} s after cancel"
@@ -226,3 +228,32 @@ def test_frames_before_a_source_error_still_come_back(model):
         for out, _ in pool.map(source()):
             got.append(out.scores)
     assert len(got) == 7 and all(np.array_equal(g, model.classify(f)) for g, f in zip(got, frames))
+
+
+class _RecordingSource:
+    """A real file's blocks, noting which thread decoded each one."""
+
+    def __init__(self, path):
+        self.file = AudioFile(path)
+        self.name, self.report, self.rate = self.file.name, self.file.report, self.file.rate
+        self.decoders: list[str] = []
+
+    def duration(self):
+        return self.file.duration()
+
+    def blocks(self, rate):
+        for block in self.file.blocks(rate, blocksize=4096):
+            self.decoders.append(threading.current_thread().name)
+            yield block
+
+
+def test_pool_workers_decode_as_they_pull_one_interpreter_has_a_decode_thread(model, corpus_dir):
+    path = corpus_dir.joinpath(*LONG_CLIP)
+    serial_source, pooled_source = _RecordingSource(path), _RecordingSource(path)
+    serial = analyze(serial_source, model, jobs=1).result()
+    pooled = analyze(pooled_source, model, jobs=2).result()
+    assert np.array_equal(pooled.scores, serial.scores)
+    assert set(serial_source.decoders) == {"yamview-decode"}
+    # Two workers and no third thread: each decodes the next block when it is its turn to pull.
+    assert set(pooled_source.decoders) == {"yamview-pool-0", "yamview-pool-1"}
+    assert pooled.timings.decode > 0 and serial.timings.decode > 0

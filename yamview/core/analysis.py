@@ -127,10 +127,11 @@ _END = object()
 class AnalysisRun:
     """Iterate to receive frames as they are scored; ``result()`` gives the whole Analysis.
 
-    Decoding and resampling run on a helper thread, overlapping inference (both release the
-    GIL), so the pipeline costs about the larger of the two rather than their sum. With
-    ``jobs > 1`` (or a shared ``pool``) frames are scored by a pool of interpreters, one per
-    thread, and still arrive here in frame order with the same scores as one interpreter.
+    With one interpreter, decoding and resampling run on a helper thread, overlapping inference
+    (both release the GIL), so the pipeline costs about the larger of the two rather than their
+    sum. With ``jobs > 1`` (or a shared ``pool``) a pool of interpreters, one per thread, pulls
+    the frames (decoding as it goes) and scores them; they still arrive here in frame order with
+    the same scores as one interpreter.
     """
 
     def __init__(self, source: Source, model: Model, framing: Framing, embeddings: bool = False,
@@ -187,28 +188,35 @@ class AnalysisRun:
     def __iter__(self) -> Iterator[Frame]:
         return self._iterator
 
-    def _decode(self, out: "queue.Queue") -> None:
-        # Only the source's own work counts as decode time, not the waits on a full queue
-        # (when decoding leads inference, those waits would make decode look as slow as wall).
-        busy = 0.0
+    def _decoded(self) -> Generator[np.ndarray, None, None]:
+        """The source's blocks at the model's rate, until the end or a stop; times the decoding.
+
+        Only the source's own work counts as decode time, not the waits of whoever consumes the
+        blocks (when decoding leads inference, those would make decode look as slow as wall).
+        """
         blocks = None
         try:
             t = time.perf_counter()
             blocks = iter(self.source.blocks(self.framing.rate))
-            while True:
-                block = next(blocks, _END)
-                busy += time.perf_counter() - t
-                if block is _END or self._stop.is_set():
-                    break
-                out.put(block)
+            while not self._stop.is_set():
+                block = next(blocks, None)
+                self.timings.decode += time.perf_counter() - t
+                if block is None:
+                    return
+                yield block
                 t = time.perf_counter()
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the consuming thread
-            out.put(exc)
         finally:
             close = getattr(blocks, "close", None)
             if close is not None:
                 close()  # a generator stopped early closes its file now, on this thread
-            self.timings.decode = busy
+
+    def _decode(self, out: "queue.Queue") -> None:
+        try:
+            for block in self._decoded():
+                out.put(block)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the consuming thread
+            out.put(exc)
+        finally:
             out.put(_END)
 
     def _blocks(self) -> Iterator[np.ndarray]:
@@ -250,8 +258,15 @@ class AnalysisRun:
         return Frame(index, start, start + self.framing.window_seconds / 2, out.scores, out.embedding,
                      out.log_mel)
 
+    @property
+    def _pooled(self) -> bool:
+        return self.jobs > 1 or self._shared_pool is not None
+
     def _frames(self) -> Generator[np.ndarray, None, None]:
-        for block in self._blocks():
+        # One interpreter: decoding runs on a thread of its own, overlapping inference. A pool's
+        # workers pull the frames themselves, so whichever worker is free decodes the next
+        # block: no third thread competes with two workers for two cores.
+        for block in self._decoded() if self._pooled else self._blocks():
             yield from self._framer.push(block)
             if self._cancel.is_set():
                 return
@@ -260,7 +275,7 @@ class AnalysisRun:
     def _scored(self, frames: Iterator[np.ndarray]) -> Generator[tuple[FrameOutput, float], None, None]:
         """(output, inference seconds) per frame, in order: on this thread, or by a pool."""
         infer = self._infer()
-        if self.jobs == 1 and self._shared_pool is None:  # one interpreter, on this thread
+        if not self._pooled:  # one interpreter, on this thread
             for samples in frames:
                 t = time.perf_counter()
                 out = infer(self.model, samples)
