@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -90,6 +91,23 @@ _DECODE = (
     "n = sum(len(b) for b in AudioFile(sys.argv[1]).blocks(int(sys.argv[2])))\n"
     "print(n)\n"
 )
+
+
+def make_wav(flac: Path, rate: int) -> Path:
+    """The FLAC as a mono 16-bit WAV at the model's ``rate``, cached beside it: a file whose
+    decoding costs almost nothing, to show what the pool gives when inference is the work."""
+    path = flac.with_name(f"{flac.stem}-{rate // 1000}k-mono.wav")
+    source = AudioFile(flac)
+    if path.exists() and sf.info(str(path)).frames == round(source.duration() * rate):
+        print(f"test file: {path} (cached, {path.stat().st_size / 1e6:.0f} MB)")
+        return path
+    tmp = path.with_name(path.name + ".part")
+    with sf.SoundFile(str(tmp), "w", rate, 1, format="WAV", subtype="PCM_16") as f:
+        for block in source.blocks(rate):
+            f.write(block)
+    os.replace(tmp, path)
+    print(f"test file: {path} (made from the FLAC, {path.stat().st_size / 1e6:.0f} MB)")
+    return path
 
 
 def cpu_jiffies() -> tuple[int, int]:
@@ -248,6 +266,17 @@ def main(argv=None) -> int:
         for jobs in (1, 2):
             runs.append((Run(f"{n_files} files --jobs {jobs}", [*yv[:-1], str(args.files), "--jobs", str(jobs)],
                              unit="files"), n_files))
+    # The same audio as a 16 kHz mono WAV: decoding is nearly free, inference is the work.
+    wav = make_wav(flac, model.sample_rate)
+    wav_runs = {jobs: Run(f"yamview --jobs {jobs}, 16 kHz WAV", [*yv[:-1], str(wav), "--jobs", str(jobs),
+                                                                  "--hop", "0.975"])
+                for jobs in sorted({1, 2, args.jobs})}
+    runs += [(run, frames_at(0.975)) for run in wav_runs.values()]
+    mp_wav = None
+    if not args.no_mediapipe:
+        mp_wav = Run("MediaPipe, 16 kHz WAV", [sys.executable, "-c", _MEDIAPIPE, str(model_path), str(wav)],
+                     frames_from_output=True)
+        runs.append((mp_wav, 0))
     decode = Run("decoding alone (1 thread)", [sys.executable, "-c", _DECODE, str(flac), str(model.sample_rate)])
     runs.append((decode, 0))
     by_label = {run.label: run for run, _ in runs}
@@ -300,7 +329,8 @@ def main(argv=None) -> int:
 
     # What the same work would take on 2 idle cores, from CPU times (which load changes little):
     # one job overlaps decoding (one thread) with inference (one thread); two jobs can at best
-    # share all the CPU time over both cores, and never beat the decoding thread alone.
+    # share all the CPU time over both cores, and never beat the decoding alone (a stream's
+    # blocks are decoded one after another, by whichever worker pulls them).
     dec = median(decode.cpus)
     if args.files.is_dir():
         per_round = [a / b for a, b in zip(by_label[f"{n_files} files --jobs 2"].fps,
@@ -309,7 +339,7 @@ def main(argv=None) -> int:
               f"[{', '.join(f'{x:.2f}' for x in per_round)}]")
 
     print("\n== on 2 idle cores, from the CPU times above (decoding alone "
-          f"{dec:.2f} CPU s: it stays on one thread)")
+          f"{dec:.2f} CPU s: one block after another)")
     for hop in ("0.4875", "0.975"):
         one, two = by_label[f"yamview --jobs 1, hop {hop}"], by_label[f"yamview --jobs 2, hop {hop}"]
         ideal1 = max(dec, median(one.cpus) - dec)
@@ -331,6 +361,14 @@ def main(argv=None) -> int:
               f"{min(args.jobs, usable_cores())} idle cores yamview needs >= {best:.2f} s wall (decoding "
               f"alone {dec:.2f} s): at most {median(mp.cpus) / best:.2f}x MediaPipe if MediaPipe keeps one "
               "core busy")
+
+    print("\n== the same audio as a 16 kHz mono WAV (decoding nearly free), hop 0.975 s, frames/s")
+    wav_scaling, wav_rounds = ratio(wav_runs[2], wav_runs[1])
+    print(f"  yamview 2 jobs / 1 job:  {wav_scaling:.2f}x  [{', '.join(f'{x:.2f}' for x in wav_rounds)}]")
+    if mp_wav is not None:
+        for jobs, run in wav_runs.items():
+            x, per_round = ratio(run, mp_wav)
+            print(f"  yamview --jobs {jobs} / MediaPipe:  {x:.2f}x  [{', '.join(f'{v:.2f}' for v in per_round)}]")
 
     rss2 = max(by_label["yamview --jobs 2, hop 0.4875"].rss + by_label["yamview --jobs 2, hop 0.975"].rss)
 
