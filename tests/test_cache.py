@@ -68,7 +68,7 @@ def test_store_load_round_trip(cdir, audio_dir, model):
     assert b.name == "elsewhere/cat.wav"
     assert np.array_equal(b.scores, a.scores) and b.scores.dtype == np.float32
     assert np.array_equal(b.starts, a.starts) and np.array_equal(b.centres, a.centres)
-    assert b.framing == a.framing and b.labels == a.labels and b.duration == a.duration
+    assert b.framing == a.framing and b.classes == a.classes and b.duration == a.duration
     assert (b.model_sha256, b.kernels, b.threads) == (a.model_sha256, a.kernels, a.threads)
     assert b.top(5) == a.top(5)
 
@@ -159,7 +159,7 @@ def _huge_header(path, member="scores.npy"):
 
 
 @pytest.mark.parametrize("damage", ["string_starts", "nan_scores", "huge_npy_header", "zero_frames",
-                                    "decreasing_centres", "labels_not_text", "compressed_member"])
+                                    "decreasing_centres", "classes_not_text", "compressed_member"])
 def test_wrong_but_loadable_entry_is_removed_and_recomputed(cdir, audio_dir, model, damage, capsys):
     """Entries that pass a naive load check but are wrong: each is a miss, is deleted, and the
     next `analyze` recomputes it (and --export-json then works: NaN never reaches the JSON)."""
@@ -185,9 +185,9 @@ def test_wrong_but_loadable_entry_is_removed_and_recomputed(cdir, audio_dir, mod
         _entry_with(path, scores=a.scores[:0], starts=a.starts[:0], centres=a.centres[:0])
     elif damage == "decreasing_centres":
         _entry_with(path, centres=a.centres[::-1].copy())
-    elif damage == "labels_not_text":
+    elif damage == "classes_not_text":
         meta = json.loads(str(np.load(path)["meta"]))
-        meta["labels"] = list(range(len(meta["labels"])))
+        meta["classes"] = list(range(len(meta["classes"])))
         _entry_with(path, meta=np.array(json.dumps(meta)))
     else:
         with np.load(path) as z:
@@ -209,6 +209,37 @@ def test_wrong_but_loadable_entry_is_removed_and_recomputed(cdir, audio_dir, mod
     doc = json.loads(out_json.read_text())
     assert len(doc["frames"]) == a.n_frames
     assert cache.load(key) is not None  # healed: recomputed and stored again
+
+
+def test_entry_of_the_previous_format_is_recomputed_not_misread(cdir, audio_dir, model, monkeypatch, capsys):
+    """Format 1 kept the class names under "labels": such an entry, under its own key or under
+    today's, is never read as an analysis; the next run recomputes and stores today's format."""
+    import json
+    import shutil
+
+    from yamview.cli import main
+
+    wav = audio_dir / "speech.wav"
+    a = analyze(AudioFile(wav), model).result()
+    key = cache.key_for(wav, model, a.framing)
+    today = cache._VERSION
+    monkeypatch.setattr(cache, "_VERSION", 1)
+    old_key = cache.key_for(wav, model, a.framing)
+    monkeypatch.setattr(cache, "_VERSION", today)
+    assert today > 1 and old_key != key  # the version is part of the key: old entries simply miss
+
+    old = cache.store(old_key, a)
+    meta = json.loads(str(np.load(old)["meta"]))
+    meta["version"], meta["labels"] = 1, meta.pop("classes")
+    _entry_with(old, meta=np.array(json.dumps(meta)))
+    shutil.copy(old, cache.entry_path(key))  # even under today's key it is not misread
+    assert cache.load(key) is None and not cache.entry_path(key).exists()
+
+    assert main(["analyze", str(wav), "--export-json", str(cdir.parent / "out.json")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    healed = cache.load(key)
+    assert healed is not None and healed.classes == model.classes
+    assert json.loads(str(np.load(cache.entry_path(key))["meta"]))["version"] == today
 
 
 def test_cache_stays_within_its_size_by_removing_least_recently_used(cdir, audio_dir, model, monkeypatch):

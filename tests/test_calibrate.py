@@ -45,7 +45,7 @@ def data(esc10_set, model):
     folder, mapping = esc10_set
     recordings, notes = find_recordings([folder])
     assert notes == []
-    return load_set(recordings, model, read_mapping(mapping, model.labels), use_cache=False)
+    return load_set(recordings, model, read_mapping(mapping, model.classes), use_cache=False)
 
 
 @pytest.fixture(scope="module")
@@ -181,9 +181,9 @@ def test_exported_metadata_round_trips(exported, result, model):
     original = read_audio_model_metadata(model.data)
     assert meta.name == original.name and meta.sample_rate == original.sample_rate
     assert len(meta.heads) == 1
-    assert meta.heads[0].labels == original.heads[0].labels
+    assert meta.heads[0].classes == original.heads[0].classes
     assert meta.heads[0].calibration == result.fit.calibration
-    thresholds = load_thresholds(thresholds_path(exported), model.labels)
+    thresholds = load_thresholds(thresholds_path(exported), model.classes)
     np.testing.assert_allclose(thresholds, result.fit.thresholds, rtol=1e-5)
 
 
@@ -217,7 +217,7 @@ def test_mediapipe_gives_yamviews_calibrated_scores(exported, data, model):
         theirs = {c.category_name: c.score for c in res.classifications[0].categories}
         frame = samples[k * model.window:(k + 1) * model.window]
         mine = ours.classify(frame)
-        for i, label in enumerate(ours.labels):
+        for i, label in enumerate(ours.classes):
             assert theirs[label] == pytest.approx(float(mine[i]), abs=1e-5), (k, label)
         moved += int(np.sum(np.abs(mine - model.classify(frame)) > 0.01))
     assert moved > 0  # the calibration really changed scores, in both
@@ -234,15 +234,15 @@ def test_a_calibration_in_any_models_metadata_is_applied_on_load(model, tmp_path
     from yamview.core.tflite import Head, write_audio_classifier_metadata
 
     head = read_audio_model_metadata(model.data).heads[0]
-    sigmoids = list(ScoreCalibration.identity(len(head.labels)).sigmoids)
-    sigmoids[head.labels.index("Speech")] = Sigmoid(1.0, 0.5, -1.0)
+    sigmoids = list(ScoreCalibration.identity(len(head.classes)).sigmoids)
+    sigmoids[head.classes.index("Speech")] = Sigmoid(1.0, 0.5, -1.0)
     calibration = ScoreCalibration("INVERSE_LOGISTIC", 0.0, tuple(sigmoids))
     path = tmp_path / "hand_made.tflite"
     path.write_bytes(write_audio_classifier_metadata(
-        model.data, [Head(head.name, head.labels, head.label_file, calibration)]))
+        model.data, [Head(head.name, head.classes, head.label_file, calibration)]))
     frame = sf.read(audio_dir / "speech.wav", dtype="float32")[0][: model.window]
     loaded = Model(path)
-    speech = loaded.labels.index("Speech")
+    speech = loaded.classes.index("Speech")
     raw = float(model.classify(frame)[speech])
     assert raw == pytest.approx(0.918, abs=0.1)
     x = np.log(raw / (1 - raw))
@@ -317,7 +317,7 @@ def test_any_of_mappings_are_refused_with_a_hint(esc10_set, model, tmp_path):
     mapping.write_text("label,class\n" + "\n".join(rows) + "\n", encoding="utf-8")
     recordings, _ = find_recordings([folder])
     with pytest.raises(DatasetError, match="maps to any one of .*its own label,class row"):
-        load_set(recordings, model, read_mapping(mapping, model.labels), use_cache=False)
+        load_set(recordings, model, read_mapping(mapping, model.classes), use_cache=False)
 
 
 def test_a_model_with_two_heads_is_calibrated_one_head_at_a_time(model, tmp_path, esc10_set):
@@ -331,7 +331,7 @@ def test_a_model_with_two_heads_is_calibrated_one_head_at_a_time(model, tmp_path
     two = write_audio_classifier_metadata(
         add_head(model.data, "tower0/network/layer28/reduce_mean", weights, np.zeros(3, np.float32),
                  name="custom"),
-        [Head(yamnet.name, yamnet.labels, yamnet.label_file), Head("custom", ("a", "b", "c"))])
+        [Head(yamnet.name, yamnet.classes, yamnet.label_file), Head("custom", ("a", "b", "c"))])
     path = tmp_path / "two_heads.tflite"
     path.write_bytes(two)
     with pytest.raises(DatasetError, match="has 2 heads .*calibrate one at a time"):
@@ -341,4 +341,4 @@ def test_a_model_with_two_heads_is_calibrated_one_head_at_a_time(model, tmp_path
     calibration = ScoreCalibration("INVERSE_LOGISTIC", 0.0, (Sigmoid(1.0, 2.0, 0.5),) * 3)
     heads = read_audio_model_metadata(calibrated_model(custom, calibration)).heads
     assert heads[1].name == "custom" and heads[1].calibration == calibration
-    assert heads[0].calibration is None and heads[0].labels == yamnet.labels
+    assert heads[0].calibration is None and heads[0].classes == yamnet.classes

@@ -17,7 +17,7 @@ from yamview.core.labels_io import map_labels, read_audacity, read_mapping
 @pytest.fixture(scope="module")
 def truth(scape, scape_analysis, model):
     labels = read_audacity(scape.labels_txt)
-    classes = map_labels(labels, model.labels, read_mapping(scape.mapping_csv, model.labels))
+    classes = map_labels(labels, model.classes, read_mapping(scape.mapping_csv, model.classes))
     a = scape_analysis
     return metrics.truth_matrix(labels, classes, a.starts, a.framing.window_seconds, model.n_classes, a.duration)
 
@@ -46,11 +46,11 @@ def test_fast_and_reference_kernels_differ_where_scores_differ(scape_analysis, r
         for k in np.flatnonzero(truth[i]):
             hand[i] |= (a.scores[i, k] >= 0.3) != (b.scores[i, k] >= 0.3)
     assert np.array_equal(c.labelled_differs, hand)
-    ma = metrics.evaluate(a.scores, truth, 0.3, model.labels)
-    mb = metrics.evaluate(b.scores, truth, 0.3, model.labels)
+    ma = metrics.evaluate(a.scores, truth, 0.3, model.classes)
+    mb = metrics.evaluate(b.scores, truth, 0.3, model.classes)
     rows = {r["class"]: r for r in c.rows()}
     for name in ("Dog", "Speech", "Rain"):
-        i = model.labels.index(name)
+        i = model.classes.index(name)
         assert rows[name]["recall_a"] == pytest.approx(ma.recall[i])
         assert rows[name]["d_f1"] == pytest.approx(mb.f1[i] - ma.f1[i])
     assert c.ms_per_frame(a) > 0 and c.ms_per_frame(b) > 0

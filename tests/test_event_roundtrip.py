@@ -22,10 +22,10 @@ def _round_trip(analysis, path, write, thr=0.3):
     write(path, found)
     labels = read_labels(path)
     assert len(labels) == len(found)
-    classes = map_labels(labels, analysis.labels, None, path)
+    classes = map_labels(labels, analysis.classes, None, path)
     truth = metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds,
-                                 len(analysis.labels), analysis.duration)
-    m = metrics.evaluate(analysis.scores, truth, thr, analysis.labels)
+                                 len(analysis.classes), analysis.duration)
+    m = metrics.evaluate(analysis.scores, truth, thr, analysis.classes)
     assert int(m.misses.sum()) == 0 and int(m.false_alarms.sum()) == 0
     assert int(m.hits.sum()) == int((analysis.scores >= thr).sum())
     return found

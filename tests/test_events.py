@@ -85,7 +85,7 @@ def test_runs_span_their_frames_cells_with_peak_frames():
     s[1:4, 0] = [0.6, 0.9, 0.7]  # frames 1-3: cells [0.75, 1.25] .. [1.75, 2.25]
     s[5, 0] = 0.8  # frame 5, one inactive frame later: a separate event
     s[8, 1] = 0.55
-    ev = find_events(s, starts(12), WIN, 0.5, labels=["A", "B"])
+    ev = find_events(s, starts(12), WIN, 0.5, class_names=["A", "B"])
     assert ev == [Event(0, "A", 0.75, 2.25, pytest.approx(0.9)), Event(0, "A", 2.75, 3.25, pytest.approx(0.8)),
                   Event(1, "B", 4.25, 4.75, pytest.approx(0.55))]
     assert [(e.first, e.last, e.peak_frame) for e in ev] == [(1, 3, 2), (5, 5, 5), (8, 8, 8)]
@@ -137,10 +137,10 @@ def test_soundscape_events(corpus_dir, tmp_path, model):
     scape = soundscape.build(corpus_dir, tmp_path)
     a = analyze(AudioFile(scape.wav), model).result()
     ev = events_from_analysis(a, 0.5, smoothing=3, min_duration=1.0, merge_gap=1.0)
-    speech = [e for e in ev if e.label == "Speech"]
+    speech = [e for e in ev if e.class_name == "Speech"]
     seg_a, seg_b, _ = scape.segments[2]
     assert len(speech) == 1 and speech[0].peak > 0.9
     assert abs(speech[0].start - seg_a) < 1.0 and abs(speech[0].end - seg_b) < 1.0
     for name, (a0, b0, _) in [("Dog", scape.segments[0]), ("Crying, sobbing", scape.segments[4])]:
-        found = [e for e in ev if e.label == name]
+        found = [e for e in ev if e.class_name == name]
         assert found and all(a0 - 1.0 <= e.start and e.end <= b0 + 1.0 for e in found), name

@@ -44,7 +44,7 @@ def test_json_reloads_to_identical_scores(tmp_path, analysis, scape, events):
     assert np.array_equal(back.scores, analysis.scores)  # bit-exact, not approximately
     assert back.scores.tobytes() == np.ascontiguousarray(analysis.scores).tobytes()
     assert np.array_equal(back.starts, analysis.starts) and np.array_equal(back.centres, analysis.centres)
-    assert back.framing == analysis.framing and back.labels == analysis.labels
+    assert back.framing == analysis.framing and back.classes == analysis.classes
     assert (back.model_sha256, back.kernels, back.duration) == (analysis.model_sha256, analysis.kernels, analysis.duration)
     assert back_labels == labels
     assert back.top(3) == analysis.top(3)
@@ -70,7 +70,7 @@ def test_events_round_trip_audacity_and_raven(tmp_path, events):
     export.write_events_audacity(tmp_path / "ev.txt", events)
     export.write_events_raven(tmp_path / "ev.selections.txt", events)
     for back in (read_audacity(tmp_path / "ev.txt"), read_raven(tmp_path / "ev.selections.txt")):
-        assert [l.text for l in back] == [e.label for e in events]
+        assert [l.text for l in back] == [e.class_name for e in events]
         assert [l.start for l in back] == pytest.approx([e.start for e in events], abs=1e-6)
         assert [l.end for l in back] == pytest.approx([e.end for e in events], abs=1e-6)
     rows = list(csv.DictReader(open(tmp_path / "ev.selections.txt"), delimiter="\t"))
@@ -82,12 +82,12 @@ def test_events_round_trip_audacity_and_raven(tmp_path, events):
 def test_scores_csv_all_and_selected_classes(tmp_path, analysis):
     export.write_scores_csv(tmp_path / "all.csv", analysis)
     rows = list(csv.reader(open(tmp_path / "all.csv")))
-    assert rows[0][:3] == ["start_s", "centre_s", "Speech"] and len(rows[0]) == 2 + len(analysis.labels)
+    assert rows[0][:3] == ["start_s", "centre_s", "Speech"] and len(rows[0]) == 2 + len(analysis.classes)
     assert len(rows) == 1 + analysis.n_frames
     assert rows[2][:2] == ["0.4875", "0.975"]
     got = np.array([r[2:] for r in rows[1:]], dtype=np.float32)
     assert np.array_equal(got, analysis.scores)  # %.9g reads back exactly
-    pick = [analysis.labels.index("Dog"), analysis.labels.index("Speech")]
+    pick = [analysis.classes.index("Dog"), analysis.classes.index("Speech")]
     export.write_scores_csv(tmp_path / "two.csv", analysis, pick)
     rows = list(csv.reader(open(tmp_path / "two.csv")))
     assert rows[0] == ["start_s", "centre_s", "Dog", "Speech"]
@@ -96,14 +96,14 @@ def test_scores_csv_all_and_selected_classes(tmp_path, analysis):
 
 def test_metrics_csv(tmp_path, analysis, scape, model):
     labels = read_audacity(scape.labels_txt)
-    classes = map_labels(labels, model.labels, read_mapping(scape.mapping_csv, model.labels))
+    classes = map_labels(labels, model.classes, read_mapping(scape.mapping_csv, model.classes))
     truth = metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds, model.n_classes)
-    m = metrics.evaluate(analysis.scores, truth, 0.3, model.labels)
+    m = metrics.evaluate(analysis.scores, truth, 0.3, model.classes)
     export.write_metrics_csv(tmp_path / "m.csv", m)
     rows = list(csv.DictReader(open(tmp_path / "m.csv")))
     assert list(rows[0]) == export.METRICS_COLUMNS
     by_class = {r["class"]: r for r in rows}
-    speech = model.labels.index("Speech")
+    speech = model.classes.index("Speech")
     assert int(by_class["Speech"]["hits"]) == m.hits[speech]
     assert float(by_class["Speech"]["recall"]) == pytest.approx(m.recall[speech], abs=1e-6)
     fa_only = next(r for r in rows if int(r["hits"]) + int(r["misses"]) == 0)
@@ -111,7 +111,7 @@ def test_metrics_csv(tmp_path, analysis, scape, model):
 
 
 def test_class_names_escaped_in_scores_csv(tmp_path, analysis):
-    odd = dataclasses.replace(analysis, labels=["=HYPERLINK(1)"] + analysis.labels[1:])
+    odd = dataclasses.replace(analysis, classes=["=HYPERLINK(1)"] + analysis.classes[1:])
     export.write_scores_csv(tmp_path / "s.csv", odd, [0, 1])
     assert (tmp_path / "s.csv").read_text().splitlines()[0].split(",")[2] == "'=HYPERLINK(1)"
 
@@ -132,10 +132,10 @@ def test_json_write_is_atomic(tmp_path, analysis, monkeypatch):
 def test_every_format_in_the_table_writes(tmp_path, analysis, events, scape, model):
     """Each row of FORMATS writes a non-empty file; the metrics row refuses without labels."""
     labels = read_audacity(scape.labels_txt)
-    classes = map_labels(labels, model.labels, read_mapping(scape.mapping_csv, model.labels))
+    classes = map_labels(labels, model.classes, read_mapping(scape.mapping_csv, model.classes))
     truth = metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds,
-                                 len(analysis.labels))
-    m = metrics.evaluate(analysis.scores, truth, 0.4, analysis.labels)
+                                 len(analysis.classes))
+    m = metrics.evaluate(analysis.scores, truth, 0.4, analysis.classes)
     data = export.Exportable(analysis, labels, events, m)
     keys = [f.key for f in export.FORMATS]
     assert len(set(keys)) == len(keys) and {"csv", "json", "audacity", "raven", "metrics"} <= set(keys)

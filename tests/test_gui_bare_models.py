@@ -27,10 +27,10 @@ def test_bare_model_asks_for_its_rate_once(make_window, qtbot, tmp_path, setting
     dialog.buttons.accepted.emit()  # OK without a rate: refused, the dialog stays
     assert dialog.isVisible() and "sample rate" in dialog.problem.text()
     dialog.rate.setValue(16000)
-    dialog.labels.setText(str(labels))
+    dialog.labels_file.setText(str(labels))
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: w.model_info.window == 8000, timeout=20000)
-    assert w.model_info.sample_rate == 16000 and w.model_info.labels == ["low", "mid", "high", "top"]
+    assert w.model_info.sample_rate == 16000 and w.model_info.classes == ["low", "mid", "high", "top"]
     assert not dialog.isVisible()
 
     # The answer is remembered for that file, wherever it moves: a new window loads it at once.
@@ -68,7 +68,7 @@ def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir, 
     w._load_model(str(model))
     qtbot.waitUntil(lambda: w.model_info.sample_rate == 48000, timeout=30000)
     assert w.model_details.dialog is None  # recognised: nothing to ask
-    assert "European Robin" in w.model_info.labels
+    assert "European Robin" in w.model_info.classes
     w.controls.set_hop(0.5)
     play(qtbot, w, corpus_dir / ROBIN, frames=2, timeout=60000)
     qtbot.waitUntil(lambda: any(n == "European Robin" for n, _ in w.bars.shown()), timeout=60000)
@@ -86,7 +86,7 @@ def test_birdnet_scores_a_bird_in_the_live_view(make_window, qtbot, corpus_dir, 
     qtbot.waitUntil(lambda: "Saved birdnet_meta.tflite" in w.message(), timeout=60000)
     described = Model(out)
     assert described.sample_rate == 48000 and described.calibration is not None
-    assert described.labels == w.model_info.labels
+    assert described.classes == w.model_info.classes
 
 
 def test_birdnet_in_the_inspector(qapp, qtbot, tmp_path, corpus_dir, monkeypatch):

@@ -30,15 +30,15 @@ OTHER_THRESHOLD = 0.003  # a little under YAMNet's smallest non-zero score step 
 def calibrated_model(model_path, tmp_path_factory):
     data = model_path.read_bytes()
     head = read_audio_model_metadata(data).heads[0]
-    sigmoids = list(ScoreCalibration.identity(len(head.labels)).sigmoids)
-    sigmoids[head.labels.index("Speech")] = SPEECH_SIGMOID
+    sigmoids = list(ScoreCalibration.identity(len(head.classes)).sigmoids)
+    sigmoids[head.classes.index("Speech")] = SPEECH_SIGMOID
     calibration = ScoreCalibration("INVERSE_LOGISTIC", 0.0, tuple(sigmoids))
     path = tmp_path_factory.mktemp("calibrated") / "yamnet_calibrated.tflite"
     path.write_bytes(write_audio_classifier_metadata(
-        data, [Head(head.name, head.labels, head.label_file, calibration)]))
-    thresholds = np.full(len(head.labels), OTHER_THRESHOLD, np.float32)
-    thresholds[head.labels.index("Speech")] = SPEECH_THRESHOLD
-    save_thresholds(thresholds_path(path), thresholds, head.labels)
+        data, [Head(head.name, head.classes, head.label_file, calibration)]))
+    thresholds = np.full(len(head.classes), OTHER_THRESHOLD, np.float32)
+    thresholds[head.classes.index("Speech")] = SPEECH_THRESHOLD
+    save_thresholds(thresholds_path(path), thresholds, head.classes)
     return path
 
 
@@ -69,7 +69,7 @@ def test_calibrated_model_marker_switch_and_per_class_thresholds(window, qtbot, 
     assert info.calibration == "on" and info.thresholds is not None
     assert w.controls.calibrate.isEnabled() and w.controls.calibrate.isChecked()
     assert "calibrated" in w.view_titles["bars"].text() and "calibrated" in w.status_label.text()
-    speech = info.labels.index("Speech")
+    speech = info.classes.index("Speech")
     assert w.bars.class_thresholds[speech] == pytest.approx(SPEECH_THRESHOLD)
     assert not w.bars.threshold_line.isVisible()  # one tick per row instead
 

@@ -89,9 +89,9 @@ def labelled(opened, scape):
 
 def truth_for(scape, ref):
     labels = labels_io.read_audacity(scape.labels_txt)
-    mapping = labels_io.read_mapping(scape.mapping_csv, ref.labels)
-    classes = labels_io.map_labels(labels, ref.labels, mapping)
-    return metrics.truth_matrix(labels, classes, ref.starts, ref.framing.window_seconds, len(ref.labels),
+    mapping = labels_io.read_mapping(scape.mapping_csv, ref.classes)
+    classes = labels_io.map_labels(labels, ref.classes, mapping)
+    return metrics.truth_matrix(labels, classes, ref.starts, ref.framing.window_seconds, len(ref.classes),
                                 ref.duration)
 
 
@@ -111,7 +111,7 @@ def test_open_fills_every_view_with_the_analysis(opened, reference):
     top = [int(i) for i in np.argsort(-ref.max(), kind="stable")[:k]]
     assert w.heatmap.shown[:k] == top
     assert w.heatmap.image.image is not None and w.heatmap.image.image.max() > 0.9
-    assert w.heatmap.axis.names[0].endswith(ref.labels[top[0]])
+    assert w.heatmap.axis.names[0].endswith(ref.classes[top[0]])
     # Overview waveform and spectrogram cover the whole file.
     x, y = w.waveform.curve.getData()
     assert x[-1] == pytest.approx(ref.duration, abs=0.05) and np.abs(y).max() > 0.3
@@ -154,7 +154,7 @@ def test_cursor_readout_shows_time_and_the_frames_top_classes(opened, reference,
         assert f"Cursor {t:.3f} s" in text and f"frame {i} " in text
         order = np.argsort(-ref.scores[i], kind="stable")[:3]
         for c in order:
-            assert f"<b>{ref.labels[c]}</b> {ref.scores[i, c]:.3f}" in text, (t, text)
+            assert f"<b>{ref.classes[c]}</b> {ref.scores[i, c]:.3f}" in text, (t, text)
         # The scored window is drawn on the spectrogram at the cursor's frame.
         r = w.spectrogram.window_rect.rect()
         assert r.left() == pytest.approx(ref.starts[i]) and r.width() == pytest.approx(0.975)
@@ -177,7 +177,7 @@ def test_click_sets_the_cursor_and_hover_reads_out(opened, reference, qtbot):
     w.spectrogram.widget.scene().sigMouseMoved.emit(svb.mapViewToScene(QPointF(12.0, y)))
     text = w.hover.text()
     i = expected_frame(12.0, ref)
-    top = ref.labels[int(np.argmax(ref.scores[i]))]
+    top = ref.classes[int(np.argmax(ref.scores[i]))]
     assert "12.000 s" in text and "1.00 kHz" in text and top in text
 
 
@@ -190,7 +190,7 @@ def test_models_eye_view_is_the_patch_the_model_scored(opened, reference, qtbot)
     assert p.log_mel.shape == (96, 64)
     # Re-scoring the decoded frame gives the analysis's scores: it is the same input.
     np.testing.assert_allclose(p.scores, ref.scores[i], atol=1e-5)
-    assert ref.labels[int(np.argmax(ref.scores[i]))] in w.patch_view.top.text()
+    assert ref.classes[int(np.argmax(ref.scores[i]))] in w.patch_view.top.text()
     assert f"frame {i}" in w.patch_view.title.text()
 
 
@@ -239,7 +239,7 @@ def test_class_search_pins_any_class(opened, reference, qtbot):
 
 
 def ref_index(ref, name):
-    return ref.labels.index(name)
+    return ref.classes.index(name)
 
 
 def test_double_click_on_a_heat_map_row_toggles_its_curve(opened, qtbot):
@@ -274,7 +274,7 @@ def test_labels_draw_a_lane_and_fill_the_metrics_table(opened, scape, reference,
     assert w.import_labels(str(scape.labels_txt)), w.message()
     assert len(w.label_lane.spans) == 5 and w.label_lane.spans.texts == [s[2] for s in scape.segments]
     truth = truth_for(scape, reference)
-    m = metrics.evaluate(reference.scores, truth, 0.3, reference.labels)
+    m = metrics.evaluate(reference.scores, truth, 0.3, reference.classes)
     table, averages = w.metrics_panel.model, w.metrics_panel.averages
     assert averages.value(2, "Hits") == int(m.hits.sum()) and averages.value(2, "F.A.") == int(m.false_alarms.sum())
     labelled = m.labelled()
@@ -317,7 +317,7 @@ def test_n_and_p_jump_by_error_region_listed_in_the_errors_tab(labelled, scape, 
     w.scope_combo.setCurrentIndex(w.scope_combo.findData("all"))
     assert w.regions_panel.model.regions == metrics.error_regions(codes)
     # Only the class selected in the metrics table.
-    rooster = ref.labels.index("Crowing, cock-a-doodle-doo")
+    rooster = ref.classes.index("Crowing, cock-a-doodle-doo")
     w.only_selected_action.setChecked(True)
     w.metrics_panel.select_class(rooster)
     only = metrics.error_regions(codes, [rooster])
@@ -388,19 +388,19 @@ def test_threshold_slider_and_per_class_thresholds_update_the_table(labelled, sc
     w, ref = labelled, reference
     truth = truth_for(scape, ref)
     w.metrics_panel.slider.setValue(60)
-    m = metrics.evaluate(ref.scores, truth, 0.6, ref.labels)
+    m = metrics.evaluate(ref.scores, truth, 0.6, ref.classes)
     table = w.metrics_panel.model
     averages = w.metrics_panel.averages
     assert averages.value(2, "Hits") == int(m.hits.sum()) and averages.value(2, "Miss") == int(m.misses.sum())
     assert w.curves.threshold.value() == pytest.approx(0.6)
     # Own threshold for Dog, edited in the thresholds table.
-    dog = ref.labels.index("Dog")
+    dog = ref.classes.index("Dog")
     row = w.thresholds_panel.row_of(dog)
     assert row is not None
     w.thresholds_panel.table.item(row, 1).setText("0.95")
-    thr = np.full(len(ref.labels), 0.6, np.float32)
+    thr = np.full(len(ref.classes), 0.6, np.float32)
     thr[dog] = 0.95
-    m2 = metrics.evaluate(ref.scores, truth, thr, ref.labels)
+    m2 = metrics.evaluate(ref.scores, truth, thr, ref.classes)
     r = table.classes.index(dog)
     assert table.value(r, "Thr") == pytest.approx(0.95)
     assert table.value(r, "Hits") == m2.hits[dog] and table.value(r, "Miss") == m2.misses[dog]
@@ -479,10 +479,10 @@ def test_exports_write_files(labelled, reference, tmp_path):
     out.mkdir()
     assert w.export("csv", str(out / "all.csv"))
     rows = list(csv.reader(open(out / "all.csv", encoding="utf-8")))
-    assert len(rows) == ref.n_frames + 1 and len(rows[0]) == 2 + len(ref.labels)
+    assert len(rows) == ref.n_frames + 1 and len(rows[0]) == 2 + len(ref.classes)
     assert w.export("csv", str(out / "shown.csv"), shown_only=True)
     header = next(csv.reader(open(out / "shown.csv", encoding="utf-8")))
-    assert set(header[2:]) == {ref.labels[c] for c in set(w.shown_classes()) | set(w.curve_classes())}
+    assert set(header[2:]) == {ref.classes[c] for c in set(w.shown_classes()) | set(w.curve_classes())}
     assert w.export("json", str(out / "a.json"))
     back, labels = export.read_json(out / "a.json")
     np.testing.assert_array_equal(back.scores, w.session.scores)
@@ -491,10 +491,10 @@ def test_exports_write_files(labelled, reference, tmp_path):
     assert len(labels_io.read_audacity(out / "ev.txt")) == len(w.session.events())
     assert w.export("raven", str(out / "ev.selections.txt"))
     raven = labels_io.read_raven(out / "ev.selections.txt")
-    assert [l.text for l in raven] == [e.label for e in w.session.events()]
+    assert [l.text for l in raven] == [e.class_name for e in w.session.events()]
     assert w.export("metrics", str(out / "metrics.csv"))
     mrows = list(csv.DictReader(open(out / "metrics.csv", encoding="utf-8")))
-    assert {r["class"] for r in mrows} == {ref.labels[c] for c in w.session.metrics().relevant()}
+    assert {r["class"] for r in mrows} == {ref.classes[c] for c in w.session.metrics().relevant()}
     assert w.export_png(str(out / "views.png"))
     data = (out / "views.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

@@ -84,7 +84,7 @@ def test_calibrate_see_export_and_inspect_with_it(inspector, qtbot, labelled, tm
     assert panel.export(str(out)) == str(out)
     meta = read_audio_model_metadata(out.read_bytes())
     assert meta.heads[0].calibration == panel.result.fit.calibration
-    thresholds = load_thresholds(thresholds_path(out), list(meta.heads[0].labels))
+    thresholds = load_thresholds(thresholds_path(out), list(meta.heads[0].classes))
 
     # The inspector now analyses with the calibrated model: marker, switch, its thresholds.
     qtbot.waitUntil(lambda: w.info is not None and w.info.calibration == "on" and w.session.complete,

@@ -24,7 +24,7 @@ def test_mapping_editor_maps_unknown_labels_at_once_with_suggestions(opened, sca
     assert w.session.label_classes.count(()) == 3  # "rain" is a class name already
     box.activated.emit(suggestions.index("Dog") + 1)
     qtbot.waitUntil(lambda: w.session.label_classes.count(()) == 2, timeout=TIMEOUT)
-    dog = ref.labels.index("Dog")
+    dog = ref.classes.index("Dog")
     assert w.mapping["dog bark"] == [dog] and w.metrics_panel.model.classes  # metrics appear at once
     m = w.session.metrics()
     assert m.hits[dog] + m.misses[dog] >= 8
@@ -60,7 +60,7 @@ def test_find_more_like_this_lists_ranks_jumps_plays_and_adds_labels(opened, sca
     panel.class_box.setCurrentText("Dog")
     panel.add_button.click()
     assert len(w.session.labels) == 1 and w.session.labels[0].text == "Dog"
-    assert w.session.truth()[matches[0].frame, ref.labels.index("Dog")]
+    assert w.session.truth()[matches[0].frame, ref.classes.index("Dog")]
     # Other recordings opened in this window are searched too.
     other = corpus_dir / "esc10/001_Dog_bark__1-100032-A.ogg"
     open_and_wait(qtbot, w, other)
@@ -111,9 +111,9 @@ def test_ab_compare_with_the_other_kernels(opened, scape, reference, qtbot, refe
     rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
     assert "Dog" in rows and "Speech" in rows
     truth = w.session.truth()
-    ma = metrics.evaluate(a.scores, truth, 0.3, a.labels)
-    mb = metrics.evaluate(b.scores, truth, 0.3, a.labels)
-    dog = a.labels.index("Dog")
+    ma = metrics.evaluate(a.scores, truth, 0.3, a.classes)
+    mb = metrics.evaluate(b.scores, truth, 0.3, a.classes)
+    dog = a.classes.index("Dog")
     assert table.item(rows["Dog"], 6).text() == f"{mb.f1[dog] - ma.f1[dog]:+.3f}"
     # Another recording drops the comparison.
     open_and_wait(qtbot, w, scape.wav)
@@ -142,11 +142,11 @@ def test_lenient_columns_and_labels_past_the_end(opened, scape, reference, tmp_p
 
     w, ref = opened, reference
     assert w.load_mapping(str(scape.mapping_csv)) and w.import_labels(str(scape.labels_txt))
-    related = metrics.relatives(load_default().for_labels(ref.labels), len(ref.labels))
-    m = metrics.evaluate(ref.scores, w.session.truth(), 0.3, ref.labels, related=related)
+    related = metrics.relatives(load_default().for_classes(ref.classes), len(ref.classes))
+    m = metrics.evaluate(ref.scores, w.session.truth(), 0.3, ref.classes, related=related)
     table = w.metrics_panel.model
-    animal = table.classes.index(ref.labels.index("Animal"))
-    assert table.value(animal, "Expl.") == m.explained[ref.labels.index("Animal")] > 0
+    animal = table.classes.index(ref.classes.index("Animal"))
+    assert table.value(animal, "Expl.") == m.explained[ref.classes.index("Animal")] > 0
     assert w.metrics_panel.averages.value(0, "Len.") == sum(int(m.lenient_hits[c]) for c in m.labelled())
     # Labels of a longer recording: imported, with a warning naming the first one past the end.
     truth = tmp_path / "longer.txt"

@@ -56,7 +56,7 @@ def test_window_is_visible_before_the_model_has_loaded(make_window, qtbot):
     assert not w.start_button.isEnabled() and w.busy.isVisible()
     qtbot.waitUntil(lambda: w.model_info is not None, timeout=20000)
     assert w.start_button.isEnabled() and not w.busy.isVisible()
-    assert w.model_info.sample_rate == 16000 and len(w.model_info.labels) == 521
+    assert w.model_info.sample_rate == 16000 and len(w.model_info.classes) == 521
 
 
 def test_speech_file_gives_speech_top1_and_views_change(make_window, qtbot, audio_dir):
@@ -386,11 +386,11 @@ def test_reset_settings_clears_the_presenter_lists_at_once(make_window, qtbot, s
     Settings(settings_path).set("presenter/focus", json.dumps([{"label": "Dog", "threshold": 0.3}]))
     w = make_window()
     qtbot.waitUntil(lambda: w.talk.board is not None, timeout=10000)
-    dog = w.model_info.labels.index("Dog")
-    assert dog in w.bars.pinned and w.talk.config.focus_labels() == ["Dog"]
+    dog = w.model_info.classes.index("Dog")
+    assert dog in w.bars.pinned and w.talk.config.focus_classes() == ["Dog"]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     w.reset_settings()
-    assert w.talk.config.focus_labels() == [] and not w.bars.pinned and not w.timeline.pinned
+    assert w.talk.config.focus_classes() == [] and not w.bars.pinned and not w.timeline.pinned
     assert "Dog" not in w.talk.board.index or not w.talk.board.row("Dog")
 
 

@@ -132,7 +132,7 @@ def test_focus_class_flashes_over_its_threshold_and_counts(make_window, qtbot, c
     play(qtbot, w, corpus_dir / DOG, frames=1)
     qtbot.waitUntil(lambda: w.talk.board.counts()["Dog"] >= 1, timeout=20000)
     # A real frame of the real model went over: the raw score is in the history.
-    assert max(float(s.scores[w.model_info.labels.index("Dog")]) for s in w.talk.history) >= 0.5
+    assert max(float(s.scores[w.model_info.classes.index("Dog")]) for s in w.talk.history) >= 0.5
     qtbot.wait(40)  # one display frame
     row = w.talk.board.row("Dog")
     assert row.flash > 0.5 and row.count == 1
@@ -243,8 +243,8 @@ def test_rollup_shows_parent_categories_with_breadcrumbs(make_window, qtbot, cor
     assert row.crumb == "Animal › Domestic animals, pets"
     # Its score is the max over Dog and every model class below it (Bark, Howl, Growling, …).
     raw = board.raw
-    labels = w.model_info.labels
-    members = [labels.index(n) for n in ["Dog", *w.talk.lo.descendants("Dog")] if n in labels]
+    classes = w.model_info.classes
+    members = [classes.index(n) for n in ["Dog", *w.talk.lo.descendants("Dog")] if n in classes]
     assert board.universe_scores(raw)[board.index["Dog"]] == pytest.approx(raw[members].max())
     assert "Roll-up · level 3" in w.talk.presenter.view.tags
     # Hovering a bar shows the category's AudioSet description.
@@ -298,9 +298,9 @@ def test_class_search_pins_and_hides_with_descriptions(make_window, qtbot, ontol
     assert "Animal › Domestic animals, pets › Dog" in tip and "Principal communication sound" in tip
     e.search.list.setCurrentRow(0)
     e._add_selected(focus=True)
-    assert w.talk.config.focus_labels() == ["Bark"]
+    assert w.talk.config.focus_classes() == ["Bark"]
     assert e.focus_table.rowCount() == 1 and e.search.list.item(0).text().startswith("★")
-    bark = w.model_info.labels.index("Bark")
+    bark = w.model_info.classes.index("Bark")
     assert bark in w.bars.pinned and bark in w.timeline.pinned
     e.search.edit.setText("music")
     e.search.list.setCurrentRow(0)
@@ -308,7 +308,7 @@ def test_class_search_pins_and_hides_with_descriptions(make_window, qtbot, ontol
     e._add_selected(focus=False)
     assert label in w.talk.config.hidden and label in w.talk.board.hidden_names
     w.talk.toggle_focus("Bark")  # unpin (as from a context menu)
-    assert w.talk.config.focus_labels() == [] and not w.bars.pinned
+    assert w.talk.config.focus_classes() == [] and not w.bars.pinned
 
 
 def test_presenter_settings_round_trip(make_window, qtbot, settings_path, ontology_path):
@@ -444,8 +444,8 @@ def test_right_click_pins_and_hides_in_presenter_and_main_timeline(make_window, 
     pos = rect.center().toPoint()
     p.view.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, p.view.mapToGlobal(pos)))
     actions()["Pin “Cat” (focus)"].trigger()
-    cat = w.model_info.labels.index("Cat")
-    assert w.talk.config.focus_labels() == ["Cat"]
+    cat = w.model_info.classes.index("Cat")
+    assert w.talk.config.focus_classes() == ["Cat"]
     qtbot.waitUntil(lambda: board.row("Cat").focus, timeout=2000)  # next display frame
     assert cat in w.bars.pinned
     qtbot.waitUntil(lambda: w.timeline.shown_classes()[:1] == ["Cat"], timeout=5000)
@@ -454,7 +454,7 @@ def test_right_click_pins_and_hides_in_presenter_and_main_timeline(make_window, 
     scene = tl.plot.getViewBox().mapViewToScene(QPointF(-5.0, 0.5))
     w.talk._view_menu(tl, tl.widget.mapFromScene(scene))
     actions()["Unpin “Cat”"].trigger()
-    assert w.talk.config.focus_labels() == [] and cat not in w.bars.pinned
+    assert w.talk.config.focus_classes() == [] and cat not in w.bars.pinned
     # Hide from the presenter: gone from its bars, still in the main window's.
     p.view.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, p.view.mapToGlobal(pos)))
     name = next(n for n in actions() if n.startswith("Hide “"))[len("Hide “"):].split("”")[0]
@@ -479,7 +479,7 @@ def test_presenter_frames_mid_glide_have_no_overlapping_or_unnamed_rows(qapp, mo
     from yamview.gui.presenter.board import Board, BoardConfig
     from yamview.gui.presenter.view import PresenterView
 
-    board = Board(list(model.labels), config=BoardConfig(top_n=4, threshold=0.1))
+    board = Board(list(model.classes), config=BoardConfig(top_n=4, threshold=0.1))
     view = PresenterView()
     view.board = board
     view.resize(1280, 720)
@@ -527,8 +527,8 @@ def test_a_class_keeps_its_colour_when_roll_up_is_toggled(qapp, model, ontology_
     from yamview.gui.presenter.board import Board, BoardConfig
     from yamview.gui.presenter.view import PresenterView
 
-    lo = Ontology.load(ontology_path).for_labels(model.labels)
-    board = Board(list(model.labels), lo, BoardConfig(top_n=5))
+    lo = Ontology.load(ontology_path).for_classes(model.classes)
+    board = Board(list(model.classes), lo, BoardConfig(top_n=5))
     view = PresenterView()
     view.board = board
 

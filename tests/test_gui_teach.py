@@ -107,11 +107,11 @@ def test_record_train_export_and_see_the_new_class_in_the_bars(live_window, puls
     assert dialog.export(str(model_path))
     qtbot.waitUntil(lambda: w.model_info is not None and bool(w.model_info.user_classes), timeout=30000)
     assert set(w.model_info.user_classes) == {"my dog", "my rooster"}
-    assert USER_MARK + "my rooster" in w.bars.labels and "Chicken, rooster" in w.bars.labels
+    assert USER_MARK + "my rooster" in w.bars.classes and "Chicken, rooster" in w.bars.classes
     # Talk mode's focus list takes the user's class like any other: pinned in the bars.
     w.talk.toggle_focus(USER_MARK + "my dog")
-    assert w.talk.config.focus_labels() == [USER_MARK + "my dog"]
-    assert w.bars.labels.index(USER_MARK + "my dog") in w.bars.pinned
+    assert w.talk.config.focus_classes() == [USER_MARK + "my dog"]
+    assert w.bars.classes.index(USER_MARK + "my dog") in w.bars.pinned
 
     w.start()
     qtbot.waitUntil(lambda: w.source.stream_time > 0.3, timeout=5000)
@@ -125,7 +125,7 @@ def test_record_train_export_and_see_the_new_class_in_the_bars(live_window, puls
     qtbot.waitUntil(heard_mine, timeout=15000)
     player.wait(15)
     # The class timeline and talk mode list the same marked classes (the focus list can pick them).
-    assert USER_MARK + "my rooster" in w.timeline.labels and USER_MARK + "my rooster" in w.talk.labels
+    assert USER_MARK + "my rooster" in w.timeline.classes and USER_MARK + "my rooster" in w.talk.classes
 
 
 # -- the inspector: a range or a human label of a recording into the training set -----------------
@@ -192,7 +192,7 @@ def test_inspector_with_a_trained_model_shows_and_exports_the_users_classes(qapp
         (tmp_path / "set" / name).mkdir(parents=True)
         for clip in sorted(esc.glob(pattern))[:3]:
             shutil.copy(clip, tmp_path / "set" / name / clip.name)
-    tset = training.load_training_set(tmp_path / "set", model.window_seconds, model.labels)
+    tset = training.load_training_set(tmp_path / "set", model.window_seconds, model.classes)
     head = training.train_head(training.embed_training_set(tset, model))
     trained = training.export_model(model, head, tmp_path / "mine.tflite")
 

@@ -126,7 +126,7 @@ def _check_bars_frame(bars, image) -> None:
     drawn_widths = list(bars.bars.opts["width"])
     assert len(drawn_widths) == sum(1 for r in rows if r["width"] > 0)  # no extra (ghost) bars
     for r in rows:
-        label = bars.labels[r["cls"]]
+        label = bars.classes[r["cls"]]
         assert r["name"].lstrip("★ ").rstrip("…") and label.startswith(r["name"].lstrip("★ ").rstrip("…"))
         assert r["score"] == f"{bars._scores[r['cls']]:.2f}"  # the printed score ...
         assert r["width"] == pytest.approx(float(r["score"]), abs=1e-6)  # ... is the bar's length
@@ -153,7 +153,7 @@ def test_bars_equal_their_printed_scores_in_every_frame_of_a_real_stream(app, mo
     bars = ClassBars(max_results=5, threshold=0.05)
     bars.widget.resize(640, 420)
     bars.widget.show()
-    bars.set_classes(list(model.labels))
+    bars.set_classes(list(model.classes))
     changes, last = 0, None
     t = 0.0
     for scores in _real_frames(model, corpus_dir):
@@ -172,17 +172,17 @@ def test_bars_are_the_real_top_n_with_pinned_classes_extra_and_marked(app):
     from yamview.gui.views.class_bars import PIN, ClassBars
 
     long_name = "Livestock, farm animals, working animals"
-    labels = ["Speech", "Music", long_name, "Dog", "Cat", "Bird"]
+    classes = ["Speech", "Music", long_name, "Dog", "Cat", "Bird"]
     bars = ClassBars(max_results=2, threshold=0.1)
     bars.widget.resize(420, 300)
     bars.widget.show()
-    bars.set_classes(labels)
+    bars.set_classes(classes)
     bars.set_pinned([3, 0])  # Dog (silent) and Speech (0.5: not in the top 2)
     bars.show_scores(np.array([0.5, 0.7, 0.9, 0.0, 0.2, 0.0], np.float32), now=0.0)
     app.processEvents()
     rows = bars.rows()
     # The real top 2, then the pinned ones (best first), marked.
-    assert [labels[r["cls"]] for r in rows] == [long_name, "Music", "Speech", "Dog"]
+    assert [classes[r["cls"]] for r in rows] == [long_name, "Music", "Speech", "Dog"]
     assert rows[2]["name"] == PIN + "Speech" and rows[3]["name"] == PIN + "Dog" and rows[3]["score"] == "0.00"
     assert rows[3]["width"] == 0 and len(bars.bars.opts["width"]) == 3  # no ghost bar under 0.00
     assert rows[0]["name"].endswith("…") and len(rows[0]["name"]) < len(long_name)  # elided
@@ -191,7 +191,7 @@ def test_bars_are_the_real_top_n_with_pinned_classes_extra_and_marked(app):
     assert QFontMetricsF(bars._names[0].textItem.font()).horizontalAdvance(rows[0]["name"]) <= bars._name_room()
     _check_bars_frame(bars, bars.widget.grab().toImage())
     bars.show_scores(np.array([0.95, 0.7, 0.9, 0.0, 0.2, 0.0], np.float32), now=1.0)
-    assert [labels[r["cls"]] for r in bars.rows()] == ["Speech", long_name, "Dog"]
+    assert [classes[r["cls"]] for r in bars.rows()] == ["Speech", long_name, "Dog"]
     assert bars.rows()[0]["name"] == PIN + "Speech"  # a pinned class in the top N is marked too
 
 

@@ -87,7 +87,7 @@ def test_frame_samples_are_the_samples_the_analysis_scored(corpus_dir, model, cl
 
 def test_session_frame_at_uses_frame_centres(model):
     ref = analyze(ArraySource(np.zeros(RATE * 3, np.float32), RATE), model).result()
-    s = Session(ref.labels, ref.framing, ref.duration)
+    s = Session(ref.classes, ref.framing, ref.duration)
     s.update_scores(ref.scores, ref.n_frames)
     for i, c in enumerate(ref.centres):
         assert s.frame_at(c) == i and s.frame_at(c + 0.2) == i and s.frame_at(c - 0.2) == i
@@ -120,7 +120,7 @@ def test_session_thresholds_labels_and_async_events():
     assert s.outcomes()[12, 2] != FALSE_ALARM and s.thresholds()[2] == pytest.approx(0.6)
     version, compute = s.events_job()
     v, found = compute()
-    assert v == version and [e.label for e in found] == ["b"]
+    assert v == version and [e.class_name for e in found] == ["b"]
     assert s.cached_events() is None and s.store_events(v, found) and s.cached_events() == found
     s.set_default_threshold(0.95)  # a change: older results are not kept
     assert not s.store_events(v, found) and s.cached_events() is None

@@ -20,7 +20,7 @@ def analysis(scape_analysis):
 @pytest.fixture(scope="module")
 def truth(scape, analysis, model):
     labels = read_audacity(scape.labels_txt)
-    classes = map_labels(labels, model.labels, read_mapping(scape.mapping_csv, model.labels), scape.labels_txt)
+    classes = map_labels(labels, model.classes, read_mapping(scape.mapping_csv, model.classes), scape.labels_txt)
     return metrics.truth_matrix(labels, classes, analysis.starts, analysis.framing.window_seconds, model.n_classes,
                                 analysis.duration)
 
@@ -41,9 +41,9 @@ def hand_labelled(seg_start, seg_end, cell):
 
 
 def hand_counts(scape, analysis, thresholds):
-    labels = analysis.labels
+    classes = analysis.classes
     counts = {}
-    for c, name in enumerate(labels):
+    for c, name in enumerate(classes):
         hits = misses = fas = 0
         for i in range(analysis.n_frames):
             cell = hand_cell(i, analysis)
@@ -75,7 +75,7 @@ def test_segment_best_class_matches_hand_and_corpus_labels(scape, analysis, mode
         assert best[k][0] == hand_best, text
         assert best[k][1] == pytest.approx(means[hand_best], abs=1e-6)
         # And it is what a person would call right: a target class or its generic parent.
-        assert model.labels[hand_best] in scape.lenient[k], (text, model.labels[hand_best])
+        assert model.classes[hand_best] in scape.lenient[k], (text, model.classes[hand_best])
 
 
 @pytest.mark.parametrize("kind", ["global", "per-class"])
@@ -85,10 +85,10 @@ def test_counts_precision_recall_equal_hand_values(scape, analysis, truth, model
     else:  # per-class thresholds, including some that turn hits into misses
         thr = [0.3] * model.n_classes
         for name, value in [("Dog", 0.95), ("Rain", 0.6), ("Speech", 0.99), ("Animal", 0.9)]:
-            thr[model.labels.index(name)] = value
-    m = metrics.evaluate(analysis.scores, truth, np.array(thr, np.float32), model.labels)
+            thr[model.classes.index(name)] = value
+    m = metrics.evaluate(analysis.scores, truth, np.array(thr, np.float32), model.classes)
     hand = hand_counts(scape, analysis, np.array(thr, np.float32).tolist())
-    for c, name in enumerate(model.labels):
+    for c, name in enumerate(model.classes):
         hits, misses, fas = hand[name]
         assert (m.hits[c], m.misses[c], m.false_alarms[c]) == (hits, misses, fas), name
         assert m.true_negatives[c] == analysis.n_frames - hits - misses - fas
@@ -103,7 +103,7 @@ def test_counts_precision_recall_equal_hand_values(scape, analysis, truth, model
     # The soundscape is labelled for all ten mapped classes and the model finds every one.
     mapped = {c for classes in scape.mapping.values() for c in classes}
     for name in mapped:
-        c = model.labels.index(name)
+        c = model.classes.index(name)
         assert m.hits[c] + m.misses[c] >= 8
         assert m.hits[c] > 0, name
     tp = sum(h for h, _, _ in hand.values())
@@ -128,7 +128,7 @@ def test_outcome_lane_and_next_previous_error(analysis, truth, model):
     assert metrics.next_error(codes, errors[-1]) is None
     assert metrics.next_error(codes, errors[1], step=-1) == errors[0]
     assert metrics.next_error(codes, errors[0], step=-1) is None
-    dog = model.labels.index("Dog")
+    dog = model.classes.index("Dog")
     dog_errors = [i for i in range(len(codes)) if codes[i, dog] in (metrics.MISS, metrics.FALSE_ALARM)]
     assert metrics.next_error(codes, -1, classes=[dog]) == (dog_errors[0] if dog_errors else None)
 
@@ -153,27 +153,27 @@ def test_evaluate_is_vectorised_for_live_sliders():
     rng = np.random.default_rng(0)
     scores = rng.random((7400, 521), dtype=np.float32)  # one hour at hop 0.4875 s
     truth = rng.random((7400, 521)) < 0.01
-    labels = [f"c{i}" for i in range(521)]
-    metrics.evaluate(scores, truth, 0.5, labels)
+    classes = [f"c{i}" for i in range(521)]
+    metrics.evaluate(scores, truth, 0.5, classes)
     t = time.perf_counter()
     for thr in (0.2, 0.4, 0.6):
-        metrics.evaluate(scores, truth, thr, labels)
+        metrics.evaluate(scores, truth, thr, classes)
     assert (time.perf_counter() - t) / 3 < 0.25  # ~10 ms here; a per-frame loop takes seconds
 
 
 def test_thresholds_csv_round_trip_and_errors(tmp_path, model):
     thr = np.full(model.n_classes, 0.3, np.float32)
-    thr[model.labels.index("Crying, sobbing")] = 0.75
-    thr[model.labels.index("Speech")] = 0.125
+    thr[model.classes.index("Crying, sobbing")] = 0.75
+    thr[model.classes.index("Speech")] = 0.125
     path = tmp_path / "thr.csv"
-    metrics.save_thresholds(path, thr, model.labels)
+    metrics.save_thresholds(path, thr, model.classes)
     assert path.read_text().splitlines()[0] == "class,threshold"
-    assert np.array_equal(metrics.load_thresholds(path, model.labels), thr)
+    assert np.array_equal(metrics.load_thresholds(path, model.classes), thr)
     # A partial file: listed classes take their value, the rest the default; names any case.
     part = tmp_path / "part.csv"
     part.write_text('"crying, SOBBING",0.8\n')
-    got = metrics.load_thresholds(part, model.labels, default=0.2)
-    assert got[model.labels.index("Crying, sobbing")] == np.float32(0.8)
+    got = metrics.load_thresholds(part, model.classes, default=0.2)
+    assert got[model.classes.index("Crying, sobbing")] == np.float32(0.8)
     assert np.count_nonzero(got == np.float32(0.2)) == model.n_classes - 1
     for text, needle in [("class,threshold\nNot a class,0.5\n", "line 2: 'Not a class' is not a model class"),
                          ("Speech,high\n", "line 1: threshold 'high' is not a number"),
@@ -183,17 +183,17 @@ def test_thresholds_csv_round_trip_and_errors(tmp_path, model):
         bad = tmp_path / "bad.csv"
         bad.write_text(text)
         with pytest.raises(metrics.ThresholdError) as e:
-            metrics.load_thresholds(bad, model.labels)
+            metrics.load_thresholds(bad, model.classes)
         assert needle in str(e.value) and "bad.csv" in str(e.value)
 
 
 def test_thresholds_as_dict(model):
-    thr = metrics.thresholds_from({"speech": 0.9, "Dog": 0.25}, model.labels, default=0.4)
-    assert thr[model.labels.index("Speech")] == np.float32(0.9) and thr[model.labels.index("Dog")] == np.float32(0.25)
-    assert metrics.thresholds_dict(thr, model.labels, default=0.4) == {"Speech": pytest.approx(0.9), "Dog": 0.25}
-    assert len(metrics.thresholds_dict(thr, model.labels)) == model.n_classes
+    thr = metrics.thresholds_from({"speech": 0.9, "Dog": 0.25}, model.classes, default=0.4)
+    assert thr[model.classes.index("Speech")] == np.float32(0.9) and thr[model.classes.index("Dog")] == np.float32(0.25)
+    assert metrics.thresholds_dict(thr, model.classes, default=0.4) == {"Speech": pytest.approx(0.9), "Dog": 0.25}
+    assert len(metrics.thresholds_dict(thr, model.classes)) == model.n_classes
     with pytest.raises(metrics.ThresholdError, match="'Wolf' is not a model class"):
-        metrics.thresholds_from({"Wolf": 0.5}, model.labels)
+        metrics.thresholds_from({"Wolf": 0.5}, model.classes)
 
 
 # -- labelled-class averages, ontology-aware scoring, any-of mappings, error regions --------------
@@ -203,12 +203,12 @@ def label_ontology(model):
 
     onto = load_default()
     assert onto is not None
-    return onto.for_labels(model.labels)
+    return onto.for_classes(model.classes)
 
 
 def test_labelled_class_micro_and_macro_averages(analysis, truth, model):
-    m = metrics.evaluate(analysis.scores, truth, 0.3, model.labels)
-    mapped = sorted(model.labels.index(c) for c in
+    m = metrics.evaluate(analysis.scores, truth, 0.3, model.classes)
+    mapped = sorted(model.classes.index(c) for c in
                     ["Dog", "Bark", "Rain", "Rain on surface", "Speech", "Chicken, rooster",
                      "Crowing, cock-a-doodle-doo", "Baby cry, infant cry", "Crying, sobbing"])
     assert m.labelled() == mapped
@@ -228,10 +228,10 @@ def test_labelled_class_micro_and_macro_averages(analysis, truth, model):
 
 def test_lenient_hits_and_explained_false_alarms_equal_hand_counts(analysis, truth, model, label_ontology):
     related = metrics.relatives(label_ontology, model.n_classes)
-    m = metrics.evaluate(analysis.scores, truth, 0.3, model.labels, related=related)
-    exact = metrics.evaluate(analysis.scores, truth, 0.3, model.labels)
+    m = metrics.evaluate(analysis.scores, truth, 0.3, model.classes, related=related)
+    exact = metrics.evaluate(analysis.scores, truth, 0.3, model.classes)
     assert np.array_equal(m.hits, exact.hits) and np.array_equal(m.false_alarms, exact.false_alarms)
-    names = model.labels
+    names = model.classes
     family = {c: set(label_ontology.ancestors(names[c])) | set(label_ontology.descendants(names[c]))
               for c in range(model.n_classes)}
     labelled = [c for c in range(model.n_classes) if truth[:, c].any()]
@@ -255,15 +255,15 @@ def test_any_of_mapping_is_right_when_one_class_fires(scape, analysis, model, tm
     mapping_csv = tmp_path / "any.csv"
     mapping_csv.write_text('label,class\ndog bark,Dog | Howl\nrain,Rain\nrooster,"Chicken, rooster"\n'
                            'baby cry,"Baby cry, infant cry"\n', encoding="utf-8")
-    mapping = read_mapping(mapping_csv, model.labels)
+    mapping = read_mapping(mapping_csv, model.classes)
     labels = read_audacity(scape.labels_txt)
-    classes = map_labels(labels, model.labels, mapping, scape.labels_txt)
+    classes = map_labels(labels, model.classes, mapping, scape.labels_txt)
     args = (analysis.starts, analysis.framing.window_seconds)
     truth = metrics.truth_matrix(labels, classes, *args, model.n_classes, analysis.duration)
     groups = metrics.any_of_groups(labels, classes, *args, analysis.duration)
     assert len(groups) == 1
-    m = metrics.evaluate(analysis.scores, truth, 0.3, model.labels, any_of=groups)
-    dog, bark = model.labels.index("Dog"), model.labels.index("Howl")  # Howl hardly fires here
+    m = metrics.evaluate(analysis.scores, truth, 0.3, model.classes, any_of=groups)
+    dog, bark = model.classes.index("Dog"), model.classes.index("Howl")  # Howl hardly fires here
     hand = {"Dog": [0, 0], "Bark": [0, 0]}  # [hits, misses]
     rows = groups[0][0]
     for i in np.flatnonzero(rows):
@@ -273,7 +273,7 @@ def test_any_of_mapping_is_right_when_one_class_fires(scape, analysis, model, tm
         hand["Dog"][1] += not (d or b)
     assert (m.hits[dog], m.misses[dog]) == tuple(hand["Dog"])
     assert (m.hits[bark], m.misses[bark]) == (hand["Bark"][0], 0)
-    all_of = metrics.evaluate(analysis.scores, truth | _both(rows, dog, bark, truth.shape), 0.3, model.labels)
+    all_of = metrics.evaluate(analysis.scores, truth | _both(rows, dog, bark, truth.shape), 0.3, model.classes)
     assert all_of.misses[bark] == np.count_nonzero(rows) - m.hits[bark] > 0 and m.misses[bark] == 0
 
 
@@ -302,6 +302,6 @@ def test_error_regions_are_runs_of_one_kind_and_class(analysis, truth, model):
     assert later is not None and later.first > first.first
     assert metrics.next_region(regions, later.first, step=-1).first < later.first
     assert metrics.next_region(regions, regions[-1].first) is None
-    dog = model.labels.index("Dog")
+    dog = model.classes.index("Dog")
     only_dog = metrics.error_regions(codes, [dog])
     assert only_dog == [r for r in regions if r.class_index == dog]

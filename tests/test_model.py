@@ -14,14 +14,14 @@ WINDOW = 15600
 
 
 def score(model, labels_scores, name):
-    return float(labels_scores[model.labels.index(name)])
+    return float(labels_scores[model.classes.index(name)])
 
 
 def test_describes_yamnet(model):
     assert model.window == WINDOW
     assert model.sample_rate == 16000  # from the model's own metadata
-    assert model.n_classes == 521 == len(model.labels)
-    assert model.labels[0] == "Speech" and model.labels[-1] == "Field recording"
+    assert model.n_classes == 521 == len(model.classes)
+    assert model.classes[0] == "Speech" and model.classes[-1] == "Field recording"
     assert model.warnings == []
     assert len(model.sha256) == 64
 
@@ -31,7 +31,7 @@ def test_speech_first_frame_reference_kernels_match_google(reference_model, audi
     assert rate == 16000
     s = reference_model.classify(x[:WINDOW])
     order = np.argsort(-s)
-    assert reference_model.labels[order[0]] == "Speech"
+    assert reference_model.classes[order[0]] == "Speech"
     assert score(reference_model, s, "Speech") == pytest.approx(0.917969, abs=1e-5)
     assert score(reference_model, s, "Inside, small room") == pytest.approx(0.058594, abs=1e-5)
     assert score(reference_model, s, "Silence") == pytest.approx(0.011719, abs=1e-5)
@@ -40,7 +40,7 @@ def test_speech_first_frame_reference_kernels_match_google(reference_model, audi
 def test_speech_first_frame_fast_kernels_top1(model, audio_dir):
     x, _ = sf.read(audio_dir / "speech.wav", dtype="float32")
     s = model.classify(x[:WINDOW])
-    assert model.labels[int(np.argmax(s))] == "Speech"
+    assert model.classes[int(np.argmax(s))] == "Speech"
     assert s.dtype == np.float32 and s.shape == (521,)
 
 
@@ -48,14 +48,14 @@ def test_speech_first_frame_fast_kernels_top1(model, audio_dir):
 def test_zeros_are_silence(model, kernels):
     m = model.reconfigured(kernels=kernels)
     s = m.classify(np.zeros(WINDOW, np.float32))
-    assert m.labels[int(np.argmax(s))] == "Silence"
+    assert m.classes[int(np.argmax(s))] == "Silence"
     assert score(m, s, "Silence") == pytest.approx(0.800781, abs=1e-5)
 
 
 def test_meow_first_frame_is_cat(model, audio_dir):
     x, _ = sf.read(audio_dir / "meow_16k.wav", dtype="float32")
     s = model.classify(x[:WINDOW])
-    assert model.labels[int(np.argmax(s))] == "Cat"
+    assert model.classes[int(np.argmax(s))] == "Cat"
 
 
 def test_extras_give_embedding_and_log_mel(model, audio_dir):
@@ -88,7 +88,7 @@ def test_other_classifier_with_labels(tmp_path):
     p = tmp_path / "tiny.tflite"
     p.write_bytes(tiny_classifier(8000, 4, labels=["low", "mid", "high", "top"], rate=8000))
     m = Model(p)
-    assert (m.window, m.n_classes, m.labels, m.sample_rate) == (8000, 4, ["low", "mid", "high", "top"], 8000)
+    assert (m.window, m.n_classes, m.classes, m.sample_rate) == (8000, 4, ["low", "mid", "high", "top"], 8000)
     assert m.warnings == []
     x = np.repeat(np.array([0.1, 0.2, 0.3, 0.4], np.float32), 2000)
     np.testing.assert_allclose(m.classify(x), [0.1, 0.2, 0.3, 0.4], atol=1e-6)
@@ -106,7 +106,7 @@ def test_classifier_without_labels_is_numbered(tmp_path):
     p = tmp_path / "nolabels.tflite"
     p.write_bytes(tiny_classifier(8000, 4))
     m = Model(p, settings=ModelSettings(sample_rate=16000))
-    assert m.labels == ["class 0", "class 1", "class 2", "class 3"]
+    assert m.classes == ["class 0", "class 1", "class 2", "class 3"]
     assert m.setting_origins["sample_rate"] == "given"
     assert any("no label file" in w for w in m.warnings)
 

@@ -18,7 +18,7 @@ def onto(ontology_path) -> Ontology:
 
 @pytest.fixture(scope="module")
 def lo(onto, model):
-    return onto.for_labels(model.labels)
+    return onto.for_classes(model.classes)
 
 
 def test_loads_all_nodes(onto):
@@ -27,7 +27,7 @@ def test_loads_all_nodes(onto):
 
 
 def test_every_model_label_is_found(lo, model):
-    assert len(model.labels) == 521
+    assert len(model.classes) == 521
     assert lo.unmatched == [] and all(lo.matched)
     assert unmatched_message(lo) is None
 
@@ -62,7 +62,7 @@ def _rolled_by_recursion(onto, lo, scores):
 
     def best(name):
         if name not in memo:
-            own = [float(scores[lo.index(name)])] if name in lo.labels else []
+            own = [float(scores[lo.index(name)])] if name in lo.classes else []
             below = [b for b in (best(c) for c in onto.children(name)) if b is not None]
             memo[name] = max(own + below) if own or below else None
         return memo[name]
@@ -72,7 +72,7 @@ def _rolled_by_recursion(onto, lo, scores):
 
 def test_rollup_is_max_of_descendants(onto, lo):
     rng = np.random.default_rng(5)
-    scores = rng.random(len(lo.labels), dtype=np.float32)
+    scores = rng.random(len(lo.classes), dtype=np.float32)
     names, rolled = lo.rollup(scores)
     expected = _rolled_by_recursion(onto, lo, scores)
     assert set(names) == {n for n, v in expected.items() if v is not None}
@@ -89,7 +89,7 @@ def test_rollup_is_max_of_descendants(onto, lo):
 
 
 def test_rollup_of_a_history(lo):
-    history = np.random.default_rng(1).random((7, len(lo.labels))).astype(np.float32)
+    history = np.random.default_rng(1).random((7, len(lo.classes))).astype(np.float32)
     names, rolled = lo.rollup(history)
     assert rolled.shape == (7, len(names))
     np.testing.assert_array_equal(rolled[3], lo.rollup(history[3])[1])
@@ -98,7 +98,7 @@ def test_rollup_of_a_history(lo):
 
 
 def test_custom_model_labels_are_reported_not_fatal(onto):
-    lo = onto.for_labels(["class 0", "Bark", "class 2"])
+    lo = onto.for_classes(["class 0", "Bark", "class 2"])
     assert lo.unmatched == ["class 0", "class 2"]
     assert "2 of 3" in unmatched_message(lo)
     assert lo.description("class 0") == "" and lo.parents("class 0") == []
@@ -107,12 +107,12 @@ def test_custom_model_labels_are_reported_not_fatal(onto):
     assert dict(zip(names, rolled))["Animal"] == 0.25
     with pytest.raises(KeyError):
         lo.description("no such thing")
-    none = onto.for_labels(["class 0"])
+    none = onto.for_classes(["class 0"])
     assert none.rollup(np.zeros(1, np.float32))[0] == []
 
 
 def test_search_ranks_prefix_then_name_then_description(lo):
-    hits = [lo.labels[i] for i in lo.search("dog")]
+    hits = [lo.classes[i] for i in lo.search("dog")]
     assert hits[0] == "Dog"  # name prefix first
     assert hits[1:3] == ["Canidae, dogs, wolves", "Whimper (dog)"]  # then name substrings, a-z
     # "Bark" matches only through its description ("...dogs"), so it comes after name matches.
@@ -120,7 +120,7 @@ def test_search_ranks_prefix_then_name_then_description(lo):
     name_hits = [h for h in hits if "dog" in h.lower()]
     assert hits[: len(name_hits)] == name_hits
     assert lo.search("BARK")[0] == lo.index("Bark")  # case-insensitive
-    assert lo.search("") == list(range(len(lo.labels)))
+    assert lo.search("") == list(range(len(lo.classes)))
     assert lo.search("zzzqqq") == []
 
 

@@ -29,7 +29,7 @@ def run(board: Board, raw: np.ndarray, t: float, seconds: float) -> float:
 
 @pytest.fixture(scope="module")
 def lo(model, ontology_path):
-    return Ontology.load(ontology_path).for_labels(model.labels)
+    return Ontology.load(ontology_path).for_classes(model.classes)
 
 
 def assert_stacked(rows) -> None:
@@ -73,7 +73,7 @@ def test_rows_never_overlap_while_a_real_stream_reorders(model, corpus_dir):
     from yamview.core.audio import AudioFile
 
     clips = [sorted((corpus_dir / "esc10").glob(f"{k}_*.ogg"))[0] for k in ("001", "009", "004", "002")]
-    board = Board(list(model.labels), config=BoardConfig(top_n=5, threshold=0.1))
+    board = Board(list(model.classes), config=BoardConfig(top_n=5, threshold=0.1))
     t, frames = 0.0, 0
     for clip in clips:
         for frame in analyze(AudioFile(clip), model, hop_seconds=0.1):
@@ -152,10 +152,10 @@ def test_detections_count_rising_edges_with_rearm():
 
 
 def test_hiding_a_class_hides_the_classes_below_it(lo, model):
-    raw = np.zeros(len(model.labels), np.float32)
-    raw[model.labels.index("Conversation")] = 0.9
-    raw[model.labels.index("Bark")] = 0.4
-    board = Board(model.labels, lo, BoardConfig(top_n=3, hidden=("Speech",), attack=0.0))
+    raw = np.zeros(len(model.classes), np.float32)
+    raw[model.classes.index("Conversation")] = 0.9
+    raw[model.classes.index("Bark")] = 0.4
+    board = Board(model.classes, lo, BoardConfig(top_n=3, hidden=("Speech",), attack=0.0))
     assert "Conversation" in board.hidden_names and "Male speech, man speaking" in board.hidden_names
     board.feed(raw, 0.0)
     board.tick(0.1)
@@ -165,10 +165,10 @@ def test_hiding_a_class_hides_the_classes_below_it(lo, model):
 def test_rollup_categories_score_the_max_below_them(lo, model):
     cats = rollup_categories(lo, 1)
     assert set(cats) == set(lo.ontology.roots()) & set(lo.rollup_names)
-    board = Board(model.labels, lo, BoardConfig(rollup=True, rollup_depth=3, focus=(Focus("Bark"),), attack=0.0))
+    board = Board(model.classes, lo, BoardConfig(rollup=True, rollup_depth=3, focus=(Focus("Bark"),), attack=0.0))
     assert "Dog" in board.names and "Bark" in board.names  # Bark as a focus class
     rng = np.random.default_rng(1)
-    raw = rng.random(len(model.labels)).astype(np.float32)
+    raw = rng.random(len(model.classes)).astype(np.float32)
     uni = board.universe_scores(raw)
     names, rolled = lo.rollup(raw)
     for name in ("Dog", "Animal", "Bark"):

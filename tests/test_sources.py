@@ -326,7 +326,7 @@ def test_microphone_hears_what_pulseaudio_plays(pulse, speech, model):
     heard = heard_in_order(captured, ref)
     assert heard >= 0.75, f"captured audio does not match speech.wav ({heard:.0%} of it heard in order)"
     assert peak > -30
-    top = model.labels[int(np.argmax(model.classify(frame)))]
+    top = model.classes[int(np.argmax(model.classify(frame)))]
     assert top == "Speech"
 
 

@@ -68,7 +68,7 @@ def test_reads_yamnets_own_metadata(yamnet_bytes):
     assert len(meta.heads) == 1
     head = meta.heads[0]
     assert head.label_file == "yamnet_label_list.txt"
-    assert len(head.labels) == 521 and head.labels[0] == "Speech"
+    assert len(head.classes) == 521 and head.classes[0] == "Speech"
     assert head.calibration is None
 
 
@@ -115,26 +115,26 @@ def test_not_a_model_is_refused():
         add_head(b"hello world, not a model", EMBEDDING, *_head(), name="x")
 
 
-def _calibration(labels, speech=Sigmoid(1.0, 0.5, -1.0)) -> ScoreCalibration:
-    sigmoids = list(ScoreCalibration.identity(len(labels)).sigmoids)
-    sigmoids[labels.index("Speech")] = speech
+def _calibration(classes, speech=Sigmoid(1.0, 0.5, -1.0)) -> ScoreCalibration:
+    sigmoids = list(ScoreCalibration.identity(len(classes)).sigmoids)
+    sigmoids[classes.index("Speech")] = speech
     return ScoreCalibration("INVERSE_LOGISTIC", 0.0, tuple(sigmoids))
 
 
 def test_metadata_round_trip_two_heads_and_calibration(yamnet_bytes):
     yamnet = read_audio_model_metadata(yamnet_bytes).heads[0]
-    calibration = _calibration(yamnet.labels)
+    calibration = _calibration(yamnet.classes)
     two = add_head(yamnet_bytes, EMBEDDING, *_head(), name="custom")
     written = write_audio_classifier_metadata(
         two,
-        [Head(yamnet.name, yamnet.labels, yamnet.label_file, calibration),
+        [Head(yamnet.name, yamnet.classes, yamnet.label_file, calibration),
          Head("custom", ("doorbell", "kettle", "background"))],
     )
     back = read_audio_model_metadata(written)
     assert back.sample_rate == 16000 and back.name == "yamnet/classification"
     assert [h.name for h in back.heads] == ["scores", "custom"]
-    assert back.heads[0].labels == yamnet.labels
-    assert back.heads[1].labels == ("doorbell", "kettle", "background")
+    assert back.heads[0].classes == yamnet.classes
+    assert back.heads[1].classes == ("doorbell", "kettle", "background")
     assert back.heads[0].calibration == calibration
     assert back.heads[1].calibration is None
 
@@ -179,9 +179,9 @@ def test_calibration_that_does_not_fit_the_outputs_is_refused(yamnet_bytes):
     with pytest.raises(MetadataError, match="calibration for 3 classes"):
         write_audio_classifier_metadata(
             yamnet_bytes,
-            [Head(yamnet.name, yamnet.labels, calibration=ScoreCalibration.identity(3))],
+            [Head(yamnet.name, yamnet.classes, calibration=ScoreCalibration.identity(3))],
         )
-    with pytest.raises(MetadataError, match="2 labels for 521"):
+    with pytest.raises(MetadataError, match="2 class names for 521"):
         write_audio_classifier_metadata(yamnet_bytes, [Head("scores", ("a", "b"))])
 
 
@@ -191,11 +191,11 @@ def test_mediapipe_loads_two_heads_with_calibration(yamnet_bytes, speech_frame, 
     from mediapipe.tasks.python.core import base_options
 
     yamnet = read_audio_model_metadata(yamnet_bytes).heads[0]
-    calibration = _calibration(yamnet.labels)
+    calibration = _calibration(yamnet.classes)
     weights, bias = _head()
     model = write_audio_classifier_metadata(
         add_head(yamnet_bytes, EMBEDDING, weights, bias, name="custom"),
-        [Head(yamnet.name, yamnet.labels, yamnet.label_file, calibration),
+        [Head(yamnet.name, yamnet.classes, yamnet.label_file, calibration),
          Head("custom", ("doorbell", "kettle", "background"))],
     )
     path = tmp_path / "two_heads.tflite"
@@ -209,9 +209,9 @@ def test_mediapipe_loads_two_heads_with_calibration(yamnet_bytes, speech_frame, 
     heads = {c.head_name: {k.category_name: k.score for k in c.categories} for c in result.classifications}
     assert set(heads) == {"scores", "custom"}
     ours = calibration.apply(raw)
-    for i, label in enumerate(yamnet.labels):
+    for i, label in enumerate(yamnet.classes):
         assert heads["scores"][label] == pytest.approx(float(ours[i]), abs=1e-5)
     # The one calibrated class really moved (0.918 → about 0.55), as the formula says.
-    assert heads["scores"]["Speech"] < float(raw[yamnet.labels.index("Speech")]) - 0.2
+    assert heads["scores"]["Speech"] < float(raw[yamnet.classes.index("Speech")]) - 0.2
     for i, label in enumerate(("doorbell", "kettle", "background")):
         assert heads["custom"][label] == pytest.approx(float(custom[i]), abs=1e-5)

@@ -53,7 +53,7 @@ def esc_embeddings(esc_set, model, tmp_path_factory):
     import os
 
     os.environ["YAMVIEW_CACHE_DIR"] = str(tmp_path_factory.getbasetemp() / "training-cache")
-    tset = training.load_training_set(esc_set, model.window_seconds, model.labels)
+    tset = training.load_training_set(esc_set, model.window_seconds, model.classes)
     return tset, training.embed_training_set(tset, model)
 
 
@@ -153,10 +153,10 @@ def test_exported_model_loads_in_mediapipe_with_two_heads(exported, corpus_dir, 
     for frame, result in zip(frames, results):
         heads = {c.head_name: {k.category_name: k.score for k in c.categories} for c in result.classifications}
         assert list(heads) == ["scores", "custom"]
-        assert set(heads["custom"]) == set(head.labels)
-        assert set(heads["scores"]) == set(model.labels)
+        assert set(heads["custom"]) == set(head.classes)
+        assert set(heads["scores"]) == set(model.classes)
         scores = ours.classify(frame)
-        for label, score in zip(ours.labels, scores):
+        for label, score in zip(ours.classes, scores):
             h = "custom" if label in ours.user_classes() else "scores"
             assert heads[h][label] == pytest.approx(float(score), abs=1e-5)
         for label, score in heads["custom"].items():
@@ -168,16 +168,16 @@ def test_exported_model_loads_in_mediapipe_with_two_heads(exported, corpus_dir, 
 def test_model_describes_heads_and_selects_one(exported, model):
     _, path = exported
     two = Model(path)
-    assert two.n_classes == 531 and two.labels[:521] == model.labels
-    assert two.user_classes() == set(two.heads[1].labels) and len(two.heads[1].labels) == 10
+    assert two.n_classes == 531 and two.classes[:521] == model.classes
+    assert two.user_classes() == set(two.heads[1].classes) and len(two.heads[1].classes) == 10
     assert two.head_of(0).name == "scores" and two.head_of(525).name == "custom"
     assert "2 heads (scores, custom)" in two.describe()
     only = Model(path, head="custom")
-    assert only.labels == list(two.heads[1].labels) and only.heads[0].offset == 0
+    assert only.classes == list(two.heads[1].classes) and only.heads[0].offset == 0
     frame = np.zeros(two.window, np.float32)
     np.testing.assert_allclose(only.classify(frame), two.classify(frame)[521:], atol=1e-6)
-    assert Model(path, head="1").labels == only.labels
-    assert only.reconfigured(threads=1).labels == only.labels
+    assert Model(path, head="1").classes == only.classes
+    assert only.reconfigured(threads=1).classes == only.classes
     with pytest.raises(ModelError, match="no head 'nope'.*0: scores, 1: custom"):
         Model(path, head="nope")
     assert model.user_classes() == set()
@@ -246,11 +246,11 @@ def test_bad_training_sets_get_one_message_and_nothing_is_written(tmp_path, corp
 
 def test_fewer_than_three_recordings_warns(tmp_path, corpus_dir, model):
     root = _small_set(tmp_path / "set", corpus_dir, {"my a": 2, "my b": 3, "background": 3})
-    tset = training.load_training_set(root, model.window_seconds, model.labels)
+    tset = training.load_training_set(root, model.window_seconds, model.classes)
     assert any("class 'my a' has only 2 recordings" in w for w in tset.warnings)
     assert not any("background" in w for w in tset.warnings)  # the recommended class is there
     no_bg = training.load_training_set(_small_set(tmp_path / "nobg", corpus_dir, {"my a": 3, "my b": 3}),
-                                       model.window_seconds, model.labels)
+                                       model.window_seconds, model.classes)
     assert training.BACKGROUND_HINT in no_bg.warnings
 
 
@@ -292,5 +292,5 @@ def test_save_example_adds_files_without_overwriting(tmp_path, model):
         training.save_example(tmp_path, "../up", take, model.sample_rate, model.window_seconds)
     with pytest.raises(DatasetError, match="base model's class 'Speech'"):
         training.save_example(tmp_path, "speech", take, model.sample_rate, model.window_seconds,
-                              reserved=model.labels)
+                              reserved=model.classes)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Doorbell"]

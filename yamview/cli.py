@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_parser(sub)
 
     m = sub.add_parser("export-model", help="write a copy of a model with TFLite metadata (rate, "
-                       "labels, sigmoid) that MediaPipe and the TFLite Android example load")
+                       "class names, sigmoid) that MediaPipe and the TFLite Android example load")
     m.add_argument("--model", metavar="PATH", required=True, help="the .tflite model to describe")
     m.add_argument("-o", "--output", metavar="PATH", required=True, help="the new .tflite file")
     _add_model_settings(m)
@@ -354,7 +354,7 @@ def _classify(args) -> int:
     args.calibrated = model.calibrated
     names = audio_files(args.files)
     writer = _Writer(args, sys.stdout)
-    writer.scientific = {n: s for n, s in zip(model.labels, model.scientific_names) if s}
+    writer.scientific = {n: s for n, s in zip(model.classes, model.scientific_names) if s}
     many = len(names) > 1
     # Several files: up to --jobs of them at once, their frames sharing one pool of interpreters
     # (short files keep every core busy too). Output keeps the files' order.
@@ -400,7 +400,7 @@ def _classify_file(args, name, model, pool, writer, progress: bool):
             bar.update(frame.index + 1)
             if args.per_frame:  # keep only the top-N of each frame, not its 521 scores
                 per_frame.append((frame.index, frame.start, frame.centre,
-                                  [writer.top(part, list(h.labels)) for h, part in model.split(frame.scores)]))
+                                  [writer.top(part, list(h.classes)) for h, part in model.split(frame.scores)]))
     finally:
         bar.close()
     return run.result(), per_frame
@@ -421,10 +421,10 @@ class _Writer:
             self.csv = CsvWriter(out)
             self.csv.row(["file", "head", "kind", "frame", "start_s", "centre_s", "rank", "class", "score"])
 
-    def top(self, scores, labels):
+    def top(self, scores, classes):
         from yamview.core.analysis import top_classes
 
-        return top_classes(scores, labels, self.args.top, self.args.threshold)
+        return top_classes(scores, classes, self.args.top, self.args.threshold)
 
     def file(self, a, frames, heads=None) -> None:
         """One file's summary; ``heads`` (the model's OutputHeads) split the scores per head,
@@ -433,11 +433,11 @@ class _Writer:
         if heads is None:  # one head over all of the analysis' classes
             from yamview.core.model import OutputHead
 
-            heads = (OutputHead("scores", tuple(a.labels), 0, 0),)
+            heads = (OutputHead("scores", tuple(a.classes), 0, 0),)
             frames = [(i, s, c, [top]) for i, s, c, top in frames]
         mean, peak = a.mean(), a.max()
-        tops = [(h.name, self.top(mean[h.offset:h.offset + h.size], list(h.labels)),
-                 self.top(peak[h.offset:h.offset + h.size], list(h.labels))) for h in heads]
+        tops = [(h.name, self.top(mean[h.offset:h.offset + h.size], list(h.classes)),
+                 self.top(peak[h.offset:h.offset + h.size], list(h.classes))) for h in heads]
         if fmt == "table":
             p = a.framing
             frames_word = "frame" if a.n_frames == 1 else "frames"
@@ -549,9 +549,9 @@ def _analyze(args) -> int:
     try:
         thresholds = _event_thresholds(args, model)
         if args.labels:
-            mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
+            mapping = read_mapping(args.mapping, model.classes) if args.mapping else None
             labels = read_labels(args.labels, args.label_format, args.label_column)
-            label_classes = map_labels(labels, model.labels, mapping, source=args.labels)
+            label_classes = map_labels(labels, model.classes, mapping, source=args.labels)
     except (LabelError, metrics.ThresholdError) as exc:
         _say(str(exc))
         return EXIT_FAILED
@@ -588,10 +588,10 @@ def _analyze(args) -> int:
         result = truth = groups = None
         if args.labels:
             frames = (analysis.starts, analysis.framing.window_seconds)
-            truth = metrics.truth_matrix(labels, label_classes, *frames, len(analysis.labels), analysis.duration)
+            truth = metrics.truth_matrix(labels, label_classes, *frames, len(analysis.classes), analysis.duration)
             groups = metrics.any_of_groups(labels, label_classes, *frames, analysis.duration)
-            related = _relatives(analysis.labels)
-            result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.labels, groups, related)
+            related = _relatives(analysis.classes)
+            result = metrics.evaluate(analysis.scores, truth, thresholds, analysis.classes, groups, related)
             if args.metrics:
                 _print_metrics(result, lenient=related is not None)
         if model_b is not None:
@@ -607,7 +607,7 @@ def _analyze(args) -> int:
                 return EXIT_FAILED
 
     status = EXIT_OK
-    settings = export.event_settings(analysis.labels, thresholds, args.threshold, args.smooth, args.min_duration,
+    settings = export.event_settings(analysis.classes, thresholds, args.threshold, args.smooth, args.min_duration,
                                      args.merge_gap, mapping if args.labels else None)
     data = Exportable(analysis, labels if args.labels else None, found, result, settings=settings,
                       scientific_names=model.scientific_names)
@@ -630,7 +630,7 @@ def _event_thresholds(args, model):
 
     thresholds = events.thresholds_for(args.threshold, model.n_classes)
     if args.thresholds:
-        thresholds = metrics.load_thresholds(args.thresholds, model.labels, default=args.threshold)
+        thresholds = metrics.load_thresholds(args.thresholds, model.classes, default=args.threshold)
     elif model.calibrated:
         from yamview.core.calibrate import thresholds_beside, thresholds_path
 
@@ -763,13 +763,13 @@ def _analyze_many(args, names, exports) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _relatives(labels):
+def _relatives(classes):
     """The ontology's ancestor/descendant relation over the model's classes, or None without it."""
     from yamview.core import metrics
     from yamview.core.ontology import load_default
 
     onto = load_default(report=lambda message: _say(f"note: {message}; no lenient counts"))
-    return metrics.relatives(onto.for_labels(labels), len(labels)) if onto is not None else None
+    return metrics.relatives(onto.for_classes(classes), len(classes)) if onto is not None else None
 
 
 def _print_events(found, args) -> None:
@@ -778,7 +778,7 @@ def _print_events(found, args) -> None:
     if found:
         print(f"  {'start':>9}  {'end':>9}  {'peak':>5}  class")
     for ev in found:
-        print(f"  {ev.start:9.3f}  {ev.end:9.3f}  {ev.peak:5.3f}  {ev.label}")
+        print(f"  {ev.start:9.3f}  {ev.end:9.3f}  {ev.peak:5.3f}  {ev.class_name}")
     print()
 
 
@@ -882,7 +882,7 @@ def _calibrate(args) -> int:
             sys.stderr.flush()
 
     try:
-        mapping = read_mapping(args.mapping, model.labels) if args.mapping else None
+        mapping = read_mapping(args.mapping, model.classes) if args.mapping else None
         kwargs = {"min_frames": args.min_frames} if args.min_frames else {}
         run = calibrate.calibrate(args.paths, model, args.labels, mapping, args.objective,
                                   hop_seconds=args.hop, use_cache=not args.no_cache, jobs=args.jobs,
@@ -958,7 +958,7 @@ def _train(args) -> int:
         return model
     try:
         training.check_base_model(model)  # before any work, not at the export
-        tset = training.load_training_set(args.dir, model.window_seconds, model.labels)
+        tset = training.load_training_set(args.dir, model.window_seconds, model.classes)
         for w in tset.warnings:
             _say(f"warning: {w}")
         counts = tset.counts()

@@ -43,7 +43,7 @@ class Analysis:
     """The scores of a whole source: ``scores[i]`` belongs to frame ``i``."""
 
     name: str
-    labels: list[str]
+    classes: list[str]
     scores: np.ndarray  # float32 [n_frames, n_classes]
     starts: np.ndarray  # seconds
     centres: np.ndarray  # seconds
@@ -70,17 +70,17 @@ class Analysis:
         """The official file score: mean over frames."""
         if self.mean_scores is not None:
             return self.mean_scores
-        return self.scores.mean(axis=0) if self.n_frames else np.zeros(len(self.labels), np.float32)
+        return self.scores.mean(axis=0) if self.n_frames else np.zeros(len(self.classes), np.float32)
 
     def max(self) -> np.ndarray:
         if self.max_scores is not None:
             return self.max_scores
-        return self.scores.max(axis=0) if self.n_frames else np.zeros(len(self.labels), np.float32)
+        return self.scores.max(axis=0) if self.n_frames else np.zeros(len(self.classes), np.float32)
 
     def top(self, n: int = 5, by: str = "mean", threshold: float = 0.0) -> list[tuple[str, float]]:
         """The ``n`` best classes by mean or max score, keeping those >= ``threshold``."""
         agg = {"mean": self.mean, "max": self.max}[by]()
-        return top_classes(agg, self.labels, n, threshold)
+        return top_classes(agg, self.classes, n, threshold)
 
     def params(self) -> dict:
         return {
@@ -94,10 +94,10 @@ class Analysis:
         }
 
 
-def top_classes(scores: np.ndarray, labels: list[str], n: int, threshold: float = 0.0) -> list[tuple[str, float]]:
-    """(label, score) of the ``n`` highest scores >= ``threshold``, best first (stable ties)."""
+def top_classes(scores: np.ndarray, classes: list[str], n: int, threshold: float = 0.0) -> list[tuple[str, float]]:
+    """(class, score) of the ``n`` highest scores >= ``threshold``, best first (stable ties)."""
     order = np.argsort(-scores, kind="stable")[: max(0, n)]
-    return [(labels[i], float(scores[i])) for i in order if scores[i] >= threshold]
+    return [(classes[i], float(scores[i])) for i in order if scores[i] >= threshold]
 
 
 class _Rows:
@@ -326,7 +326,7 @@ class AnalysisRun:
             warnings.append(f"the model returned {self.nonfinite_scores} NaN/Inf scores, set to 0")
         return Analysis(
             name=self.source.name,
-            labels=list(self.model.labels),
+            classes=list(self.model.classes),
             scores=self._scores.array() if self._scores is not None
             else np.zeros((0, self.model.n_classes), np.float32),
             starts=self.framing.starts(n),

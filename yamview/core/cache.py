@@ -39,7 +39,7 @@ ENV_VAR = "YAMVIEW_CACHE_DIR"
 MAX_ENV_VAR = "YAMVIEW_CACHE_MAX_MB"
 DEFAULT_MAX_MB = 1024
 _BLOCK = 1 << 20  # 1 MiB: big enough that hashing runs at disk speed
-_VERSION = 1  # bump when the entry layout changes: old entries then simply miss
+_VERSION = 2  # bump when the entry layout changes: old entries then simply miss (2: "classes")
 
 
 def cache_dir(directory: str | os.PathLike | None = None) -> Path:
@@ -199,7 +199,7 @@ def store(key: str, analysis: Analysis, directory: str | os.PathLike | None = No
     """Write ``analysis`` under ``key`` atomically; returns the entry's path."""
     fr = analysis.framing
     meta = {
-        "version": _VERSION, "name": analysis.name, "labels": list(analysis.labels),
+        "version": _VERSION, "name": analysis.name, "classes": list(analysis.classes),
         "duration": analysis.duration, "model_name": analysis.model_name,
         "model_sha256": analysis.model_sha256, "kernels": analysis.kernels, "threads": analysis.threads,
         "window": fr.window, "hop": fr.hop, "rate": fr.rate, "warnings": list(analysis.warnings),
@@ -253,9 +253,9 @@ def _checked(meta, z: dict, name: str | None) -> Analysis:
         raise TypeError("metadata is not an object")
     if meta.get("version") != _VERSION:
         raise ValueError(f"entry version {meta.get('version')}")
-    labels = meta["labels"]
-    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
-        raise ValueError("labels are not a list of names")
+    classes = meta["classes"]
+    if not isinstance(classes, list) or not classes or not all(isinstance(x, str) for x in classes):
+        raise ValueError("classes are not a list of names")
     for field in ("name", "model_name", "model_sha256", "kernels"):
         if not isinstance(meta[field], str):
             raise ValueError(f"{field} is not text")
@@ -263,7 +263,7 @@ def _checked(meta, z: dict, name: str | None) -> Analysis:
     n = len(starts)
     if n == 0:
         raise ValueError("no frames")
-    if scores.dtype != np.float32 or scores.shape != (n, len(labels)):
+    if scores.dtype != np.float32 or scores.shape != (n, len(classes)):
         raise ValueError("inconsistent array shapes")
     for what, times in (("starts", starts), ("centres", centres)):
         if times.dtype != np.float64 or times.shape != (n,):
@@ -290,7 +290,7 @@ def _checked(meta, z: dict, name: str | None) -> Analysis:
     if not math.isfinite(inference):
         raise ValueError("impossible timing")
     return Analysis(
-        name=name if name is not None else meta["name"], labels=labels, scores=scores,
+        name=name if name is not None else meta["name"], classes=classes, scores=scores,
         starts=starts, centres=centres, duration=duration,
         model_name=meta["model_name"], model_sha256=meta["model_sha256"], kernels=meta["kernels"],
         threads=int(meta["threads"]), framing=framing, embeddings=embeddings, warnings=warnings,

@@ -1,6 +1,6 @@
 """A/B: two models (or one model with other kernels, hop or head) on the frames of one file.
 
-Everything is by class *name*, so a model with another label list (a custom head) compares on
+Everything is by class *name*, so a model with other class names (a custom head) compares on
 the classes the two share. Everything is on A's frames: when B scored other frames (another
 hop, or a model with another window such as BirdNET's 3 s), each A frame takes the B frame whose
 centre is nearest to its own (``Comparison.aligned``); B's metrics are then those of B's scores
@@ -28,8 +28,8 @@ class Comparison:
     a: Analysis
     b: Analysis
     classes: list[str]  # the class names both models have, in A's order
-    top_a: np.ndarray  # int [frames]: A's top class (index into A's labels)
-    top_b: np.ndarray  # int [frames]: B's top class (index into B's labels)
+    top_a: np.ndarray  # int [frames]: A's top class (index into A's classes)
+    top_b: np.ndarray  # int [frames]: B's top class (index into B's classes)
     top_differs: np.ndarray  # bool [frames]: the top class names differ
     labelled_differs: np.ndarray  # bool [frames]: a labelled class is a hit for one, a miss for the other
     metrics_a: metrics_mod.Metrics | None  # on the shared classes, in ``classes`` order
@@ -77,23 +77,23 @@ def compare(a: Analysis, b: Analysis, truth: np.ndarray | None = None, threshold
     aligned = not (a.n_frames == b.n_frames and a.framing.window_seconds == b.framing.window_seconds
                    and np.allclose(a.starts, b.starts))
     scores_b = b.scores[at] if aligned else b.scores
-    index_b = {name: j for j, name in enumerate(b.labels)}
-    shared = [i for i, name in enumerate(a.labels) if name in index_b]
+    index_b = {name: j for j, name in enumerate(b.classes)}
+    shared = [i for i, name in enumerate(a.classes) if name in index_b]
     if not shared:
         raise CompareError("the two models have no class name in common")
     cols_a = np.array(shared, np.intp)
-    cols_b = np.array([index_b[a.labels[i]] for i in shared], np.intp)
-    names = [a.labels[i] for i in shared]
+    cols_b = np.array([index_b[a.classes[i]] for i in shared], np.intp)
+    names = [a.classes[i] for i in shared]
     top_a, top_b = a.scores.argmax(axis=1), scores_b.argmax(axis=1)
-    names_a, names_b = np.array(a.labels, object), np.array(b.labels, object)
+    names_a, names_b = np.array(a.classes, object), np.array(b.classes, object)
     top_differs = names_a[top_a] != names_b[top_b]
     labelled = np.zeros(a.n_frames, bool)
     ma = mb = None
     if truth is not None:
-        thr = thresholds_for(thresholds, len(a.labels))[cols_a]
+        thr = thresholds_for(thresholds, len(a.classes))[cols_a]
         sa, sb = a.scores[:, cols_a], scores_b[:, cols_b]
         # any-of labels are resolved in A's class space, then cut to the shared classes
-        pred_a = a.scores >= thresholds_for(thresholds, len(a.labels))
+        pred_a = a.scores >= thresholds_for(thresholds, len(a.classes))
         t_a = metrics_mod.resolve_truth(truth, pred_a, any_of)[:, cols_a]
         remap = {int(c): k for k, c in enumerate(cols_a)}
         groups = [(rows, tuple(remap[c] for c in cls if c in remap)) for rows, cls in (any_of or [])]

@@ -29,7 +29,7 @@ class Event:
     """
 
     class_index: int
-    label: str
+    class_name: str
     start: float
     end: float
     peak: float
@@ -77,7 +77,7 @@ def find_events(
     starts: np.ndarray,
     window: float,
     threshold: float | Sequence[float] | np.ndarray,
-    labels: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
     smoothing: int = 1,
     min_duration: float = 0.0,
     merge_gap: float = 0.0,
@@ -128,7 +128,7 @@ def find_events(
     g_t0, g_t1 = lo[g_first], hi[g_last]
 
     keep = np.flatnonzero((g_t1 - g_t0) >= min_duration - _EPS)
-    names = labels if labels is not None else [f"class {i}" for i in range(c)]
+    names = class_names if class_names is not None else [f"class {i}" for i in range(c)]
     events = []
     for k in keep:
         j, a, b = int(g_col[k]), int(g_first[k]), int(g_last[k])
@@ -144,4 +144,4 @@ def events_from_analysis(analysis, threshold, **kwargs) -> list[Event]:
     """``find_events`` on an Analysis (frame starts and the model window come from it)."""
     kwargs.setdefault("duration", analysis.duration)
     return find_events(analysis.scores, analysis.starts, analysis.framing.window_seconds,
-                       threshold, labels=analysis.labels, **kwargs)
+                       threshold, class_names=analysis.classes, **kwargs)

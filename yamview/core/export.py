@@ -38,8 +38,8 @@ def _num(x: float, digits: int = 9) -> str:
 # -- scores ----------------------------------------------------------------------------------------
 def write_scores_csv(path: str | os.PathLike, analysis: Analysis, classes: Sequence[int] | None = None) -> None:
     """``start_s, centre_s`` then one column per class (all, or the given indices)."""
-    cols = np.arange(len(analysis.labels)) if classes is None else np.asarray(classes, np.intp)
-    header = ["start_s", "centre_s"] + [analysis.labels[i] for i in cols]
+    cols = np.arange(len(analysis.classes)) if classes is None else np.asarray(classes, np.intp)
+    header = ["start_s", "centre_s"] + [analysis.classes[i] for i in cols]
     sub = analysis.scores[:, cols]
 
     def rows():
@@ -73,9 +73,9 @@ def write_json(
         "duration_s": analysis.duration,
         "params": {**analysis.params(), "window_samples": fr.window, "hop_samples": fr.hop},
         "model": {"name": analysis.model_name, "sha256": analysis.model_sha256},
-        "classes": list(analysis.labels),
+        "classes": list(analysis.classes),
         "labels": [{"start_s": l.start, "end_s": l.end, "text": l.text} for l in labels or []],
-        "events": [{"class": e.label, "start_s": e.start, "end_s": e.end, "peak": e.peak} for e in events or []],
+        "events": [{"class": e.class_name, "start_s": e.start, "end_s": e.end, "peak": e.peak} for e in events or []],
         "settings": settings or {},
         "warnings": list(analysis.warnings),
         "frames": [
@@ -88,17 +88,17 @@ def write_json(
     write_text(path, json.dumps(doc, allow_nan=False, separators=(",", ":")))
 
 
-def event_settings(labels: Sequence[str], thresholds, default: float, smoothing: int, min_duration: float,
+def event_settings(classes: Sequence[str], thresholds, default: float, smoothing: int, min_duration: float,
                    merge_gap: float, mapping: dict | None = None) -> dict:
     """The event and metric parameters as JSON: default threshold plus the classes that differ,
     smoothing (frames), minimum duration and merge gap (s), label -> classes mapping."""
     return {
         "threshold": float(default),
-        "class_thresholds": thresholds_dict(thresholds, labels, default),
+        "class_thresholds": thresholds_dict(thresholds, classes, default),
         "smoothing_frames": int(smoothing),
         "min_duration_s": float(min_duration),
         "merge_gap_s": float(merge_gap),
-        "mapping": mapping_names(mapping or {}, labels),
+        "mapping": mapping_names(mapping or {}, classes),
     }
 
 
@@ -119,7 +119,7 @@ def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
         framing = Framing(window=int(p["window_samples"]), hop=int(p["hop_samples"]), rate=int(p["sample_rate"]))
         scores = np.array([f["scores"] for f in frames], dtype=np.float32).reshape(len(frames), len(classes))
         analysis = Analysis(
-            name=doc["file"], labels=list(classes), scores=scores,
+            name=doc["file"], classes=list(classes), scores=scores,
             starts=np.array([f["start_s"] for f in frames], np.float64),
             centres=np.array([f["centre_s"] for f in frames], np.float64),
             duration=float(doc["duration_s"]), model_name=doc["model"]["name"],
@@ -134,7 +134,7 @@ def read_json(path: str | os.PathLike) -> tuple[Analysis, list[Label]]:
 
 # -- events and metrics ----------------------------------------------------------------------------
 def _event_labels(events: Sequence[Event]) -> list[Label]:
-    return [Label(e.start, e.end, e.label) for e in events]
+    return [Label(e.start, e.end, e.class_name) for e in events]
 
 
 def write_events_audacity(path: str | os.PathLike, events: Sequence[Event]) -> None:
@@ -146,7 +146,7 @@ def write_events_raven(path: str | os.PathLike, events: Sequence[Event],
                        scientific_names: Sequence[str | None] = (), source: str = "") -> None:
     """Raven selection table; ``Score`` is each event's peak score, ``band`` the boxes' Hz.
 
-    For a model with BirdNET-style labels the table takes BirdNET-Analyzer's own columns
+    For a model with BirdNET-style class names the table takes BirdNET-Analyzer's own columns
     (Common Name, Species Code, Confidence, Begin Path, File Offset), the format its users'
     tools read, plus the scientific name.
     """
@@ -168,7 +168,7 @@ def format_birdnet_raven(events: Sequence[Event], scientific_names: Sequence[str
     rows = ["\t".join(BIRDNET_RAVEN_HEADER)]
     for i, e in enumerate(events, 1):
         scientific = scientific_names[e.class_index] if e.class_index < len(scientific_names) else None
-        cells = [i, "Spectrogram 1", 1, f"{e.start:.6f}", f"{e.end:.6f}", low, high, e.label, "",
+        cells = [i, "Spectrogram 1", 1, f"{e.start:.6f}", f"{e.end:.6f}", low, high, e.class_name, "",
                  f"{e.peak:.4f}", source, f"{e.start:.6f}", scientific or ""]
         rows.append("\t".join(str(c).replace("\t", " ") for c in cells))
     return "\n".join(rows) + "\n"
@@ -206,7 +206,7 @@ class Exportable:
     metrics: Metrics | None = None
     classes: Sequence[int] | None = None  # score columns to write (None: every class)
     settings: dict | None = None  # how events and metrics were made (``event_settings``)
-    scientific_names: Sequence[str | None] = ()  # per class (BirdNET-style labels), else empty
+    scientific_names: Sequence[str | None] = ()  # per class (BirdNET-style names), else empty
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ FORMATS: tuple[ExportFormat, ...] = (
                  "scores.csv", "CSV (*.csv)", lambda p, x: write_scores_csv(p, x.analysis, x.classes),
                  shown_menu="Scores CSV, &shown classes…"),
     ExportFormat("json", "analysis as JSON", "&JSON (parameters, model, frames)…",
-                 "parameters, model sha256, labels, events, every frame's scores", "json", "JSON (*.json)",
+                 "parameters, model sha256, classes, labels, events, every frame's scores", "json", "JSON (*.json)",
                  lambda p, x: write_json(p, x.analysis, x.labels or None, x.events, x.settings)),
     ExportFormat("audacity", "events as an Audacity label track", "Events as &Audacity labels…",
                  "events as an Audacity label track", "events.txt", "Text (*.txt)",

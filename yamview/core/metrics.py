@@ -186,7 +186,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 class Metrics:
     """Per-class counts (int [classes]) and ratios (float [classes], NaN when undefined)."""
 
-    labels: list[str]
+    classes: list[str]
     thresholds: np.ndarray
     hits: np.ndarray
     misses: np.ndarray
@@ -201,7 +201,7 @@ class Metrics:
     explained: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        zero = np.zeros(len(self.labels), np.int64)
+        zero = np.zeros(len(self.classes), np.int64)
         if self.lenient_hits is None:
             self.lenient_hits = zero
         if self.explained is None:
@@ -256,7 +256,7 @@ class Metrics:
         idx = self.relevant() if classes is None else classes
         lp, lr = self.lenient_precision(), self.lenient_recall()
         return [
-            {"class": self.labels[i], "threshold": float(self.thresholds[i]),
+            {"class": self.classes[i], "threshold": float(self.thresholds[i]),
              "hits": int(self.hits[i]), "misses": int(self.misses[i]),
              "false_alarms": int(self.false_alarms[i]), "true_negatives": int(self.true_negatives[i]),
              "precision": float(self.precision[i]), "recall": float(self.recall[i]), "f1": float(self.f1[i]),
@@ -276,10 +276,10 @@ def _prf(tp_p: int, pred: int, tp_r: int, true: int) -> tuple[float, float, floa
 
 def relatives(lo, n_classes: int) -> np.ndarray:
     """bool [classes, classes]: [c, r] when r is an ancestor or a descendant of c (not c itself),
-    from a ``LabelOntology``; a symmetric relation, since c is then a descendant or ancestor of r."""
+    from a ``ClassOntology``; a symmetric relation, since c is then a descendant or ancestor of r."""
     rel = np.zeros((n_classes, n_classes), bool)
-    index = {name: i for i, name in enumerate(lo.labels[:n_classes])}
-    for c, name in enumerate(lo.labels[:n_classes]):
+    index = {name: i for i, name in enumerate(lo.classes[:n_classes])}
+    for c, name in enumerate(lo.classes[:n_classes]):
         for other in (*lo.ancestors(name), *lo.descendants(name)):
             r = index.get(other)
             if r is not None and r != c:
@@ -287,7 +287,7 @@ def relatives(lo, n_classes: int) -> np.ndarray:
     return rel
 
 
-def evaluate(scores: np.ndarray, truth: np.ndarray, thresholds, labels: Sequence[str],
+def evaluate(scores: np.ndarray, truth: np.ndarray, thresholds, classes: Sequence[str],
              any_of: AnyOfGroups | None = None, related: np.ndarray | None = None) -> Metrics:
     """Counts and P/R/F1 per class; ``thresholds`` is one float or one per class.
 
@@ -305,7 +305,7 @@ def evaluate(scores: np.ndarray, truth: np.ndarray, thresholds, labels: Sequence
     f1 = np.where(np.isnan(precision) | np.isnan(recall), np.nan, 0.0)
     np.divide(2 * precision * recall, precision + recall, out=f1, where=precision + recall > 0)
     lenient = _lenient(pred, truth, related) if related is not None else (None, None)
-    return Metrics(list(labels), thr, tp, fn, fp, tn, precision, recall, f1, *lenient)
+    return Metrics(list(classes), thr, tp, fn, fp, tn, precision, recall, f1, *lenient)
 
 
 def _lenient(pred: np.ndarray, truth: np.ndarray, related: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -342,10 +342,10 @@ def label_best(scores: np.ndarray, labels: Sequence[Label], starts: np.ndarray, 
 
 
 # -- per-class thresholds ----------------------------------------------------------------------------
-def thresholds_from(values: Mapping[str, float], labels: Sequence[str], default: float = 0.5) -> np.ndarray:
+def thresholds_from(values: Mapping[str, float], classes: Sequence[str], default: float = 0.5) -> np.ndarray:
     """float32 [classes] from {class name: threshold} (names any case); others get ``default``."""
-    index = {name.lower(): i for i, name in enumerate(labels)}
-    thr = np.full(len(labels), default, np.float32)
+    index = {name.lower(): i for i, name in enumerate(classes)}
+    thr = np.full(len(classes), default, np.float32)
     for name, value in values.items():
         if name.lower() not in index:
             raise ThresholdError(f"'{name}' is not a model class")
@@ -353,23 +353,23 @@ def thresholds_from(values: Mapping[str, float], labels: Sequence[str], default:
     return thr
 
 
-def thresholds_dict(thresholds, labels: Sequence[str], default: float | None = None) -> dict[str, float]:
+def thresholds_dict(thresholds, classes: Sequence[str], default: float | None = None) -> dict[str, float]:
     """{class name: threshold}; with ``default``, only the classes that differ from it."""
-    thr = thresholds_for(thresholds, len(labels))
-    return {n: float(t) for n, t in zip(labels, thr) if default is None or not np.isclose(t, default)}
+    thr = thresholds_for(thresholds, len(classes))
+    return {n: float(t) for n, t in zip(classes, thr) if default is None or not np.isclose(t, default)}
 
 
-def save_thresholds(path: str | os.PathLike, thresholds, labels: Sequence[str]) -> None:
+def save_thresholds(path: str | os.PathLike, thresholds, classes: Sequence[str]) -> None:
     """``class,threshold`` for every class, written atomically."""
-    thr = thresholds_for(thresholds, len(labels))
-    write_csv(path, ["class", "threshold"], ([name, f"{float(t):.6g}"] for name, t in zip(labels, thr)))
+    thr = thresholds_for(thresholds, len(classes))
+    write_csv(path, ["class", "threshold"], ([name, f"{float(t):.6g}"] for name, t in zip(classes, thr)))
 
 
-def load_thresholds(path: str | os.PathLike, labels: Sequence[str], default: float = 0.5) -> np.ndarray:
+def load_thresholds(path: str | os.PathLike, classes: Sequence[str], default: float = 0.5) -> np.ndarray:
     """float32 [classes]: the file's value for the classes it lists, ``default`` for the rest."""
     text = read_text(path, ThresholdError)
-    index = {name.lower(): i for i, name in enumerate(labels)}
-    thr = np.full(len(labels), default, np.float32)
+    index = {name.lower(): i for i, name in enumerate(classes)}
+    thr = np.full(len(classes), default, np.float32)
     for n, row in enumerate(read_csv_rows(text, path, ThresholdError), 1):
         if not any(c.strip() for c in row):
             continue

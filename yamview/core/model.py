@@ -1,7 +1,7 @@
 """A TFLite audio classifier: load, describe, classify one frame.
 
 YAMNet is the default, but nothing here is YAMNet-specific: window length comes from the input
-tensor, the sample rate and label file from the model's metadata, labels from the zip archive
+tensor, the sample rate and label file from the model's metadata, class names from the zip archive
 that Task-library models append to the flatbuffer. A per-class score calibration in the
 metadata (ScoreCalibrationOptions) is applied to every score, as MediaPipe applies it, unless the
 model is loaded with ``calibrate=False`` (to compare with the raw scores).
@@ -124,16 +124,16 @@ def max_threads() -> int:
 @dataclass(frozen=True)
 class OutputHead:
     """One classification output of the model; its classes fill the slots ``offset .. offset +
-    size`` of ``Model.labels`` and of every score vector (YAMNet's own head comes first)."""
+    size`` of ``Model.classes`` and of every score vector (YAMNet's own head comes first)."""
 
     name: str
-    labels: tuple[str, ...]
+    classes: tuple[str, ...]
     output: int  # the interpreter's tensor index
     offset: int
 
     @property
     def size(self) -> int:
-        return len(self.labels)
+        return len(self.classes)
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ class Model:
             meta = read_audio_model_metadata(self._data)
             resolved = model_settings.resolve(
                 self.path, self._data, self.window, self.n_classes, meta.sample_rate,
-                list(meta.heads[0].labels) if meta.heads and meta.heads[0].labels else None,
+                list(meta.heads[0].classes) if meta.heads and meta.heads[0].classes else None,
                 self.settings,
             )
         except model_settings.MissingModelSettings as exc:
@@ -266,19 +266,19 @@ class Model:
                 f"{self.path.name} calibrates its scores in its metadata; an activation "
                 f"({self.activation}) on top would apply twice (use activation none)"
             )
-        self.all_heads, post = self._read_heads(outputs, meta.heads, resolved.labels)
+        self.all_heads, post = self._read_heads(outputs, meta.heads, resolved.classes)
         self.heads = self._select_heads(self.all_heads)
         self._post = [post[self.all_heads.index(h)] for h in self.heads]
         if self.heads[0].output != self._out_index:  # one head chosen, not the first
             self.heads = (replace(self.heads[0], offset=0),)
             self.calibration = next((d.calibration for d in meta.heads if d.name == self.heads[0].name), None)
-        self.labels = [label for h in self.heads for label in h.labels]
-        self.n_classes = len(self.labels)
+        self.classes = [name for h in self.heads for name in h.classes]
+        self.n_classes = len(self.classes)
         self._score_buffer = np.zeros(self.n_classes, np.float32)
         self.recognised = resolved.recognised
         self.setting_origins = resolved.origins
         self.warnings: list[str] = list(resolved.warnings)
-        # BirdNET-style "Scientific_Common" labels: views show the common name (``labels``),
+        # BirdNET-style "Scientific_Common" names: views show the common name (``classes``),
         # tooltips and exports add the scientific one. Trained heads have plain names.
         self.scientific_names: list[str | None] = (
             list(resolved.scientific_names) if self.heads[0].output == self._out_index else []
@@ -302,24 +302,24 @@ class Model:
                         scale, zero = d["quantization"]
                         self._embedding_quant = (float(scale) or 1.0, int(zero))
 
-    def _read_heads(self, outputs: list[dict], described, first_labels: list[str]):
-        """The first output, plus every later output the metadata names with labels (a trained
+    def _read_heads(self, outputs: list[dict], described, first_classes: list[str]):
+        """The first output, plus every later output the metadata names with class names (a trained
         head); outputs it does not describe (say, an embedding output) are not heads."""
         first = outputs[0]
         first_name = described[0].name if described and described[0].name else self.output_name
-        heads = [OutputHead(first_name, tuple(first_labels), first["index"], 0)]
+        heads = [OutputHead(first_name, tuple(first_classes), first["index"], 0)]
         post: list[Callable[[np.ndarray], np.ndarray]] = [self._first_head_scores]
-        offset = len(first_labels)
+        offset = len(first_classes)
         for i, out in enumerate(outputs[1:], start=1):
             info = described[i] if i < len(described) else None
             shape = [int(d) for d in out["shape"]]
-            if info is None or not info.labels or not shape or shape[-1] != len(info.labels) \
+            if info is None or not info.classes or not shape or shape[-1] != len(info.classes) \
                     or int(np.prod(shape)) != shape[-1] or out["dtype"] != np.float32:
                 continue
-            heads.append(OutputHead(info.name or f"output {i}", tuple(info.labels), out["index"], offset))
+            heads.append(OutputHead(info.name or f"output {i}", tuple(info.classes), out["index"], offset))
             # A trained head ends in its own softmax/sigmoid; only a calibration may follow.
             post.append(info.calibration.apply if info.calibration is not None and self.calibrate else np.copy)
-            offset += len(info.labels)
+            offset += len(info.classes)
         return tuple(heads), post
 
     def _select_heads(self, heads: tuple[OutputHead, ...]) -> tuple[OutputHead, ...]:
@@ -335,17 +335,17 @@ class Model:
         return (chosen[0],)
 
     def head_of(self, class_index: int) -> OutputHead:
-        """The head that scores class ``class_index`` of ``labels``."""
+        """The head that scores class ``class_index`` of ``classes``."""
         for h in reversed(self.heads):
             if class_index >= h.offset:
                 return h
         raise IndexError(class_index)
 
     def user_classes(self) -> set[str]:
-        """Labels of every head after the model's first: classes a user trained (the views
+        """Class names of every head after the model's first: classes a user trained (the views
         mark them)."""
         first = self.all_heads[0]
-        return {label for h in self.heads if h.output != first.output for label in h.labels}
+        return {name for h in self.heads if h.output != first.output for name in h.classes}
 
     def split(self, scores: np.ndarray) -> list[tuple[OutputHead, np.ndarray]]:
         """``scores`` (any leading shape, classes last) cut into each head's part."""
@@ -436,7 +436,7 @@ class Model:
 
     def classify(self, frame: np.ndarray) -> np.ndarray:
         """Scores (float32 [n_classes], a copy) for one window of mono audio at ``sample_rate``:
-        every head's classes in the order of ``labels`` (``split`` cuts them per head); calibrated
+        every head's classes in the order of ``classes`` (``split`` cuts them per head); calibrated
         when the model carries a calibration and ``calibrate`` is on."""
         self._invoke(frame)
         return self._scores()
@@ -458,7 +458,7 @@ class Model:
     def class_name(self, index: int) -> str:
         """The class's full name as the model's label file has it ("Scientific_Common")."""
         scientific = self.scientific_names[index]
-        return f"{scientific}_{self.labels[index]}" if scientific else self.labels[index]
+        return f"{scientific}_{self.classes[index]}" if scientific else self.classes[index]
 
     def classify_frame(self, frame: np.ndarray) -> FrameOutput:
         """Scores plus, when the model was loaded with ``extras``, embedding and log-mel patch."""

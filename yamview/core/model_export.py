@@ -22,7 +22,7 @@ def with_metadata(model: Model) -> bytes:
             "TFLite metadata cannot express a softmax over the outputs; export the model "
             "without it (activation none) or add the softmax to the graph itself"
         )
-    if model.setting_origins.get("labels_file") is None and model.setting_origins.get("labels") is None:
+    if model.setting_origins.get("labels_file") is None and model.setting_origins.get("classes") is None:
         raise ModelError(
             f"{model.path.name} has no class names to write: pass --labels-file FILE "
             "(one name per line, in output order)"
@@ -30,8 +30,8 @@ def with_metadata(model: Model) -> bytes:
     calibration = model.calibration
     if model.activation == "sigmoid":
         calibration = ScoreCalibration("IDENTITY", 0.0, (Sigmoid(1.0, 1.0, 0.0),) * model.n_classes)
-    labels = tuple(model.class_name(i) for i in range(model.n_classes))
-    head = Head(model.output_name, labels, calibration=calibration)
+    classes = tuple(model.class_name(i) for i in range(model.n_classes))
+    head = Head(model.output_name, classes, calibration=calibration)
     try:
         return write_audio_classifier_metadata(
             model.data, [head], sample_rate=model.sample_rate, channels=1, name=model.name,

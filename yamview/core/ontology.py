@@ -1,8 +1,8 @@
 """The AudioSet ontology: class descriptions, parents, breadcrumbs, roll-up and class search.
 
 ``Ontology`` is the whole graph, addressed by node name (AudioSet display names are unique, and
-every YAMNet label is one of them). ``Ontology.for_labels(model.labels)`` binds it to a model's
-outputs as a ``LabelOntology``: that adds the per-frame roll-up and the class search box.
+every YAMNet class is one of them). ``Ontology.for_classes(model.classes)`` binds it to a model's
+outputs as a ``ClassOntology``: that adds the per-frame roll-up and the class search box.
 
 AudioSet is a DAG, not a tree (``Growling`` sits under Dog, Cat, Roaring cats and Canidae), so
 "the" path to a class is a choice. The primary path is the shortest root-to-node path, ties
@@ -199,51 +199,51 @@ class Ontology:
     def roots(self) -> list[str]:
         return [n.name for n in self.nodes if not self._parents[n.name]]
 
-    def for_labels(self, labels: Sequence[str]) -> "LabelOntology":
-        return LabelOntology(self, labels)
+    def for_classes(self, classes: Sequence[str]) -> "ClassOntology":
+        return ClassOntology(self, classes)
 
 
-class LabelOntology:
-    """The ontology bound to a model's label list: lookups, roll-up and search by model class.
+class ClassOntology:
+    """The ontology bound to a model's class names: lookups, roll-up and search by model class.
 
-    ``unmatched`` lists labels with no node of that name (a custom model may have only those);
-    for them ``description`` is "", ``parents`` is [] and ``path`` is just the label.
+    ``unmatched`` lists classes with no node of that name (a custom model may have only those);
+    for them ``description`` is "", ``parents`` is [] and ``path`` is just the name.
     """
 
-    def __init__(self, ontology: Ontology, labels: Sequence[str]) -> None:
+    def __init__(self, ontology: Ontology, classes: Sequence[str]) -> None:
         self.ontology = ontology
-        self.labels = list(labels)
-        self.matched = [lab in ontology for lab in self.labels]
-        self.unmatched = [lab for lab, ok in zip(self.labels, self.matched) if not ok]
+        self.classes = list(classes)
+        self.matched = [name in ontology for name in self.classes]
+        self.unmatched = [name for name, ok in zip(self.classes, self.matched) if not ok]
         self._index: dict[str, int] = {}
-        for i, lab in enumerate(self.labels):
-            self._index.setdefault(lab, i)
+        for i, name in enumerate(self.classes):
+            self._index.setdefault(name, i)
         self._build_rollup()
         # Lower-cased once: search runs on every keystroke.
-        self._lower_names = [lab.lower() for lab in self.labels]
-        self._lower_desc = [self.description(lab).lower() for lab in self.labels]
+        self._lower_names = [name.lower() for name in self.classes]
+        self._lower_desc = [self.description(name).lower() for name in self.classes]
 
-    def _known(self, label: str) -> bool:
-        if label in self.ontology:
+    def _known(self, name: str) -> bool:
+        if name in self.ontology:
             return True
-        if label in self._index:
+        if name in self._index:
             return False
-        raise KeyError(label)
+        raise KeyError(name)
 
-    def index(self, label: str) -> int:
-        return self._index[label]
+    def index(self, name: str) -> int:
+        return self._index[name]
 
-    def description(self, label: str) -> str:
-        return self.ontology.description(label) if self._known(label) else ""
+    def description(self, name: str) -> str:
+        return self.ontology.description(name) if self._known(name) else ""
 
-    def parents(self, label: str) -> list[str]:
-        return self.ontology.parents(label) if self._known(label) else []
+    def parents(self, name: str) -> list[str]:
+        return self.ontology.parents(name) if self._known(name) else []
 
-    def path(self, label: str) -> list[str]:
-        return self.ontology.path(label) if self._known(label) else [label]
+    def path(self, name: str) -> list[str]:
+        return self.ontology.path(name) if self._known(name) else [name]
 
-    def ancestors(self, label: str) -> list[str]:
-        return self.ontology.ancestors(label) if self._known(label) else []
+    def ancestors(self, name: str) -> list[str]:
+        return self.ontology.ancestors(name) if self._known(name) else []
 
     def descendants(self, name: str) -> list[str]:
         return self.ontology.descendants(name) if self._known(name) else []
@@ -275,8 +275,8 @@ class LabelOntology:
         ``scores`` is [n_classes] or [..., n_classes] (a history); categories are in file order.
         """
         scores = np.asarray(scores)
-        if scores.shape[-1] != len(self.labels):
-            raise ValueError(f"expected {len(self.labels)} scores, got shape {scores.shape}")
+        if scores.shape[-1] != len(self.classes):
+            raise ValueError(f"expected {len(self.classes)} scores, got shape {scores.shape}")
         if not len(self._starts):
             return [], np.zeros(scores.shape[:-1] + (0,), dtype=scores.dtype)
         rolled = np.maximum.reduceat(scores[..., self._flat], self._starts, axis=-1)
@@ -284,14 +284,14 @@ class LabelOntology:
 
     # -- search --------------------------------------------------------------------------------
     def search(self, text: str) -> list[int]:
-        """Label indices matching ``text`` (case-insensitive substring), best first.
+        """Class indices matching ``text`` (case-insensitive substring), best first.
 
         Rank: name starts with it > name contains it > description contains it; then by name.
-        Empty text lists every label in model order, so the search box starts full.
+        Empty text lists every class in model order, so the search box starts full.
         """
         needle = text.strip().lower()
         if not needle:
-            return list(range(len(self.labels)))
+            return list(range(len(self.classes)))
         hits = []
         for i, (name, desc) in enumerate(zip(self._lower_names, self._lower_desc)):
             if name.startswith(needle):
@@ -346,18 +346,18 @@ def load_default(
         return None
 
 
-def unmatched_message(lo: LabelOntology, limit: int = 5) -> str | None:
-    """One line about labels the ontology does not know, or None when all are found."""
+def unmatched_message(lo: ClassOntology, limit: int = 5) -> str | None:
+    """One line about classes the ontology does not know, or None when all are found."""
     if not lo.unmatched:
         return None
     shown = ", ".join(repr(x) for x in lo.unmatched[:limit])
     more = f" and {len(lo.unmatched) - limit} more" if len(lo.unmatched) > limit else ""
     return (
-        f"{len(lo.unmatched)} of {len(lo.labels)} model classes are not in the AudioSet ontology "
+        f"{len(lo.unmatched)} of {len(lo.classes)} model classes are not in the AudioSet ontology "
         f"({shown}{more}); they have no description or parents"
     )
 
 
 __all__ = [
-    "LabelOntology", "Node", "Ontology", "OntologyError", "load_default", "unmatched_message",
+    "ClassOntology", "Node", "Ontology", "OntologyError", "load_default", "unmatched_message",
 ]

@@ -55,7 +55,7 @@ class LiveModel:
         self.settings.set("model/path", self._pending_model or "")
         self.controls.show_model(self._pending_model or "", Path(info.path).name)
         self.controls.set_window_seconds(info.window / info.sample_rate)
-        shown = marked(info.labels, info.user_classes)  # the user's trained classes marked ✎
+        shown = marked(info.classes, info.user_classes)  # the user's trained classes marked ✎
         for view in self.views:
             view.set_classes(shown)
         self.talk.set_classes(shown)

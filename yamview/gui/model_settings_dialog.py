@@ -61,13 +61,13 @@ class ModelSettingsDialog(QDialog):
         self.rate.setSingleStep(1000)
         self.rate.setValue(known.sample_rate or 0)
         self.rate.setToolTip("The sample rate the model was trained on (YAMNet 16000, BirdNET 48000)")
-        self.labels = QLineEdit(known.labels_file or "")
-        self.labels.setPlaceholderText("a text file, one class name per line (optional)")
+        self.labels_file = QLineEdit(known.labels_file or "")
+        self.labels_file.setPlaceholderText("a text file, one class name per line (optional)")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
-        labels_row = QHBoxLayout()
-        labels_row.addWidget(self.labels, 1)
-        labels_row.addWidget(browse)
+        names_row = QHBoxLayout()
+        names_row.addWidget(self.labels_file, 1)
+        names_row.addWidget(browse)
         self.activation = QComboBox()
         for key in ACTIVATIONS:
             self.activation.addItem(_ACTIVATION_TEXT[key], key)
@@ -75,7 +75,7 @@ class ModelSettingsDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Sample rate", self.rate)
-        form.addRow("Class names", labels_row)
+        form.addRow("Class names", names_row)
         form.addRow("Scores", self.activation)
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #b00020")
@@ -92,18 +92,18 @@ class ModelSettingsDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Class names, one per line", self._folder,
                                               "Text files (*.txt *.csv);;All files (*)")
         if path:
-            self.labels.setText(path)
+            self.labels_file.setText(path)
 
     def _accept(self) -> None:
         if self.rate.value() < MIN_SAMPLE_RATE:
             self.problem.setText(f"Enter the model's sample rate ({MIN_SAMPLE_RATE:,}–{MAX_SAMPLE_RATE:,} Hz).")
             return
-        labels = self.labels.text().strip()
-        if labels and not Path(labels).is_file():
-            self.problem.setText(f"No such file: {labels}")
+        label_file = self.labels_file.text().strip()
+        if label_file and not Path(label_file).is_file():
+            self.problem.setText(f"No such file: {label_file}")
             return
         self.accept()
 
     def settings(self) -> ModelSettings:
-        return ModelSettings(self.rate.value() or None, self.labels.text().strip() or None,
+        return ModelSettings(self.rate.value() or None, self.labels_file.text().strip() or None,
                              self.activation.currentData())

@@ -44,9 +44,9 @@ USER_MARK = "✎ "
 FOLDER_KEY = "teach/folder"
 
 
-def marked(labels, user_classes) -> list[str]:
+def marked(classes, user_classes) -> list[str]:
     """Display names: a user's class gets the mark, YAMNet's stay as they are."""
-    return [USER_MARK + label if label in user_classes else label for label in labels]
+    return [USER_MARK + name if name in user_classes else name for name in classes]
 
 
 def class_counts(root: str | Path) -> dict[str, int]:
@@ -161,7 +161,7 @@ class TeachPanel(QGroupBox):
             self.window.show_message("Wait until the model has loaded, then record again.", "info")
             return None
         window_seconds = info.window / info.sample_rate
-        reserved = [c for c in info.labels if c not in info.user_classes]
+        reserved = [c for c in info.classes if c not in info.user_classes]
         return save_to_training_set(self.window, self.folder, self.class_name.text(), samples, rate,
                                     stem, window_seconds, reserved, after=self.refresh)
 
@@ -267,7 +267,7 @@ class TrainDialog(QDialog):
 
         try:
             model = Model(assets.ensure("yamnet"))
-            tset = training.load_training_set(self.folder, model.window_seconds, model.labels)
+            tset = training.load_training_set(self.folder, model.window_seconds, model.classes)
             emb = training.embed_training_set(tset, model, self.hop_seconds,
                                               progress=self.relay.progress.emit, cancel=self._cancel)
             evaluation = training.cross_validate(emb)
@@ -353,7 +353,7 @@ class TrainDialog(QDialog):
         except (training.DatasetError, OSError) as exc:
             self.status.setText(f"<b>Not exported:</b> {exc}")
             return False
-        self.status.setText(f"Exported {path}: YAMNet's scores plus your {len(head.labels)} classes.")
+        self.status.setText(f"Exported {path}: YAMNet's scores plus your {len(head.classes)} classes.")
         self.model_exported.emit(path)
         self.accept()
         return True

@@ -49,7 +49,7 @@ class Scored:
 class ModelInfo:
     name: str
     path: str
-    labels: list
+    classes: list
     window: int
     sample_rate: int
     kernels: str
@@ -57,7 +57,7 @@ class ModelInfo:
     warnings: list
     sha256: str
     numbered: bool = False  # no class names anywhere: the classes are "class 0", "class 1", ...
-    scientific_names: list = field(default_factory=list)  # per class, BirdNET-style labels only
+    scientific_names: list = field(default_factory=list)  # per class, BirdNET-style names only
     user_classes: frozenset = frozenset()  # classes of a head the user trained (marked in views)
     calibration: str = ""  # "" none in the model; "on": scores calibrated; "off": switched off
     # Per-class thresholds saved beside a calibrated model (float32 [classes]), used while on.
@@ -167,9 +167,9 @@ class InferenceWorker(QObject):
         self._reframe()
         state = "" if model.calibration is None else "on" if model.calibrated else "off"
         self.model_loaded.emit(
-            ModelInfo(model.name, str(model.path), list(model.labels), model.window, model.sample_rate,
+            ModelInfo(model.name, str(model.path), list(model.classes), model.window, model.sample_rate,
                       model.kernels.value, model.threads, list(model.warnings) + problem, model.sha256,
-                      numbered=not ({"labels", "labels_file"} & set(model.setting_origins)),
+                      numbered=not ({"classes", "labels_file"} & set(model.setting_origins)),
                       scientific_names=list(model.scientific_names),
                       user_classes=frozenset(model.user_classes()),
                       calibration=state, thresholds=thresholds)

@@ -200,7 +200,7 @@ def load_set(recordings: Sequence[Recording], model: Model,
     interpreters scoring in parallel (None: one per core).
     """
     raw = model.reconfigured(calibrate=False) if model.calibrated else model
-    tracks = read_label_tracks(recordings, raw.labels, mapping)
+    tracks = read_label_tracks(recordings, raw.classes, mapping)
     framing = Framing.create(raw.window, raw.sample_rate, hop_seconds=hop_seconds)
     out: list[LabelledRecording] = []
     for i, (rec, (labels, label_classes)) in enumerate(zip(recordings, tracks)):
@@ -213,9 +213,9 @@ def load_set(recordings: Sequence[Recording], model: Model,
         except AudioError as exc:
             raise DatasetError(f"cannot read '{rec.audio}': {exc}") from None
         truth = truth_matrix(labels, label_classes, result.starts, framing.window_seconds,
-                             len(raw.labels), result.duration)
+                             len(raw.classes), result.duration)
         out.append(LabelledRecording(str(rec.audio), result.scores, truth, result.duration))
     if progress is not None:
         progress(len(recordings), len(recordings), "")
     labelled = sorted({c for _, classes in tracks for cs in classes for c in cs})
-    return LabelledSet(out, list(raw.labels), labelled, framing, list(skipped))
+    return LabelledSet(out, list(raw.classes), labelled, framing, list(skipped))

@@ -43,7 +43,7 @@ def thresholds_beside(model: Model, default: float) -> np.ndarray | None:
     path = thresholds_path(model.path)
     if not path.is_file():
         return None
-    return load_thresholds(path, model.labels, default=default)
+    return load_thresholds(path, model.classes, default=default)
 
 
 def calibrated_model(model: Model, calibration: ScoreCalibration) -> bytes:
@@ -53,11 +53,11 @@ def calibrated_model(model: Model, calibration: ScoreCalibration) -> bytes:
     try:
         heads = list(read_audio_model_metadata(model.data).heads)
         if not heads:  # a bare model: describe its score output from what the loader knows
-            heads = [Head("scores", tuple(model.labels))]
+            heads = [Head("scores", tuple(model.classes))]
         names = [h.name for h in heads]
         target = names.index(model.heads[0].name) if model.heads[0].name in names else 0
-        if not heads[target].labels:
-            heads[target] = dataclasses.replace(heads[target], labels=tuple(model.labels))
+        if not heads[target].classes:
+            heads[target] = dataclasses.replace(heads[target], classes=tuple(model.classes))
         heads[target] = dataclasses.replace(heads[target], calibration=calibration)
         return write_audio_classifier_metadata(model.data, heads, sample_rate=model.sample_rate)
     except (MetadataError, ValueError) as exc:
@@ -86,7 +86,7 @@ def write_calibrated_model(out: str | os.PathLike, model: Model, calibration: Sc
     data = calibrated_model(model, calibration)
     csv_path = thresholds_path(out)
     existed = csv_path.exists()
-    save_thresholds(csv_path, thresholds, model.labels)
+    save_thresholds(csv_path, thresholds, model.classes)
     try:
         write_bytes(out, data)
     except BaseException:

@@ -49,7 +49,7 @@ class Head:
     """One classification output as metadata describes it (and as a writer is asked to)."""
 
     name: str
-    labels: tuple[str, ...]
+    classes: tuple[str, ...]  # from its TENSOR_AXIS_LABELS file
     label_file: str | None = None  # the packed file's name; derived from ``name`` when None
     calibration: ScoreCalibration | None = None
     description: str | None = None
@@ -186,7 +186,7 @@ def packed_files(model: bytes, limit: int = MAX_PACKED_FILE_BYTES) -> dict[str, 
 
 
 def read_audio_model_metadata(model: bytes) -> AudioModelMetadata:
-    """Audio properties and every output head (labels, calibration) from a model's metadata.
+    """Audio properties and every output head (class names, calibration) from a model's metadata.
 
     Raises CalibrationError when an output's score calibration is unusable (no file, the wrong
     number of lines, NaN values), MetadataError when other metadata is.
@@ -220,7 +220,7 @@ def _read_head(
     tensor: meta_fb.TensorMetadataT, index: int, files: Mapping[str, bytes], counts: Sequence[int]
 ) -> Head:
     name = _text(tensor.name) or f"head {index}"
-    labels: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
     label_file = None
     calibration_file = None
     for f in tensor.associatedFiles or []:
@@ -229,7 +229,7 @@ def _read_head(
         elif f.type == meta_fb.AssociatedFileType.TENSOR_AXIS_SCORE_CALIBRATION:
             calibration_file = _text(f.name)
     if label_file is not None and label_file in files:
-        labels = tuple(_decode(files[label_file], label_file).splitlines())
+        classes = tuple(_decode(files[label_file], label_file).splitlines())
     calibration = None
     for unit in tensor.processUnits or []:
         if unit.optionsType != meta_fb.ProcessUnitOptions.ScoreCalibrationOptions:
@@ -237,7 +237,7 @@ def _read_head(
         # MediaPipe looks for the calibration file on the output tensor's associated files.
         if calibration_file is None or calibration_file not in files:
             raise CalibrationError(f"output {name!r} asks for score calibration but has no calibration file")
-        n_classes = counts[index] if index < len(counts) else len(labels)
+        n_classes = counts[index] if index < len(counts) else len(classes)
         options = unit.options
         transformation = _TRANSFORMATION_NAMES.get(options.scoreTransformation)
         if transformation is None:
@@ -248,7 +248,7 @@ def _read_head(
             )
         except CalibrationError as e:
             raise CalibrationError(f"output {name!r}: {e}") from None
-    return Head(name, labels, label_file, calibration, _text(tensor.description))
+    return Head(name, classes, label_file, calibration, _text(tensor.description))
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def write_audio_classifier_metadata(
 
     What the model's existing metadata says is kept unless an argument replaces it (so YAMNet
     keeps its name, description, version and input description). ``heads`` must list every
-    output, in the order of the model's outputs; each head's labels must match its class count.
+    output, in the order of the model's outputs; each head's class names must match its class count.
     """
     counts = _output_class_counts(model)
     if len(heads) != len(counts):
@@ -315,8 +315,8 @@ def write_audio_classifier_metadata(
     if len(set(names)) != len(names):
         raise MetadataError("two outputs would share one head name")
     for head, count in zip(heads, counts):
-        if len(head.labels) != count:
-            raise MetadataError(f"head {head.name!r} has {len(head.labels)} labels for {count} outputs")
+        if len(head.classes) != count:
+            raise MetadataError(f"head {head.name!r} has {len(head.classes)} class names for {count} outputs")
         if head.calibration is not None and head.calibration.n_classes != count:
             raise MetadataError(f"head {head.name!r}: calibration for {head.calibration.n_classes} classes, {count} outputs")
 
@@ -371,12 +371,12 @@ def _write_head(tensor: meta_fb.TensorMetadataT, head: Head, files: dict[str, by
         if f.type not in (meta_fb.AssociatedFileType.TENSOR_AXIS_LABELS,
                           meta_fb.AssociatedFileType.TENSOR_AXIS_SCORE_CALIBRATION)
     ]
-    labels = meta_fb.AssociatedFileT()
-    labels.name = head.label_file_name()
-    labels.description = "Labels for the classes this output scores, one per line, in order."
-    labels.type = meta_fb.AssociatedFileType.TENSOR_AXIS_LABELS
-    files[labels.name] = "\n".join(head.labels).encode("utf-8")
-    kept.insert(0, labels)
+    label_file = meta_fb.AssociatedFileT()
+    label_file.name = head.label_file_name()
+    label_file.description = "Labels for the classes this output scores, one per line, in order."
+    label_file.type = meta_fb.AssociatedFileType.TENSOR_AXIS_LABELS
+    files[label_file.name] = "\n".join(head.classes).encode("utf-8")
+    kept.insert(0, label_file)
     units = [
         u for u in (tensor.processUnits or [])
         if u.optionsType != meta_fb.ProcessUnitOptions.ScoreCalibrationOptions

@@ -1,7 +1,7 @@
 """A model's audio settings — sample rate, class names, score activation — and where they come from.
 
 A model with TFLite metadata (YAMNet, anything ``yamview export-model`` wrote) states its rate and
-labels itself. A bare ``.tflite`` (BirdNET, most research models) does not; then, in order:
+class names itself. A bare ``.tflite`` (BirdNET, most research models) does not; then, in order:
 1. the model's metadata, for whatever it states;
 2. a sidecar ``<model stem>.yamview.json`` beside the model file;
 3. recognised files: BirdNET's ``*_Labels.txt`` beside the model, and its input/output shapes;
@@ -32,7 +32,7 @@ MAX_LABEL_FILE_BYTES = 16 * 1024 * 1024
 MAX_SIDECAR_BYTES = 64 * 1024
 _MAX_LABEL_CHARS = 500
 
-# BirdNET GLOBAL 6K (v2.4): 3 s at 48 kHz in, 6522 logits out; labels "Scientific name_Common name".
+# BirdNET GLOBAL 6K (v2.4): 3 s at 48 kHz in, 6522 logits out; class names "Scientific name_Common name".
 _BIRDNET = {"window": 144_000, "classes": 6522}
 _BIRDNET_RATE, _BIRDNET_ACTIVATION = 48_000, "sigmoid"
 # "Genus species_Common name": a binomial (optionally with a subspecies) before the underscore.
@@ -107,8 +107,8 @@ class ResolvedSettings:
     """What a loaded model uses, with the origin of each value (for the UI and warnings)."""
 
     sample_rate: int
-    labels: list[str]  # display names, one per class
-    scientific_names: list[str | None]  # BirdNET-style labels: the scientific part, else None
+    classes: list[str]  # display names, one per class
+    scientific_names: list[str | None]  # BirdNET-style names: the scientific part, else None
     activation: str
     origins: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -149,8 +149,8 @@ def sidecar_text(settings: ModelSettings, model_path: str | os.PathLike) -> str:
     data = settings.to_json()
     if "labels_file" in data:
         folder = Path(model_path).resolve().parent
-        labels = Path(data["labels_file"]).resolve()
-        data["labels_file"] = str(labels.relative_to(folder)) if labels.is_relative_to(folder) else str(labels)
+        label_file = Path(data["labels_file"]).resolve()
+        data["labels_file"] = str(label_file.relative_to(folder)) if label_file.is_relative_to(folder) else str(label_file)
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -172,10 +172,10 @@ def read_label_file(path: str | os.PathLike, n_classes: int) -> list[str]:
     return lines
 
 
-def split_species(label: str) -> tuple[str, str | None]:
-    """("Common name", "Scientific name") for BirdNET-style labels; (label, None) otherwise."""
-    match = _SPECIES.match(label)
-    return (match.group(2), match.group(1)) if match else (label, None)
+def split_species(name: str) -> tuple[str, str | None]:
+    """("Common name", "Scientific name") for BirdNET-style class names; (name, None) otherwise."""
+    match = _SPECIES.match(name)
+    return (match.group(2), match.group(1)) if match else (name, None)
 
 
 def graph_activation(model: bytes) -> str | None:
@@ -206,13 +206,13 @@ def activate(scores: np.ndarray, activation: str) -> np.ndarray:
 
 def recognise(model_path: Path, window: int, n_classes: int) -> tuple[ModelSettings, str | None]:
     """Settings for files yamview knows by their shape and neighbours (BirdNET), else empty."""
-    labels = _labels_beside(model_path, n_classes)
+    label_file = _label_file_beside(model_path, n_classes)
     if window == _BIRDNET["window"] and n_classes == _BIRDNET["classes"]:
-        return ModelSettings(_BIRDNET_RATE, labels, _BIRDNET_ACTIVATION), "BirdNET GLOBAL 6K"
-    return ModelSettings(labels_file=labels), None
+        return ModelSettings(_BIRDNET_RATE, label_file, _BIRDNET_ACTIVATION), "BirdNET GLOBAL 6K"
+    return ModelSettings(labels_file=label_file), None
 
 
-def _labels_beside(model_path: Path, n_classes: int) -> str | None:
+def _label_file_beside(model_path: Path, n_classes: int) -> str | None:
     """A ``*_Labels.txt`` next to the model with one line per output (BirdNET's convention)."""
     folder = model_path.parent
     try:
@@ -236,7 +236,7 @@ def resolve(
     window: int,
     n_classes: int,
     metadata_rate: int | None,
-    metadata_labels: list[str] | None,
+    metadata_classes: list[str] | None,
     explicit: ModelSettings | None = None,
 ) -> ResolvedSettings:
     """Every setting from the first place that gives it (see the module docstring)."""
@@ -273,23 +273,23 @@ def resolve(
             f'{{"sample_rate": HZ}} in {sidecar_path(model_path).name} beside the model)',
             ("sample_rate",),
         )
-    labels: list[str] | None = None
-    if chosen.labels_file is not None and (origins.get("labels_file") == "given" or not metadata_labels):
-        labels = read_label_file(chosen.labels_file, n_classes)
-    elif metadata_labels is not None and len(metadata_labels) == n_classes:
-        labels = list(metadata_labels)
-        origins["labels"] = "the model's metadata"
-    elif metadata_labels is not None:
+    classes: list[str] | None = None
+    if chosen.labels_file is not None and (origins.get("labels_file") == "given" or not metadata_classes):
+        classes = read_label_file(chosen.labels_file, n_classes)
+    elif metadata_classes is not None and len(metadata_classes) == n_classes:
+        classes = list(metadata_classes)
+        origins["classes"] = "the model's metadata"
+    elif metadata_classes is not None:
         warnings.append(
-            f"label file has {len(metadata_labels)} names for {n_classes} outputs; classes are numbered"
+            f"label file has {len(metadata_classes)} names for {n_classes} outputs; classes are numbered"
         )
-    if labels is None:
-        if metadata_labels is None:
+    if classes is None:
+        if metadata_classes is None:
             warnings.append(
                 f"{model_path.name} has no label file; classes are numbered "
                 "(pass --labels-file FILE, one name per line)"
             )
-        labels = [f"class {i}" for i in range(n_classes)]
+        classes = [f"class {i}" for i in range(n_classes)]
 
     activation = chosen.activation or "none"
     already = graph_activation(model)
@@ -303,9 +303,9 @@ def resolve(
             f"{recognised} scores {n_classes:,} species independently; a softmax would make "
             "them compete for one unit of probability (use sigmoid)"
         )
-    display, scientific = zip(*(split_species(label) for label in labels)) if labels else ((), ())
-    if len(set(display)) != len(display):  # keep names unique: fall back to the full labels
-        display, scientific = tuple(labels), (None,) * len(labels)
+    display, scientific = zip(*(split_species(name) for name in classes)) if classes else ((), ())
+    if len(set(display)) != len(display):  # keep names unique: fall back to the full names
+        display, scientific = tuple(classes), (None,) * len(classes)
     return ResolvedSettings(
         check_sample_rate(chosen.sample_rate), list(display), list(scientific), activation,
         origins, warnings, recognised,

@@ -39,11 +39,11 @@ def two_head_model(base: Model, head: TrainedHead, name: str = DEFAULT_HEAD_NAME
         raise DatasetError(f"the base model already has a head called {name!r}")
     try:
         existing = read_audio_model_metadata(data).heads
-        first = existing[0] if existing else Head(base.all_heads[0].name, tuple(base.labels))
+        first = existing[0] if existing else Head(base.all_heads[0].name, tuple(base.classes))
         graph = add_head(data, EMBEDDING_TENSOR, head.weights, head.bias, name=name, activation=ACTIVATION)
         return write_audio_classifier_metadata(
             graph,
-            [first, Head(name, tuple(head.labels),
+            [first, Head(name, tuple(head.classes),
                          description="Classes trained in yamview on YAMNet's embedding.")],
             sample_rate=base.sample_rate, channels=1,
         )

@@ -34,7 +34,7 @@ ACTIVATION = "softmax"
 class TrainedHead:
     """A dense layer for the embedding: ``softmax(weights @ embedding + bias)``."""
 
-    labels: tuple[str, ...]
+    classes: tuple[str, ...]
     weights: np.ndarray  # float32 [classes, embedding size]
     bias: np.ndarray  # float32 [classes]
     train_seconds: float = 0.0

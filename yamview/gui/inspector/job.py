@@ -60,7 +60,7 @@ class JobInfo:
     model_path: str
     model_name: str
     kernels: str
-    scientific_names: list = field(default_factory=list)  # per class; BirdNET-style labels only
+    scientific_names: list = field(default_factory=list)  # per class; BirdNET-style names only
     user_classes: frozenset = frozenset()  # classes of a head the user trained (marked ✎)
     calibration: str = ""  # "" the model has none; "on" calibrated scores; "off" switched off
     thresholds: np.ndarray | None = None  # per-class, saved beside a calibrated model (while on)
@@ -189,7 +189,7 @@ class AnalysisJob(QObject):
         if analysis is not None:
             self.scores, self.n_frames = analysis.scores, analysis.n_frames
         self.overview = overview or ov.Overview(model.sample_rate, self.total_samples)
-        self.info = JobInfo(self.path, list(model.labels), framing, audio.duration(), analysis is not None,
+        self.info = JobInfo(self.path, list(model.classes), framing, audio.duration(), analysis is not None,
                             str(model.path), model.name, model.kernels.value, list(model.scientific_names),
                             frozenset(model.user_classes()), *_calibration(model))
         self.ready.emit(self, self.info)

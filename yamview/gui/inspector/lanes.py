@@ -185,7 +185,7 @@ class EventLane(_View):
         self.spans.set_spans([e.start for e in shown], [e.end for e in shown],
                              [row_of[e.class_index] for e in shown],
                              [palette.class_colour(e.class_index) for e in shown],
-                             [f"{e.label} {e.peak:.2f}" for e in shown])
+                             [f"{e.class_name} {e.peak:.2f}" for e in shown])
         self.axis.set_names([session.classes[c] for c in self.classes])
         self.plot.setYRange(0, max(1, len(self.classes)), padding=0)
         hidden = len(total) - len(self.classes)

@@ -157,7 +157,7 @@ class EventsModel(ListModel):
             return None
         e, col = self.events[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (format_time(e.start, 2), format_time(e.end, 2), f"{e.peak:.2f}", e.label)[col]
+            return (format_time(e.start, 2), format_time(e.end, 2), f"{e.peak:.2f}", e.class_name)[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col < 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and col == 3:

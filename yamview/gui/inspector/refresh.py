@@ -101,7 +101,7 @@ class InspectorRefresh(InspectorParts):
             self._ontology = load_default() or False
         if not self._ontology:
             return None
-        return metrics.relatives(self._ontology.for_labels(classes), len(classes))
+        return metrics.relatives(self._ontology.for_classes(classes), len(classes))
 
     def _on_events(self, session, result) -> None:
         version, found = result

@@ -30,7 +30,7 @@ class Session:
     def __init__(self, classes: Sequence[str], framing: Framing, duration: float, name: str = "") -> None:
         self.classes = list(classes)
         self.user_classes: frozenset = frozenset()  # classes of a head the user trained
-        self.scientific_names: list = []  # per class, for BirdNET-style labels (exports, tooltips)
+        self.scientific_names: list = []  # per class, for BirdNET-style names (exports, tooltips)
         self.framing = framing
         self.duration = float(duration)
         self.name = name
@@ -283,12 +283,12 @@ class Session:
         An hour at a low threshold takes ~0.1-0.2 s, too long for the GUI thread while it draws."""
         version, n = self._version, self.n
         scores, starts, thr = self.scores[:n], self.starts(), self.thresholds()
-        window, labels = self.window_seconds, list(self.classes)
+        window, class_names = self.window_seconds, list(self.classes)
         smoothing, min_duration, merge_gap = self.smoothing, self.min_duration, self.merge_gap
         duration = self.duration
 
         def compute(*, stale=lambda: False):
-            return version, events_mod.find_events(scores, starts, window, thr, labels=labels, smoothing=smoothing,
+            return version, events_mod.find_events(scores, starts, window, thr, class_names=class_names, smoothing=smoothing,
                                                    min_duration=min_duration, merge_gap=merge_gap, duration=duration)
 
         return version, compute

@@ -163,10 +163,10 @@ class InspectorTools:
         if not self._ontology:
             return []
         key = tuple(self.session.classes)
-        if getattr(self, "_label_ontology_key", None) != key:
-            self._label_ontology = self._ontology.for_labels(list(key))
-            self._label_ontology_key = key
-        return self._label_ontology.suggest(text)
+        if getattr(self, "_class_ontology_key", None) != key:
+            self._class_ontology = self._ontology.for_classes(list(key))
+            self._class_ontology_key = key
+        return self._class_ontology.suggest(text)
 
 
 def analyse_with(path: str, model_b, hop_seconds, use_cache: bool, *, stale):

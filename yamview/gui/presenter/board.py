@@ -32,7 +32,7 @@ from typing import Sequence
 
 import numpy as np
 
-from yamview.core.ontology import LabelOntology
+from yamview.core.ontology import ClassOntology
 from yamview.core.smoothing import AttackRelease, StableRanking
 
 GLIDE_SECONDS = 0.25
@@ -136,25 +136,25 @@ class _FocusState:
     flash_at_fall: float = 0.0
 
 
-def rollup_categories(lo: LabelOntology, depth: int) -> list[str]:
+def rollup_categories(lo: ClassOntology, depth: int) -> list[str]:
     """AudioSet categories shown by a roll-up at ``depth``: for every model class, its ancestor
     ``depth`` levels from the root along its primary path (or itself when it is shallower).
 
     Sorted by file order of the ontology so the list is stable.
     """
     wanted = set()
-    for label, ok in zip(lo.labels, lo.matched):
+    for name, ok in zip(lo.classes, lo.matched):
         if not ok:
             continue
-        path = lo.path(label)
+        path = lo.path(name)
         wanted.add(path[min(depth, len(path)) - 1])
     return [name for name in lo.rollup_names if name in wanted]
 
 
 class Board:
-    def __init__(self, labels: Sequence[str], ontology: LabelOntology | None = None,
+    def __init__(self, classes: Sequence[str], ontology: ClassOntology | None = None,
                  config: BoardConfig | None = None) -> None:
-        self.labels = list(labels)
+        self.classes = list(classes)
         self.lo = ontology
         self.config = config or BoardConfig()
         # A calibrated model's per-class thresholds (class name -> threshold): they replace the
@@ -181,7 +181,7 @@ class Board:
         old_counts = {f.focus.label: f.count for f in getattr(self, "_focus", [])}
         self.config = config
         self.smoother.attack_s, self.smoother.release_s = float(config.attack), float(config.release)
-        label_index = {lab: i for i, lab in enumerate(self.labels)}
+        label_index = {name: i for i, name in enumerate(self.classes)}
         self.label_index = label_index
 
         # Hidden: the listed classes and (with the ontology) every model class below them.
@@ -201,7 +201,7 @@ class Board:
             where = {n: i for i, n in enumerate(self.lo.rollup_names)}
             self._gather = np.array([where[n] for n in names], dtype=np.intp)
         else:
-            names = list(self.labels)
+            names = list(self.classes)
             self._gather = None
         self.names = names
         self.index = {n: i for i, n in enumerate(names)}
@@ -295,7 +295,7 @@ class Board:
     def feed(self, scores: np.ndarray, now: float, count: bool = True) -> None:
         """A frame's raw scores arrive (live, or from a replay with ``count=False``)."""
         self.raw = np.asarray(scores, np.float32)
-        if len(self.raw) != len(self.labels):
+        if len(self.raw) != len(self.classes):
             return
         self._current = self._universe(self.raw)
         for fs in self._focus:

@@ -42,12 +42,12 @@ class PresenterConfig:
         return replace(self, **changes)
 
     # -- lists ---------------------------------------------------------------------------------
-    def focus_labels(self) -> list[str]:
+    def focus_classes(self) -> list[str]:
         return [f.label for f in self.focus]
 
     def add_focus(self, label: str, threshold: float = 0.3) -> "PresenterConfig":
         """Focus ``label`` (it leaves the hide list: a class cannot be both)."""
-        if label in self.focus_labels():
+        if label in self.focus_classes():
             return self
         return replace(self, focus=self.focus + (Focus(label, threshold),),
                        hidden=tuple(h for h in self.hidden if h != label))

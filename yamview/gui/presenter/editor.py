@@ -160,15 +160,15 @@ class PresenterEditor(QDialog):
 
     # -- filling from the config ---------------------------------------------------------------
     def refresh(self) -> None:
-        """Show the talk mode's current config and labels (called after any change)."""
+        """Show the talk mode's current config and classes (called after any change)."""
         self._updating = True
         try:
             t, c = self.talk, self.talk.config
-            if self.search.labels != t.labels or self.search.lo is not t.lo:
-                self.search.set_labels(t.labels, t.lo)
-            self.search.set_marks(c.focus_labels(), c.hidden)
+            if self.search.classes != t.classes or self.search.lo is not t.lo:
+                self.search.set_classes(t.classes, t.lo)
+            self.search.set_marks(c.focus_classes(), c.hidden)
             counts = t.board.counts() if t.board is not None else {}
-            known = set(t.labels)
+            known = set(t.classes)
             self.focus_table.setRowCount(0)  # drops the old rows' spin boxes too
             self.focus_table.setRowCount(len(c.focus))
             for r, f in enumerate(c.focus):

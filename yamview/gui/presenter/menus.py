@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 if TYPE_CHECKING:
     from yamview.gui.presenter.host import LiveWindow
-    from yamview.core.ontology import LabelOntology
+    from yamview.core.ontology import ClassOntology
     from yamview.gui.presenter.board import Board
     from yamview.gui.presenter.config import PresenterConfig
     from yamview.gui.views.live import ClassRows
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 class TalkMenus:
     w: LiveWindow
     config: PresenterConfig
-    labels: list[str]
+    classes: list[str]
     board: Board | None
-    lo: LabelOntology | None
+    lo: ClassOntology | None
     frozen: object | None
     presenter: object | None
     calibration: str
@@ -34,8 +34,8 @@ class TalkMenus:
 
     def _class_menu(self, menu: QMenu, name: str) -> None:
         c = self.config
-        if name in self.labels:
-            if name in c.focus_labels():
+        if name in self.classes:
+            if name in c.focus_classes():
                 menu.addAction(f"Unpin “{name}”", lambda: self.toggle_focus(name))
             else:
                 menu.addAction(f"Pin “{name}” (focus)", lambda: self.toggle_focus(name))

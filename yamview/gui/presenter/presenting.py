@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from yamview.gui.presenter.host import LiveWindow
     from PySide6.QtGui import QAction
 
-    from yamview.core.ontology import LabelOntology
+    from yamview.core.ontology import ClassOntology
     from yamview.gui.presenter.board import Board
     from yamview.gui.presenter.config import PresenterConfig
 
@@ -27,7 +27,7 @@ class Presenting:
     w: LiveWindow
     config: PresenterConfig
     board: Board | None
-    lo: LabelOntology | None
+    lo: ClassOntology | None
     presenter: object | None
     presenter_action: QAction
     ontology_message: str | None

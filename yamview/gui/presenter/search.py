@@ -1,6 +1,6 @@
 """Class search: every model label, filtered as you type, with its AudioSet description as tooltip.
 
-With the ontology, ``LabelOntology.search`` ranks names that start with the text first, then
+With the ontology, ``ClassOntology.search`` ranks names that start with the text first, then
 names containing it, then descriptions containing it ("woof" finds Bark). Without it, a plain
 case-insensitive substring match over the names.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QMenu, QVBoxLayout, QWidget
 
-from yamview.core.ontology import LabelOntology
+from yamview.core.ontology import ClassOntology
 from yamview.gui.presenter.board import BREADCRUMB_SEPARATOR
 from yamview.gui.presenter.view import class_tooltip
 
@@ -18,18 +18,18 @@ FOCUS_MARK = "★ "
 HIDDEN_MARK = "⊘ "
 
 
-def search_labels(labels: list[str], lo: LabelOntology | None, text: str) -> list[int]:
+def search_classes(classes: list[str], lo: ClassOntology | None, text: str) -> list[int]:
     if lo is not None:
         return lo.search(text)
     needle = text.strip().lower()
     if not needle:
-        return list(range(len(labels)))
-    hits = [(0 if lab.lower().startswith(needle) else 1, lab.lower(), i)
-            for i, lab in enumerate(labels) if needle in lab.lower()]
+        return list(range(len(classes)))
+    hits = [(0 if name.lower().startswith(needle) else 1, name.lower(), i)
+            for i, name in enumerate(classes) if needle in name.lower()]
     return [i for _, _, i in sorted(hits)]
 
 
-def label_tooltip(label: str, lo: LabelOntology | None) -> str:
+def label_tooltip(label: str, lo: ClassOntology | None) -> str:
     if lo is None:
         return class_tooltip(label, "", "")
     try:
@@ -45,8 +45,8 @@ class ClassSearch(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.labels: list[str] = []
-        self.lo: LabelOntology | None = None
+        self.classes: list[str] = []
+        self.lo: ClassOntology | None = None
         self.focus: set[str] = set()
         self.hidden: set[str] = set()
         layout = QVBoxLayout(self)
@@ -61,10 +61,10 @@ class ClassSearch(QWidget):
         layout.addWidget(self.edit)
         layout.addWidget(self.list, 1)
 
-    def set_labels(self, labels: list[str], lo: LabelOntology | None) -> None:
-        self.labels, self.lo = list(labels), lo
+    def set_classes(self, classes: list[str], lo: ClassOntology | None) -> None:
+        self.classes, self.lo = list(classes), lo
         what = "name or description" if lo is not None else "name"
-        self.edit.setPlaceholderText(f"Search {len(self.labels)} classes by {what}…")
+        self.edit.setPlaceholderText(f"Search {len(self.classes)} classes by {what}…")
         self.refresh()
 
     def set_marks(self, focus, hidden) -> None:
@@ -82,8 +82,8 @@ class ClassSearch(QWidget):
         current = self.selected()
         self.list.setUpdatesEnabled(False)
         self.list.clear()
-        for i in search_labels(self.labels, self.lo, self.edit.text()):
-            label = self.labels[i]
+        for i in search_classes(self.classes, self.lo, self.edit.text()):
+            label = self.classes[i]
             mark = FOCUS_MARK if label in self.focus else HIDDEN_MARK if label in self.hidden else ""
             item = QListWidgetItem(mark + label)
             item.setData(Qt.ItemDataRole.UserRole, label)

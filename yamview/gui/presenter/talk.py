@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel
 
-from yamview.core.ontology import LabelOntology, load_default, unmatched_message
+from yamview.core.ontology import ClassOntology, load_default, unmatched_message
 from yamview.gui.presenter import replay as replay_mod
 from yamview.gui.presenter.board import Board
 from yamview.gui.presenter.config import PresenterConfig
@@ -51,11 +51,11 @@ class TalkMode(Presenting, TalkMenus, QObject):
         self.w = window
         self.settings = window.settings
         self.config, problem = PresenterConfig.load(self.settings)
-        self.labels: list[str] = []
+        self.classes: list[str] = []
         self.calibration = ""  # the model's: "" none, "on" calibrated scores, "off" switched off
         self.class_thresholds: dict[str, float] = {}  # a calibrated model's, while on
         self.class_details: dict[str, str] = {}  # the model's own line per class (scientific names)
-        self.lo: LabelOntology | None = None
+        self.lo: ClassOntology | None = None
         self.board: Board | None = None
         self.history = replay_mod.History()
         self.frozen: replay_mod.Frozen | None = None
@@ -141,19 +141,19 @@ class TalkMode(Presenting, TalkMenus, QObject):
     # == model, source, config =======================================================================
     def set_class_details(self, details: Sequence[str | None]) -> None:
         """A line per class for tooltips (BirdNET's scientific names), by class name."""
-        self.class_details = {name: d for name, d in zip(self.labels, details) if d}
+        self.class_details = {name: d for name, d in zip(self.classes, details) if d}
         if self.board is not None:
             self.board.details = self.class_details
 
-    def set_classes(self, labels: Sequence[str]) -> None:
-        self.labels = list(labels)
+    def set_classes(self, classes: Sequence[str]) -> None:
+        self.classes = list(classes)
         self.lo = None
         if self.ontology is not None:
-            self.lo = self.ontology.for_labels(self.labels)
+            self.lo = self.ontology.for_classes(self.classes)
             note = unmatched_message(self.lo)
             if note:
                 log.info(note)
-        self.board = Board(self.labels, self.lo, self.config.board(self.settings.get("classify/threshold")))
+        self.board = Board(self.classes, self.lo, self.config.board(self.settings.get("classify/threshold")))
         self.board.class_thresholds = self.class_thresholds
         self.board.details = self.class_details
         self.history.clear()
@@ -170,7 +170,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
         thresholds: the header says "Calibrated", focus classes count over their fitted threshold."""
         self.calibration = state
         self.class_thresholds = ({} if thresholds is None else
-                                 {label: float(t) for label, t in zip(self.labels, thresholds)})
+                                 {name: float(t) for name, t in zip(self.classes, thresholds)})
         if self.board is not None:
             self.board.class_thresholds = self.class_thresholds
         if self.presenter is not None:
@@ -209,7 +209,7 @@ class TalkMode(Presenting, TalkMenus, QObject):
 
     def toggle_focus(self, label: str) -> None:
         c = self.config
-        self.set_config(c.remove_focus(label) if label in c.focus_labels() else c.add_focus(label))
+        self.set_config(c.remove_focus(label) if label in c.focus_classes() else c.add_focus(label))
 
     def toggle_hidden(self, label: str) -> None:
         c = self.config
@@ -217,8 +217,8 @@ class TalkMode(Presenting, TalkMenus, QObject):
 
     def _apply_pins(self) -> None:
         """Focus classes are pinned in the main window's bars and timeline too."""
-        index = {lab: i for i, lab in enumerate(self.labels)}
-        pinned = [index[f] for f in self.config.focus_labels() if f in index]
+        index = {name: i for i, name in enumerate(self.classes)}
+        pinned = [index[f] for f in self.config.focus_classes() if f in index]
         for view in self.w.views:
             if isinstance(view, ClassRows):
                 view.set_pinned(pinned)

@@ -70,7 +70,7 @@ class ClassBars:
         self.threshold_ticks.setZValue(5)
         self.plot.addItem(self.threshold_ticks)
         self.class_thresholds: np.ndarray | None = None
-        self.labels: list[str] = []
+        self.classes: list[str] = []
         self.details: list[str | None] = []  # a tooltip line per class (scientific names)
         self._names: list[pg.TextItem] = []
         self._scores_text: list[pg.TextItem] = []
@@ -91,7 +91,7 @@ class ClassBars:
 
     # -- configuration ----------------------------------------------------------------------------
     def set_classes(self, classes: Sequence[str]) -> None:
-        self.labels = list(classes)
+        self.classes = list(classes)
         self.details = []
         self._scores = np.zeros(len(classes), np.float32)
         self._ranking.reset()
@@ -107,7 +107,7 @@ class ClassBars:
     def _tooltip(self, cls: int) -> str:
         """The full name (a long one is elided on its bar) and its detail line, if any."""
         detail = self.details[cls] if cls < len(self.details) else None
-        return self.labels[cls] + (f"\n{detail}" if detail else "")
+        return self.classes[cls] + (f"\n{detail}" if detail else "")
 
     def set_max_results(self, n: int) -> None:
         self.n = int(np.clip(n, 1, 10))
@@ -207,11 +207,11 @@ class ClassBars:
         import time
 
         self._scores = np.asarray(scores, np.float32)
-        if len(self._scores) != len(self.labels):
+        if len(self._scores) != len(self.classes):
             return
         order = self._ranking.update(self._scores, time.monotonic() if now is None else now)
         top = [c for c in order if self._scores[c] >= self._threshold_of(c)]
-        extra = sorted((c for c in self.pinned if c not in top and 0 <= c < len(self.labels)),
+        extra = sorted((c for c in self.pinned if c not in top and 0 <= c < len(self.classes)),
                        key=lambda c: -self._scores[c])
         self._rows = top + extra
         over = "its own threshold" if self.class_thresholds is not None else f"{self.threshold:.2f}"
@@ -225,7 +225,7 @@ class ClassBars:
 
     def shown(self) -> list[tuple[str, float]]:
         """(label, score) per row as currently drawn (for tests and the status line)."""
-        return [(self.labels[c], float(self._scores[c])) for c in self._rows if 0 <= c < len(self.labels)]
+        return [(self.classes[c], float(self._scores[c])) for c in self._rows if 0 <= c < len(self.classes)]
 
     def rows(self) -> list[dict]:
         """Per drawn row: class, name text, score text, bar width in score units (for tests)."""
@@ -240,12 +240,12 @@ class ClassBars:
 
     def refilter(self) -> None:
         """Apply a new threshold or pin list to the scores on screen (without waiting for a frame)."""
-        if len(self._scores) and self.labels:
+        if len(self._scores) and self.classes:
             self.show_scores(self._scores)
 
     def refresh(self) -> None:
         """Draw the rows (only when what they show changed: cheap, <= 20 bars)."""
-        rows = self._rows if self.labels and len(self._scores) else []
+        rows = self._rows if self.classes and len(self._scores) else []
         want = max(len(rows), min(self.n, MIN_ROWS))
         if want != self._layout_rows:
             self._layout_rows = want
@@ -271,7 +271,7 @@ class ClassBars:
                 widths.append(score)
                 brushes.append(pg.mkBrush(QColor(palette.class_colour(cls))))
             pin = PIN if cls in self.pinned else ""
-            name_t.setText(pin + self._elide(self.labels[cls]))
+            name_t.setText(pin + self._elide(self.classes[cls]))
             name_t.setToolTip(self._tooltip(cls))
             name_t.setPos(NAME_X, r)
             score_t.setText(f"{score:.2f}")

@@ -47,7 +47,7 @@ class ClassTimeline:
         style_colour_bar(self.legend, "score")
         self.widget.setToolTip("Class timeline: each frame's scores at the end of the audio it scored "
                                "(a sound's classes light up from its start, for up to one window)")
-        self.labels: list[str] = []
+        self.classes: list[str] = []
         self._ends = np.full(HISTORY, -np.inf)
         self._scores: np.ndarray | None = None
         self._n = 0  # frames received
@@ -65,9 +65,9 @@ class ClassTimeline:
 
     def set_classes(self, classes: Sequence[str]) -> None:
         """A model (re)load: the history stays when the classes are the same ones."""
-        if list(classes) == self.labels and self._scores is not None:
+        if list(classes) == self.classes and self._scores is not None:
             return
-        self.labels = list(classes)
+        self.classes = list(classes)
         self._scores = np.zeros((HISTORY, len(classes)), np.float32)
         self.clear()
 
@@ -115,7 +115,7 @@ class ClassTimeline:
         self._n += 1
 
     def shown_classes(self) -> list[str]:
-        return [self.labels[i] for i in self._shown]
+        return [self.classes[i] for i in self._shown]
 
     def class_at(self, pos: QPoint) -> str | None:
         y = self.plot.getViewBox().mapSceneToView(self.widget.mapToScene(pos)).y()
@@ -153,7 +153,7 @@ class ClassTimeline:
         order = np.argsort(self._ends[visible], kind="stable")
         ends = self._ends[visible][order]
         recent = self._scores[visible][order]
-        pinned = [i for i in self.pinned if 0 <= i < len(self.labels)]
+        pinned = [i for i in self.pinned if 0 <= i < len(self.classes)]
         # Pinned rows first, then the strongest recent classes; rows swap only for a clear
         # difference in recent max (or a lasting smaller one), so the labels do not jitter.
         self._ranking.n = self.top_rows
@@ -162,7 +162,7 @@ class ClassTimeline:
         shown = pinned + self._ranking.update(recent[in_view].max(axis=0) if in_view.any() else recent[-1], now)
         if shown != self._shown:  # ticks cost a relayout: only when the ranking changes
             self._shown = shown
-            self.plot.getAxis("left").setTicks([[(r + 0.5, ("★ " if c in pinned else "") + _elide(self.labels[c]))
+            self.plot.getAxis("left").setTicks([[(r + 0.5, ("★ " if c in pinned else "") + _elide(self.classes[c]))
                                                  for r, c in enumerate(shown)]])
         n_cols = int(round(self.seconds / COLUMN_SECONDS)) + int(round(1.0 / COLUMN_SECONDS)) + 1
         # Each frame fills the columns from the previous frame's end to its own end (at most
