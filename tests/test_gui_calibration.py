@@ -103,7 +103,7 @@ def test_talk_mode_uses_the_calibration(window, qtbot, calibrated_model):
     talk = w.talk
     assert talk.calibration == "on"
     talk.set_config(talk.config.add_focus("Speech", 0.3))
-    focus = next(f for f in talk.config.focus if f.label == "Speech")
+    focus = next(f for f in talk.config.focus if f.name == "Speech")
     assert talk.board.threshold_of(focus) == pytest.approx(SPEECH_THRESHOLD)  # the fitted one
     talk.show_presenter(full_screen=False, size=(1280, 720))
     qtbot.waitUntil(lambda: talk.presenter is not None and talk.presenter.isVisible(), timeout=10000)

@@ -339,7 +339,7 @@ def test_presenter_settings_round_trip(make_window, qtbot, settings_path, ontolo
     assert c == expected
     assert (c.theme, c.top_n, c.attack, c.release, c.rollup, c.rollup_depth, c.spectrogram, c.screen) == (
         "light", 7, pytest.approx(0.12), pytest.approx(1.5), True, 2, False, "projector-x")
-    assert [(f.label, f.threshold) for f in c.focus] == [("Clapping", pytest.approx(0.45)), ("Typing", 0.3)]
+    assert [(f.name, f.threshold) for f in c.focus] == [("Clapping", pytest.approx(0.45)), ("Typing", 0.3)]
     assert c.hidden == ("Music",)
     p = present(w2)
     assert p.theme.name == "light" and not p.strip.widget.isVisible()

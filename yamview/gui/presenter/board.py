@@ -45,7 +45,7 @@ BREADCRUMB_SEPARATOR = " › "
 
 @dataclass(frozen=True)
 class Focus:
-    label: str
+    name: str  # a model class (or, with roll-up, an AudioSet category)
     threshold: float = 0.3
 
 
@@ -178,26 +178,26 @@ class Board:
     def configure(self, config: BoardConfig) -> None:
         """Apply new settings; the smoothing state survives when the universe stays the same."""
         old_names = getattr(self, "names", None)
-        old_counts = {f.focus.label: f.count for f in getattr(self, "_focus", [])}
+        old_counts = {f.focus.name: f.count for f in getattr(self, "_focus", [])}
         self.config = config
         self.smoother.attack_s, self.smoother.release_s = float(config.attack), float(config.release)
-        label_index = {name: i for i, name in enumerate(self.classes)}
-        self.label_index = label_index
+        class_indices = {name: i for i, name in enumerate(self.classes)}
+        self.class_indices = class_indices
 
         # Hidden: the listed classes and (with the ontology) every model class below them.
         hidden_names = set(config.hidden)
         if self.lo is not None:
             for name in config.hidden:
-                if name in self.lo.ontology or name in label_index:
+                if name in self.lo.ontology or name in class_indices:
                     hidden_names.update(self.lo.descendants(name))
         self.hidden_names = hidden_names
-        self._mask = np.array(sorted(label_index[n] for n in hidden_names if n in label_index), dtype=np.intp)
+        self._mask = np.array(sorted(class_indices[n] for n in hidden_names if n in class_indices), dtype=np.intp)
 
-        focus = [f for f in config.focus if f.label in label_index]
+        focus = [f for f in config.focus if f.name in class_indices]
         self.rollup = bool(config.rollup and self.lo is not None)
         if self.rollup:
             cats = rollup_categories(self.lo, max(1, int(config.rollup_depth)))
-            names = cats + [f.label for f in focus if f.label not in set(cats)]
+            names = cats + [f.name for f in focus if f.name not in set(cats)]
             where = {n: i for i, n in enumerate(self.lo.rollup_names)}
             self._gather = np.array([where[n] for n in names], dtype=np.intp)
         else:
@@ -206,9 +206,9 @@ class Board:
         self.names = names
         self.index = {n: i for i, n in enumerate(names)}
         self._crumbs: dict[int, str] = {}
-        self._focus = [_FocusState(f, self.index[f.label]) for f in focus]
+        self._focus = [_FocusState(f, self.index[f.name]) for f in focus]
         for fs in self._focus:
-            fs.count = old_counts.get(fs.focus.label, 0)
+            fs.count = old_counts.get(fs.focus.name, 0)
         self._focus_by_key = {fs.key: fs for fs in self._focus}
         pinned = [fs.key for fs in self._focus]
         hidden = [i for n, i in self.index.items() if n in hidden_names]
@@ -256,7 +256,7 @@ class Board:
             fs.count = 0
 
     def counts(self) -> dict[str, int]:
-        return {fs.focus.label: fs.count for fs in self._focus}
+        return {fs.focus.name: fs.count for fs in self._focus}
 
     def reset(self, scores: np.ndarray | None = None) -> None:
         """Forget smoothing, ranking and motion; ``scores`` (raw) become the starting values.
@@ -286,7 +286,7 @@ class Board:
 
     def threshold_of(self, focus: Focus) -> float:
         """The focus class's threshold: the calibrated model's for that class, else the user's."""
-        return self.class_thresholds.get(focus.label, focus.threshold)
+        return self.class_thresholds.get(focus.name, focus.threshold)
 
     def universe_scores(self, raw: np.ndarray) -> np.ndarray:
         """The board's per-candidate scores for one raw frame (hidden zeroed, rolled up)."""

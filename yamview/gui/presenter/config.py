@@ -43,30 +43,30 @@ class PresenterConfig:
 
     # -- lists ---------------------------------------------------------------------------------
     def focus_classes(self) -> list[str]:
-        return [f.label for f in self.focus]
+        return [f.name for f in self.focus]
 
-    def add_focus(self, label: str, threshold: float = 0.3) -> "PresenterConfig":
-        """Focus ``label`` (it leaves the hide list: a class cannot be both)."""
-        if label in self.focus_classes():
+    def add_focus(self, name: str, threshold: float = 0.3) -> "PresenterConfig":
+        """Focus ``name`` (it leaves the hide list: a class cannot be both)."""
+        if name in self.focus_classes():
             return self
-        return replace(self, focus=self.focus + (Focus(label, threshold),),
-                       hidden=tuple(h for h in self.hidden if h != label))
+        return replace(self, focus=self.focus + (Focus(name, threshold),),
+                       hidden=tuple(h for h in self.hidden if h != name))
 
-    def remove_focus(self, label: str) -> "PresenterConfig":
-        return replace(self, focus=tuple(f for f in self.focus if f.label != label))
+    def remove_focus(self, name: str) -> "PresenterConfig":
+        return replace(self, focus=tuple(f for f in self.focus if f.name != name))
 
-    def set_threshold(self, label: str, threshold: float) -> "PresenterConfig":
-        return replace(self, focus=tuple(Focus(f.label, float(threshold)) if f.label == label else f
+    def set_threshold(self, name: str, threshold: float) -> "PresenterConfig":
+        return replace(self, focus=tuple(Focus(f.name, float(threshold)) if f.name == name else f
                                          for f in self.focus))
 
-    def add_hidden(self, label: str) -> "PresenterConfig":
-        if label in self.hidden:
+    def add_hidden(self, name: str) -> "PresenterConfig":
+        if name in self.hidden:
             return self
-        return replace(self, hidden=self.hidden + (label,),
-                       focus=tuple(f for f in self.focus if f.label != label))
+        return replace(self, hidden=self.hidden + (name,),
+                       focus=tuple(f for f in self.focus if f.name != name))
 
-    def remove_hidden(self, label: str) -> "PresenterConfig":
-        return replace(self, hidden=tuple(h for h in self.hidden if h != label))
+    def remove_hidden(self, name: str) -> "PresenterConfig":
+        return replace(self, hidden=tuple(h for h in self.hidden if h != name))
 
     # -- persistence ---------------------------------------------------------------------------
     @classmethod
@@ -100,7 +100,8 @@ class PresenterConfig:
         return config, problem
 
     def save(self, settings: Settings) -> None:
-        settings.set("presenter/focus", json.dumps([{"label": f.label, "threshold": round(f.threshold, 4)}
+        # The class name's key stays "label", as saved settings have it.
+        settings.set("presenter/focus", json.dumps([{"label": f.name, "threshold": round(f.threshold, 4)}
                                                     for f in self.focus]))
         settings.set("presenter/hidden", json.dumps(list(self.hidden)))
         settings.set("presenter/top_n", int(self.top_n))
@@ -124,18 +125,18 @@ def _parse_focus(text: str) -> list[Focus] | None:
     out, seen = [], set()
     for item in data:
         if isinstance(item, str):
-            label, thr = item, 0.3
+            name, thr = item, 0.3
         elif isinstance(item, dict) and isinstance(item.get("label"), str):
-            label, thr = item["label"], item.get("threshold", 0.3)
+            name, thr = item["label"], item.get("threshold", 0.3)
         else:
             return None
         try:
             thr = float(thr)
         except (TypeError, ValueError):
             return None
-        if label not in seen:
-            seen.add(label)
-            out.append(Focus(label, min(max(thr, 0.0), 1.0)))
+        if name not in seen:
+            seen.add(name)
+            out.append(Focus(name, min(max(thr, 0.0), 1.0)))
     return out
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from yamview.gui.presenter.search import ClassSearch, label_tooltip
+from yamview.gui.presenter.search import ClassSearch, name_tooltip
 
 
 class PresenterEditor(QDialog):
@@ -172,28 +172,28 @@ class PresenterEditor(QDialog):
             self.focus_table.setRowCount(0)  # drops the old rows' spin boxes too
             self.focus_table.setRowCount(len(c.focus))
             for r, f in enumerate(c.focus):
-                item = QTableWidgetItem(f.label if f.label in known or not known else f"{f.label} (not in this model)")
-                item.setData(Qt.ItemDataRole.UserRole, f.label)
-                item.setToolTip(label_tooltip(f.label, t.lo))
+                item = QTableWidgetItem(f.name if f.name in known or not known else f"{f.name} (not in this model)")
+                item.setData(Qt.ItemDataRole.UserRole, f.name)
+                item.setToolTip(name_tooltip(f.name, t.lo))
                 self.focus_table.setItem(r, 0, item)
                 spin = QDoubleSpinBox()
                 spin.setRange(0.01, 1.0)
                 spin.setSingleStep(0.05)
                 spin.setDecimals(2)
-                fitted = t.class_thresholds.get(f.label)
+                fitted = t.class_thresholds.get(f.name)
                 spin.setValue(f.threshold if fitted is None else fitted)
                 if fitted is not None:  # the calibrated model's threshold is in use
                     spin.setEnabled(False)
                     spin.setToolTip("The calibrated model's threshold for this class "
                                     "(switch the calibration off to use your own)")
-                spin.valueChanged.connect(lambda v, label=f.label: self._threshold(label, v))
+                spin.valueChanged.connect(lambda v, name=f.name: self._threshold(name, v))
                 self.focus_table.setCellWidget(r, 1, spin)
-                self.focus_table.setItem(r, 2, QTableWidgetItem(str(counts.get(f.label, 0))))
+                self.focus_table.setItem(r, 2, QTableWidgetItem(str(counts.get(f.name, 0))))
             self.hidden_list.clear()
-            for label in c.hidden:
-                item = QListWidgetItem(label if label in known or not known else f"{label} (not in this model)")
-                item.setData(Qt.ItemDataRole.UserRole, label)
-                item.setToolTip(label_tooltip(label, t.lo))
+            for name in c.hidden:
+                item = QListWidgetItem(name if name in known or not known else f"{name} (not in this model)")
+                item.setData(Qt.ItemDataRole.UserRole, name)
+                item.setToolTip(name_tooltip(name, t.lo))
                 self.hidden_list.addItem(item)
             self.theme.setCurrentIndex(max(0, self.theme.findData(c.theme)))
             self.screen.clear()
@@ -222,28 +222,28 @@ class PresenterEditor(QDialog):
         if not self._updating:
             self.talk.set_config(self.talk.config.with_(**changes))
 
-    def _toggle_focus(self, label: str) -> None:
-        self.talk.toggle_focus(label)
+    def _toggle_focus(self, name: str) -> None:
+        self.talk.toggle_focus(name)
 
-    def _toggle_hidden(self, label: str) -> None:
-        self.talk.toggle_hidden(label)
+    def _toggle_hidden(self, name: str) -> None:
+        self.talk.toggle_hidden(name)
 
     def _add_selected(self, focus: bool) -> None:
-        label = self.search.selected()
-        if label is None:
+        name = self.search.selected()
+        if name is None:
             return
         c = self.talk.config
-        self.talk.set_config(c.add_focus(label) if focus else c.add_hidden(label))
+        self.talk.set_config(c.add_focus(name) if focus else c.add_hidden(name))
 
-    def _threshold(self, label: str, value: float) -> None:
+    def _threshold(self, name: str, value: float) -> None:
         if not self._updating:
-            self.talk.set_config(self.talk.config.set_threshold(label, value), refresh_editor=False)
+            self.talk.set_config(self.talk.config.set_threshold(name, value), refresh_editor=False)
 
     def _remove_focus(self) -> None:
         row = self.focus_table.currentRow()
         if row >= 0:
-            label = self.focus_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
-            self.talk.set_config(self.talk.config.remove_focus(label))
+            name = self.focus_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+            self.talk.set_config(self.talk.config.remove_focus(name))
 
     def _remove_hidden(self) -> None:
         item = self.hidden_list.currentItem()

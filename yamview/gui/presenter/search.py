@@ -1,4 +1,4 @@
-"""Class search: every model label, filtered as you type, with its AudioSet description as tooltip.
+"""Class search: every model class, filtered as you type, with its AudioSet description as tooltip.
 
 With the ontology, ``ClassOntology.search`` ranks names that start with the text first, then
 names containing it, then descriptions containing it ("woof" finds Bark). Without it, a plain
@@ -29,14 +29,14 @@ def search_classes(classes: list[str], lo: ClassOntology | None, text: str) -> l
     return [i for _, _, i in sorted(hits)]
 
 
-def label_tooltip(label: str, lo: ClassOntology | None) -> str:
+def name_tooltip(name: str, lo: ClassOntology | None) -> str:
     if lo is None:
-        return class_tooltip(label, "", "")
+        return class_tooltip(name, "", "")
     try:
-        crumb = BREADCRUMB_SEPARATOR.join(lo.path(label)[:-1])
-        return class_tooltip(label, crumb, lo.description(label))
+        crumb = BREADCRUMB_SEPARATOR.join(lo.path(name)[:-1])
+        return class_tooltip(name, crumb, lo.description(name))
     except KeyError:
-        return class_tooltip(label, "", "")
+        return class_tooltip(name, "", "")
 
 
 class ClassSearch(QWidget):
@@ -83,13 +83,13 @@ class ClassSearch(QWidget):
         self.list.setUpdatesEnabled(False)
         self.list.clear()
         for i in search_classes(self.classes, self.lo, self.edit.text()):
-            label = self.classes[i]
-            mark = FOCUS_MARK if label in self.focus else HIDDEN_MARK if label in self.hidden else ""
-            item = QListWidgetItem(mark + label)
-            item.setData(Qt.ItemDataRole.UserRole, label)
-            item.setToolTip(label_tooltip(label, self.lo))
+            name = self.classes[i]
+            mark = FOCUS_MARK if name in self.focus else HIDDEN_MARK if name in self.hidden else ""
+            item = QListWidgetItem(mark + name)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setToolTip(name_tooltip(name, self.lo))
             self.list.addItem(item)
-            if label == current:
+            if name == current:
                 self.list.setCurrentItem(item)
         self.list.setUpdatesEnabled(True)
 
@@ -97,9 +97,9 @@ class ClassSearch(QWidget):
         item = self.list.itemAt(pos)
         if item is None:
             return
-        label = item.data(Qt.ItemDataRole.UserRole)
+        name = item.data(Qt.ItemDataRole.UserRole)
         menu = QMenu(self)
-        menu.addAction(("Unpin " if label in self.focus else "Pin (focus) ") + label,
-                       lambda: self.focus_toggled.emit(label))
-        menu.addAction(("Show " if label in self.hidden else "Hide ") + label, lambda: self.hide_toggled.emit(label))
+        menu.addAction(("Unpin " if name in self.focus else "Pin (focus) ") + name,
+                       lambda: self.focus_toggled.emit(name))
+        menu.addAction(("Show " if name in self.hidden else "Hide ") + name, lambda: self.hide_toggled.emit(name))
         menu.exec(self.list.viewport().mapToGlobal(pos))

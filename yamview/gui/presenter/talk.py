@@ -207,13 +207,13 @@ class TalkMode(Presenting, TalkMenus, QObject):
         if refresh_editor:
             self._refresh_editor()
 
-    def toggle_focus(self, label: str) -> None:
+    def toggle_focus(self, name: str) -> None:
         c = self.config
-        self.set_config(c.remove_focus(label) if label in c.focus_classes() else c.add_focus(label))
+        self.set_config(c.remove_focus(name) if name in c.focus_classes() else c.add_focus(name))
 
-    def toggle_hidden(self, label: str) -> None:
+    def toggle_hidden(self, name: str) -> None:
         c = self.config
-        self.set_config(c.remove_hidden(label) if label in c.hidden else c.add_hidden(label))
+        self.set_config(c.remove_hidden(name) if name in c.hidden else c.add_hidden(name))
 
     def _apply_pins(self) -> None:
         """Focus classes are pinned in the main window's bars and timeline too."""

@@ -253,12 +253,12 @@ class PresenterView(QWidget):
 
     def _colour_index(self, name: str) -> int:
         """A class keeps its colour for the session, with or without roll-up: a model class has
-        the main window's colour (its label index); a roll-up category that is no model class
+        the main window's colour (its class index); a roll-up category that is no model class
         gets one from its name (stable across runs too)."""
         import zlib
 
         board = self.board
-        index = getattr(board, "label_index", None) or {}
+        index = getattr(board, "class_indices", None) or {}
         if name in index:
             return index[name]
         return zlib.crc32(name.encode())

@@ -224,7 +224,7 @@ class ClassBars:
         return False
 
     def shown(self) -> list[tuple[str, float]]:
-        """(label, score) per row as currently drawn (for tests and the status line)."""
+        """(class, score) per row as currently drawn (for tests and the status line)."""
         return [(self.classes[c], float(self._scores[c])) for c in self._rows if 0 <= c < len(self.classes)]
 
     def rows(self) -> list[dict]:
