@@ -247,13 +247,13 @@ class _RecordingSource:
             yield block
 
 
-def test_pool_workers_decode_as_they_pull_one_interpreter_has_a_decode_thread(model, corpus_dir):
+def test_pool_workers_decode_one_interpreter_has_a_decode_thread(model, corpus_dir):
     path = corpus_dir.joinpath(*LONG_CLIP)
     serial_source, pooled_source = _RecordingSource(path), _RecordingSource(path)
     serial = analyze(serial_source, model, jobs=1).result()
     pooled = analyze(pooled_source, model, jobs=2).result()
     assert np.array_equal(pooled.scores, serial.scores)
     assert set(serial_source.decoders) == {"yamview-decode"}
-    # Two workers and no third thread: each decodes the next block when it is its turn to pull.
-    assert set(pooled_source.decoders) == {"yamview-pool-0", "yamview-pool-1"}
+    # Two workers and no third thread: the workers read ahead (decoding) between scoring frames.
+    assert pooled_source.decoders and set(pooled_source.decoders) <= {"yamview-pool-0", "yamview-pool-1"}
     assert pooled.timings.decode > 0 and serial.timings.decode > 0

@@ -15,6 +15,7 @@ their frames in turn.
 
 from __future__ import annotations
 
+import collections
 import os
 import queue
 import threading
@@ -64,13 +65,14 @@ class _Stream:
         # One worker at a time pulls from the source (a generator is not re-entrant); the
         # caller takes it last, so after map() ends nothing is inside the source any more.
         self.pulling = threading.Lock()
+        self.ready: collections.deque[tuple[int, np.ndarray]] = collections.deque()  # pulled, not yet scored
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self.stopped = threading.Event()
         self.sent = 0  # frames pulled from the source (by the worker holding ``pulling``)
         self.done = 0  # frames handed to the caller (by the caller's thread only)
         self.exhausted = False
 
-    def wants(self) -> bool:
+    def may_pull(self) -> bool:
         return not (self.exhausted or self.stopped.is_set()) and self.sent - self.done < self.window
 
 
@@ -84,11 +86,12 @@ class _Ended:
 class InterpreterPool:
     """``jobs`` worker threads, each with its own interpreter of ``model``.
 
-    Workers *pull*: a free worker takes the next frame from a stream's source itself (decoding
-    it when the source decodes lazily), then scores it. So decoding spreads over the workers
-    instead of needing a thread of its own: ``jobs`` threads keep ``jobs`` cores busy, and a
-    file whose decoding costs as much as its inference (a 44.1 kHz FLAC at hop 0.975 s) is not
-    slowed by a third thread fighting two for two cores (measured: 0.83x with a decode thread).
+    Workers *pull*: a free worker reads ahead from a stream's source itself (decoding when the
+    source decodes lazily) or scores a frame already read. Reading comes first, while the
+    stream's window has room: a source's blocks are decoded one after another, so keeping that
+    chain busy is what keeps every worker fed. So decoding needs no thread of its own, and
+    ``jobs`` threads keep ``jobs`` cores busy (a third, decoding thread beside two workers
+    fought them for two cores: 0.83x the speed of one job on a 44.1 kHz FLAC at hop 0.975 s).
 
     The caller's ``model`` is the first worker's interpreter while the pool is open. Use as a
     context manager, or call ``close()``; ``close(wait=False)`` is safe from any thread.
@@ -102,7 +105,7 @@ class InterpreterPool:
         self.models = [model] + [model.reconfigured() for _ in range(self.jobs - 1)]
         self._streams: list[_Stream] = []
         self._turn = 0  # round robin over streams, so several files progress together
-        self._ready = threading.Condition()  # a stream was added or may take another frame
+        self._ready = threading.Condition()  # guards the streams' ``ready``; signals new work
         self._closed = threading.Event()
         self._threads = [
             threading.Thread(target=self._work, args=(m,), name=f"yamview-pool-{i}", daemon=True)
@@ -124,58 +127,66 @@ class InterpreterPool:
     def close(self, wait: bool = True) -> None:
         """Stop the workers: each ends after its current frame (or within a poll when idle)."""
         self._closed.set()
-        self._wake(all_workers=True)
+        self._wake()
         if wait:
             for t in self._threads:
                 if t is not threading.current_thread():
                     t.join()
 
-    def _wake(self, all_workers: bool = False) -> None:
+    def _wake(self) -> None:
         with self._ready:
-            if all_workers:
-                self._ready.notify_all()
-            else:
-                self._ready.notify()
+            self._ready.notify_all()
 
-    def _claim(self) -> _Stream | None:
-        """A stream that may take another frame, with its source held by this worker."""
+    def _claim(self) -> tuple[_Stream, tuple[int, np.ndarray] | None] | None:
+        """Work for a free worker: (stream, None) to read from its source, which this worker
+        then holds, or (stream, (index, samples)) to score; None after a poll without work."""
         with self._ready:
-            n = len(self._streams)
-            for k in range(n):
-                stream = self._streams[(self._turn + k) % n]
-                if stream.wants() and stream.pulling.acquire(blocking=False):
-                    if stream.wants():  # still, now that no other worker can pull
-                        self._turn = (self._turn + k + 1) % n
-                        return stream
+            streams = self._streams[self._turn:] + self._streams[: self._turn]
+            for k, stream in enumerate(streams):
+                if stream.may_pull() and stream.pulling.acquire(blocking=False):
+                    if stream.may_pull():  # still, now that no other worker can pull
+                        self._turn = (self._turn + k + 1) % len(streams)
+                        return stream, None
                     stream.pulling.release()
+            for stream in streams:
+                if stream.ready and not stream.stopped.is_set():
+                    return stream, stream.ready.popleft()
             self._ready.wait(_POLL)
         return None
 
     def _work(self, model: Model) -> None:
         while not self._closed.is_set():
-            stream = self._claim()
-            if stream is None:
+            work = self._claim()
+            if work is None:
                 continue
-            index = stream.sent
-            ended: _Ended | None = None
-            try:
-                samples = next(stream.source, None)
-            except BaseException as exc:  # noqa: BLE001 - raised by the caller after the frames before it
-                samples, ended = None, _Ended(exc)
-            if samples is None:
-                stream.exhausted = True
-                stream.pulling.release()
-                stream.results.put((index, ended or _Ended(), 0.0))
+            stream, frame = work
+            if frame is None:
+                self._pull(stream)
                 continue
-            stream.sent += 1
-            stream.pulling.release()
-            self._wake()  # another worker may pull the next frame meanwhile
+            index, samples = frame
             t = time.perf_counter()
             try:
                 out: FrameOutput | BaseException = stream.infer(model, samples)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
                 out = exc
             stream.results.put((index, out, time.perf_counter() - t))
+
+    def _pull(self, stream: _Stream) -> None:
+        """Read one frame from ``stream``'s source (held by this worker) into its ready frames."""
+        try:
+            samples = next(stream.source, None)
+            ended = _Ended() if samples is None else None
+        except BaseException as exc:  # noqa: BLE001 - raised by the caller after the frames before it
+            samples, ended = None, _Ended(exc)
+        with self._ready:
+            if samples is not None:
+                stream.ready.append((stream.sent, samples))
+                stream.sent += 1
+            else:
+                stream.exhausted = True
+                stream.results.put((stream.sent, ended, 0.0))
+            stream.pulling.release()
+            self._ready.notify_all()
 
     def map(
         self,
@@ -186,13 +197,14 @@ class InterpreterPool:
     ) -> Iterator[tuple[FrameOutput, float]]:
         """Score ``frames``; yield (output, seconds of inference) per frame, in frame order.
 
-        The workers pull ``frames`` (on their threads); at most ``window`` (default 2 x jobs)
-        are pulled but not yet handed out. When ``cancel`` is set the iteration ends within a
+        The workers pull ``frames`` (on their threads); at most ``window`` (default 4 x jobs:
+        enough read-ahead that decoding never waits for scoring) are pulled but not yet handed
+        out. When ``cancel`` is set the iteration ends within a
         poll interval and no further frame is pulled. When the iteration ends (or is left),
         no worker is inside ``frames`` any more, so the caller may close it.
         """
         cancel = cancel or threading.Event()
-        stream = _Stream(frames, infer, max(1, window or 2 * self.jobs))
+        stream = _Stream(frames, infer, max(1, window or 4 * self.jobs))
         pending: dict[int, tuple[FrameOutput | BaseException, float]] = {}
         total: int | None = None  # frames the source gave, once it ended
         failure: BaseException | None = None  # raised by the source (e.g. decoding)
