@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -23,6 +24,30 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+
+
+# As in the app (yamview.gui.app.collect_garbage_on_gui_thread): Python's cycle collector must
+# not run on a worker thread while Qt objects are garbage, or it can deadlock with the GUI
+# thread. Automatic collection is off for the session; collections run here, on the main
+# thread: after every test that used Qt in full (its windows go now, not tests later), after
+# the others the young generations, and in full every 25 tests.
+@pytest.fixture(scope="session", autouse=True)
+def _no_automatic_garbage_collection():
+    gc.disable()
+    yield
+    gc.enable()
+
+
+_tests_done = 0
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread(request):
+    global _tests_done
+    yield
+    _tests_done += 1
+    used_qt = request.node.get_closest_marker("gui") or {"qtbot", "qapp"} & set(request.fixturenames)
+    gc.collect(2 if used_qt or _tests_done % 25 == 0 else 1)
 
 
 # Without ../shared (audio, corpus) the tests that need it skip, saying why; CI, which always

@@ -106,7 +106,20 @@ def make_app(argv=None):
     icon = resource_path("yamview.svg")
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
+    collect_garbage_on_gui_thread(app)
     return app
+
+
+def collect_garbage_on_gui_thread(app) -> None:
+    """Python's cycle collector runs on whichever thread happens to allocate. When it frees a Qt
+    object on a worker thread, the object's destructor holds Qt's lock while it waits for the
+    GIL, and the GUI thread, holding the GIL, waits for that lock: both stop for good (seen in
+    CI: a model loading on the inspector's background thread, a QMenu going on the GUI thread).
+    pyqtgraph's collector turns automatic collection off and collects on a GUI-thread timer."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    if getattr(app, "garbage_collector", None) is None:
+        app.garbage_collector = GarbageCollector(interval=1.0)
 
 
 def resource_path(name: str) -> Path | None:
